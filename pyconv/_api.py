@@ -1,0 +1,303 @@
+"""The public functions: a docstring and a few lines each.
+
+Every call goes ``normalize`` (checks, builds a Problem) -> one kernel.
+"""
+
+from pyconv import _direct
+from pyconv._docstrings import fill
+from pyconv._normalize import normalize, normalize_geometry
+
+__all__ = ["correlate", "convolve", "correlate1d", "convolve1d", "output_shape"]
+
+
+@fill
+def correlate(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *,
+              axes=None, stride=1, dilation=1, padding="same", workers=None):
+    """Multidimensional correlation, with stride, dilation and padding.
+
+    A drop-in for :func:`scipy.ndimage.correlate` (same positional
+    parameters and defaults) that also takes CNN-style `stride`, `dilation`
+    and `padding`, batch axes and threads.
+
+    Parameters
+    ----------
+    %(input)s
+    weights : array_like
+        The kernel, real or complex, one axis per filtered axis. Complex
+        weights are conjugated, as scipy.ndimage and scipy.signal do.
+    %(output)s
+    %(mode)s
+    %(mode_per_axis)s
+    %(cval)s
+    %(origin)s
+    %(axes)s
+    %(stride)s
+    %(dilation)s
+    %(padding)s
+    %(workers)s
+
+    Returns
+    -------
+    %(returns)s
+
+    Raises
+    ------
+    %(raises)s
+
+    See Also
+    --------
+    convolve : The same with the kernel flipped.
+    correlate1d : Along one axis.
+    output_shape : The shape this returns, without computing it.
+    scipy.ndimage.correlate : The function this extends.
+
+    Notes
+    -----
+    Along one filtered axis of length ``n``, with ``k`` taps, stride ``s``,
+    dilation ``d`` and padding ``(before, after)``::
+
+        out[j] = sum over t = 0..k-1 of conj(w[t]) * x_ext[j*s - before + t*d]
+
+    summed over every tap in N dimensions, where ``x_ext`` is the input
+    extended past its edges by `mode`. ``padding='same'`` uses
+    ``before = (k // 2 + origin) * d``, which with stride and dilation 1 is
+    exactly scipy.ndimage.correlate. Taps with a zero weight are skipped.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pyconv
+    >>> x = np.arange(10.0)
+    >>> pyconv.correlate(x, [1.0, 2.0, 1.0])
+    array([ 1.,  4.,  8., 12., 16., 20., 24., 28., 32., 35.])
+
+    Every second output of a dilated kernel, only where it fits:
+
+    >>> pyconv.correlate(x, [1.0, 0.0, -1.0], stride=2, dilation=2, padding="valid")
+    array([-4., -4., -4.])
+
+    A 2-D kernel over each frame of a small video (axis 0 is time):
+
+    >>> video = np.ones((3, 4, 4), dtype=np.float32)
+    >>> pyconv.correlate(video, np.ones((3, 3)), axes=(1, 2), mode="constant").shape
+    (3, 4, 4)
+    """
+    problem = normalize(input, weights, output, mode, cval, origin, axes=axes,
+                        stride=stride, dilation=dilation, padding=padding,
+                        workers=workers, convolution=False)
+    return _direct.correlate(problem)
+
+
+@fill
+def convolve(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *,
+             axes=None, stride=1, dilation=1, padding="same", workers=None):
+    """Multidimensional convolution, with stride, dilation and padding.
+
+    A drop-in for :func:`scipy.ndimage.convolve`: :func:`correlate` with the
+    kernel flipped on every filtered axis (complex weights are not
+    conjugated).
+
+    Parameters
+    ----------
+    %(input)s
+    weights : array_like
+        The kernel, real or complex, one axis per filtered axis.
+    %(output)s
+    %(mode)s
+    %(mode_per_axis)s
+    %(cval)s
+    %(origin)s
+    %(axes)s
+    %(stride)s
+    %(dilation)s
+    %(padding)s
+    %(workers)s
+
+    Returns
+    -------
+    %(returns)s
+
+    Raises
+    ------
+    %(raises)s
+
+    See Also
+    --------
+    correlate : Without the flip.
+    convolve1d : Along one axis.
+    scipy.ndimage.convolve : The function this extends.
+
+    Notes
+    -----
+    ``convolve(x, w)`` is ``correlate(x, w[::-1, ::-1, ...])`` with, for
+    ``padding='same'``, the origin mirrored to ``-origin`` (minus one more on
+    axes of even length) exactly as scipy.ndimage.convolve does. With
+    ``padding='full'`` or ``'valid'`` and ``mode='constant'`` it is
+    :func:`scipy.signal.convolve`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pyconv
+    >>> pyconv.convolve([0.0, 1.0, 0.0, 0.0], [1.0, 2.0, 3.0], padding="full", mode="constant")
+    array([0., 1., 2., 3., 0., 0.])
+    """
+    problem = normalize(input, weights, output, mode, cval, origin, axes=axes,
+                        stride=stride, dilation=dilation, padding=padding,
+                        workers=workers, convolution=True)
+    return _direct.correlate(problem)
+
+
+@fill
+def correlate1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, origin=0,
+                *, stride=1, dilation=1, padding="same", workers=None):
+    """One-dimensional correlation along one axis.
+
+    A drop-in for :func:`scipy.ndimage.correlate1d`, plus stride, dilation
+    and padding.
+
+    Parameters
+    ----------
+    %(input)s
+    weights : array_like
+        One-dimensional kernel, real or complex (conjugated).
+    %(axis)s
+    %(output)s
+    %(mode)s
+    %(cval)s
+    %(origin_1d)s
+    %(stride_1d)s
+    %(dilation_1d)s
+    %(padding_1d)s
+    %(workers)s
+
+    Returns
+    -------
+    %(returns)s
+
+    Raises
+    ------
+    %(raises)s
+
+    See Also
+    --------
+    correlate : Any number of filtered axes.
+    scipy.ndimage.correlate1d : The function this extends.
+
+    Notes
+    -----
+    ``out[j] = sum over t of conj(w[t]) * x_ext[j*stride - before + t*dilation]``
+    along `axis`; every other axis is a batch axis.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pyconv
+    >>> signal = np.array([[0.0, 0.0, 3.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0, 1.0]])
+    >>> pyconv.correlate1d(signal, [1.0, 1.0, 1.0], mode="constant")
+    array([[0., 3., 3., 3., 0.],
+           [2., 3., 3., 3., 2.]])
+    """
+    problem = normalize(input, weights, output, mode, cval, origin, axes=(axis,),
+                        stride=stride, dilation=dilation, padding=padding,
+                        workers=workers, convolution=False, one_axis=True)
+    return _direct.correlate(problem)
+
+
+@fill
+def convolve1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, origin=0,
+               *, stride=1, dilation=1, padding="same", workers=None):
+    """One-dimensional convolution along one axis.
+
+    A drop-in for :func:`scipy.ndimage.convolve1d`: :func:`correlate1d` with
+    the kernel reversed (and not conjugated).
+
+    Parameters
+    ----------
+    %(input)s
+    weights : array_like
+        One-dimensional kernel, real or complex.
+    %(axis)s
+    %(output)s
+    %(mode)s
+    %(cval)s
+    %(origin_1d)s
+    %(stride_1d)s
+    %(dilation_1d)s
+    %(padding_1d)s
+    %(workers)s
+
+    Returns
+    -------
+    %(returns)s
+
+    Raises
+    ------
+    %(raises)s
+
+    See Also
+    --------
+    convolve : Any number of filtered axes.
+    scipy.ndimage.convolve1d : The function this extends.
+
+    Notes
+    -----
+    ``convolve1d(x, w)`` is ``correlate1d(x, w[::-1])`` with the origin of
+    ``padding='same'`` mirrored as scipy.ndimage.convolve1d does.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pyconv
+    >>> pyconv.convolve1d(np.array([1.0, 0.0, 0.0, 0.0]), [1.0, 0.5], padding="full", mode="constant")
+    array([1. , 0.5, 0. , 0. , 0. ])
+    """
+    problem = normalize(input, weights, output, mode, cval, origin, axes=(axis,),
+                        stride=stride, dilation=dilation, padding=padding,
+                        workers=workers, convolution=True, one_axis=True)
+    return _direct.correlate(problem)
+
+
+def output_shape(input_shape, weights_shape, *, axes=None, stride=1, dilation=1,
+                 padding="same", origin=0):
+    """The shape :func:`correlate` (or :func:`convolve`) would return.
+
+    Checks the arguments exactly as :func:`correlate` does, without data.
+
+    Parameters
+    ----------
+    input_shape : sequence of int
+        Shape of the input.
+    weights_shape : sequence of int
+        Shape of the kernel, one entry per filtered axis.
+    axes, stride, dilation, padding, origin
+        As in :func:`correlate`.
+
+    Returns
+    -------
+    shape : tuple of int
+        Each filtered axis of length ``n`` becomes
+        ``max(0, (n + before + after - dilation*(k-1) - 1) // stride + 1)``
+        (0 when ``n == 0``); batch axes keep their length.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`correlate` raises them for these arguments.
+
+    See Also
+    --------
+    correlate
+
+    Examples
+    --------
+    >>> import pyconv
+    >>> pyconv.output_shape((32, 32), (3, 3), stride=2)
+    (16, 16)
+    >>> pyconv.output_shape((32, 32), (5, 5), padding="valid", dilation=2)
+    (24, 24)
+    >>> pyconv.output_shape((10, 64, 64), (3, 3), axes=(1, 2), padding=[(1, 0), "full"])
+    (10, 63, 66)
+    """
+    return normalize_geometry(input_shape, weights_shape, axes=axes, stride=stride,
+                              dilation=dilation, padding=padding, origin=origin).out_shape

@@ -1,0 +1,791 @@
+"""The direct method: correlation as a loop nest over output lines.
+
+Scheme
+------
+Every axis is treated as filtered; a batch axis is a filtered axis with a
+one-tap kernel, no padding and stride 1. The axes are permuted (as views) so
+that the *line axis* -- the input's most contiguous axis -- comes last.
+
+The output is cut into independent work items: one output *line* (a fixed
+index on every other axis) times one *segment* of that line. For an item,
+each *kernel row* (a fixed tap on every other axis, with the non-zero taps it
+has along the line) picks one input line through the boundary rule of each
+other axis, and adds ``w[t] * x[j*stride + t*dilation]`` over the segment,
+four taps per pass over the accumulator.
+
+Segments whose whole window lies inside a contiguous input line of the
+working dtype read the input in place. Every other segment (near an edge, a
+converted dtype, a strided input, a row that falls on ``cval``) first gathers
+what it reads into a per-thread buffer: either the contiguous range of
+positions, or one run per tap when stride or dilation make that range much
+longer than what the taps read. Positions past an edge go through
+``extend_index`` (any distance is exact), dtypes are converted there, and
+nothing the size of the input is ever copied.
+
+Each item is computed by one thread in a fixed order, and the cut into items
+does not depend on the thread count, so results are bitwise identical for
+any ``workers``. Items run in chunks; between chunks the GIL is taken to let
+Ctrl-C through.
+"""
+
+import numpy as np
+
+cimport cython
+cimport numpy as cnp
+from cython.parallel cimport parallel, prange, threadid
+from libc.math cimport nearbyint, nearbyintf
+from libc.stdint cimport (
+    INT8_MAX, INT8_MIN, INT16_MAX, INT16_MIN, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN,
+    UINT8_MAX, UINT16_MAX, UINT32_MAX, UINT64_MAX,
+    int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t,
+)
+
+from pyconv._boundary cimport extend_index
+from pyconv._boundary import Mode
+
+cnp.import_array()
+
+cdef extern from "Python.h":
+    int PyErr_CheckSignals() except -1
+
+
+# --------------------------------------------------------------------------
+# Types
+# --------------------------------------------------------------------------
+
+# Working precision: what the kernels accumulate in.
+ctypedef fused W:
+    float
+    double
+    float complex
+    double complex
+
+# What the kernels can read (gather converts on the fly).
+ctypedef fused In:
+    int8_t
+    uint8_t
+    int16_t
+    uint16_t
+    int32_t
+    uint32_t
+    int64_t
+    uint64_t
+    float
+    double
+    float complex
+    double complex
+
+ctypedef fused OutFloat:
+    float
+    double
+    float complex
+    double complex
+
+ctypedef fused OutInt:
+    int8_t
+    uint8_t
+    int16_t
+    uint16_t
+    int32_t
+    uint32_t
+    int64_t
+    uint64_t
+
+
+cpdef enum TypeCode:
+    INT8
+    UINT8
+    INT16
+    UINT16
+    INT32
+    UINT32
+    INT64
+    UINT64
+    FLOAT32
+    FLOAT64
+    COMPLEX64
+    COMPLEX128
+
+
+TYPE_CODES = {
+    np.dtype(np.int8): TypeCode.INT8,
+    np.dtype(np.uint8): TypeCode.UINT8,
+    np.dtype(np.int16): TypeCode.INT16,
+    np.dtype(np.uint16): TypeCode.UINT16,
+    np.dtype(np.int32): TypeCode.INT32,
+    np.dtype(np.uint32): TypeCode.UINT32,
+    np.dtype(np.int64): TypeCode.INT64,
+    np.dtype(np.uint64): TypeCode.UINT64,
+    np.dtype(np.float32): TypeCode.FLOAT32,
+    np.dtype(np.float64): TypeCode.FLOAT64,
+    np.dtype(np.complex64): TypeCode.COMPLEX64,
+    np.dtype(np.complex128): TypeCode.COMPLEX128,
+}
+
+# numpy's limit on dimensions (NPY_MAXDIMS is 64 in numpy 2, 32 before).
+DEF MAX_DIMS = 64
+
+# Outputs per work item along the line: an item's accumulator and the input
+# it reads stay in L1/L2, and a long 1-D signal still splits across threads.
+SEGMENT = 4096
+
+# Multiply-adds between two checks for Ctrl-C (about 10-50 ms of work).
+CHUNK_WORK = 1 << 27
+
+
+ctypedef struct Plan:
+    int ndim                          # the line axis is ndim - 1
+    const char* input
+    int input_type
+    Py_ssize_t input_itemsize
+    const Py_ssize_t* in_shape
+    const Py_ssize_t* in_strides      # in elements
+    char* output
+    int output_type
+    Py_ssize_t output_itemsize
+    bint output_is_accumulator        # working dtype, unit stride along the line
+    const Py_ssize_t* out_shape
+    const Py_ssize_t* out_strides     # in elements
+    const Py_ssize_t* stride
+    const Py_ssize_t* dilation
+    const Py_ssize_t* before
+    const int* mode
+    Py_ssize_t span                   # dilation * (taps - 1) along the line
+    Py_ssize_t n_rows
+    Py_ssize_t max_taps
+    const Py_ssize_t* row_outer_taps  # n_rows x (ndim - 1)
+    const Py_ssize_t* row_n_taps      # n_rows
+    const Py_ssize_t* row_offsets     # n_rows x max_taps: tap * dilation on the line
+    const void* row_weights           # n_rows x max_taps, working dtype
+    bint skip_constant_rows           # cval == 0 and every weight finite
+    Py_ssize_t n_segments
+    const Py_ssize_t* seg_start
+    const Py_ssize_t* seg_len
+    const uint8_t* seg_direct         # read the input in place
+    const uint8_t* seg_per_tap        # when gathering: one run per tap
+    Py_ssize_t acc_len                # per-thread scratch sizes
+    Py_ssize_t buf_len
+
+
+# --------------------------------------------------------------------------
+# Reading: convert a run of input elements to the working dtype
+# --------------------------------------------------------------------------
+
+cdef inline void copy_run(W* dst, const In* src, Py_ssize_t step,
+                          Py_ssize_t count) noexcept nogil:
+    cdef Py_ssize_t q
+    if (W is float or W is double) and (In is floatcomplex or In is doublecomplex):
+        return  # unreachable: complex data always works in a complex dtype
+    else:
+        if step == 1:
+            for q in range(count):
+                dst[q] = <W> src[q]
+        else:
+            for q in range(count):
+                dst[q] = <W> src[q * step]
+
+
+cdef inline void convert(W* dst, const char* src, Py_ssize_t step, Py_ssize_t count,
+                         int in_type) noexcept nogil:
+    # `step` counts elements of the input dtype.
+    if in_type == FLOAT32:
+        copy_run(dst, <const float*> src, step, count)
+    elif in_type == FLOAT64:
+        copy_run(dst, <const double*> src, step, count)
+    elif in_type == COMPLEX64:
+        copy_run(dst, <const float complex*> src, step, count)
+    elif in_type == COMPLEX128:
+        copy_run(dst, <const double complex*> src, step, count)
+    elif in_type == UINT8:
+        copy_run(dst, <const uint8_t*> src, step, count)
+    elif in_type == INT8:
+        copy_run(dst, <const int8_t*> src, step, count)
+    elif in_type == UINT16:
+        copy_run(dst, <const uint16_t*> src, step, count)
+    elif in_type == INT16:
+        copy_run(dst, <const int16_t*> src, step, count)
+    elif in_type == UINT32:
+        copy_run(dst, <const uint32_t*> src, step, count)
+    elif in_type == INT32:
+        copy_run(dst, <const int32_t*> src, step, count)
+    elif in_type == UINT64:
+        copy_run(dst, <const uint64_t*> src, step, count)
+    else:
+        copy_run(dst, <const int64_t*> src, step, count)
+
+
+cdef void gather(W* dst, Py_ssize_t count, Py_ssize_t first, Py_ssize_t step,
+                 const Plan* p, const char* line, bint constant, W cval) noexcept nogil:
+    """dst[q] = x_ext[first + q*step] along the line axis, q in [0, count)."""
+    cdef int axis = p.ndim - 1
+    cdef Py_ssize_t n = p.in_shape[axis]
+    cdef Py_ssize_t elem_stride = p.in_strides[axis]
+    cdef Py_ssize_t bytes_stride = elem_stride * p.input_itemsize
+    cdef Py_ssize_t q, q_low, q_high, index
+    if constant:
+        for q in range(count):
+            dst[q] = cval
+        return
+    # Positions grow with q: some before the edge, a run inside, some after.
+    q_low = 0 if first >= 0 else (step - 1 - first) // step
+    q_high = (n - first + step - 1) // step if first < n else 0
+    q_low = min(q_low, count)
+    q_high = max(q_low, min(q_high, count))
+    if q_high > q_low:
+        convert(dst + q_low, line + (first + q_low * step) * bytes_stride,
+                step * elem_stride, q_high - q_low, p.input_type)
+    for q in range(q_low):
+        index = extend_index(first + q * step, n, p.mode[axis])
+        if index < 0:
+            dst[q] = cval
+        else:
+            convert(dst + q, line + index * bytes_stride, 1, 1, p.input_type)
+    for q in range(q_high, count):
+        index = extend_index(first + q * step, n, p.mode[axis])
+        if index < 0:
+            dst[q] = cval
+        else:
+            convert(dst + q, line + index * bytes_stride, 1, 1, p.input_type)
+
+
+# --------------------------------------------------------------------------
+# Writing: working dtype to the output dtype (round and saturate integers)
+# --------------------------------------------------------------------------
+
+cdef inline void store_float(OutFloat* out, Py_ssize_t step, const W* acc,
+                             Py_ssize_t count) noexcept nogil:
+    cdef Py_ssize_t q
+    if (W is floatcomplex or W is doublecomplex) and (OutFloat is float or OutFloat is double):
+        return  # unreachable: complex results always go to a complex output
+    else:
+        for q in range(count):
+            out[q * step] = <OutFloat> acc[q]
+
+
+cdef inline void int_limits(OutInt* lowest, OutInt* highest) noexcept nogil:
+    if OutInt is int8_t:
+        lowest[0] = INT8_MIN
+        highest[0] = INT8_MAX
+    elif OutInt is uint8_t:
+        lowest[0] = 0
+        highest[0] = UINT8_MAX
+    elif OutInt is int16_t:
+        lowest[0] = INT16_MIN
+        highest[0] = INT16_MAX
+    elif OutInt is uint16_t:
+        lowest[0] = 0
+        highest[0] = UINT16_MAX
+    elif OutInt is int32_t:
+        lowest[0] = INT32_MIN
+        highest[0] = INT32_MAX
+    elif OutInt is uint32_t:
+        lowest[0] = 0
+        highest[0] = UINT32_MAX
+    elif OutInt is int64_t:
+        lowest[0] = INT64_MIN
+        highest[0] = INT64_MAX
+    else:
+        lowest[0] = 0
+        highest[0] = UINT64_MAX
+
+
+cdef inline void store_int(OutInt* out, Py_ssize_t step, const W* acc,
+                           Py_ssize_t count) noexcept nogil:
+    # Round half to even, then saturate; NaN becomes 0. The limits as W are
+    # exact powers of two or round up to one (2**63, 2**64), so "value >= high"
+    # is the exact saturation test and every value below it converts safely.
+    cdef Py_ssize_t q
+    cdef OutInt lowest, highest
+    cdef W value, low, high
+    if W is floatcomplex or W is doublecomplex:
+        return  # unreachable: complex results always go to a complex output
+    else:
+        int_limits(&lowest, &highest)
+        low = <W> lowest
+        high = <W> highest
+        for q in range(count):
+            if W is float:
+                value = nearbyintf(acc[q])
+            else:
+                value = nearbyint(acc[q])
+            if value != value:
+                out[q * step] = 0
+            elif value >= high:
+                out[q * step] = highest
+            elif value <= low:
+                out[q * step] = lowest
+            else:
+                out[q * step] = <OutInt> value
+
+
+cdef inline void store(char* out, Py_ssize_t step, const W* acc, Py_ssize_t count,
+                       const Plan* p) noexcept nogil:
+    cdef int out_type = p.output_type
+    if out_type == FLOAT32:
+        store_float(<float*> out, step, acc, count)
+    elif out_type == FLOAT64:
+        store_float(<double*> out, step, acc, count)
+    elif out_type == COMPLEX64:
+        store_float(<float complex*> out, step, acc, count)
+    elif out_type == COMPLEX128:
+        store_float(<double complex*> out, step, acc, count)
+    elif out_type == UINT8:
+        store_int(<uint8_t*> out, step, acc, count)
+    elif out_type == INT8:
+        store_int(<int8_t*> out, step, acc, count)
+    elif out_type == UINT16:
+        store_int(<uint16_t*> out, step, acc, count)
+    elif out_type == INT16:
+        store_int(<int16_t*> out, step, acc, count)
+    elif out_type == UINT32:
+        store_int(<uint32_t*> out, step, acc, count)
+    elif out_type == INT32:
+        store_int(<int32_t*> out, step, acc, count)
+    elif out_type == UINT64:
+        store_int(<uint64_t*> out, step, acc, count)
+    else:
+        store_int(<int64_t*> out, step, acc, count)
+
+
+# --------------------------------------------------------------------------
+# The hot loop: acc[j] (+)= sum of w[i] * src[j*step + offsets[i]]
+# --------------------------------------------------------------------------
+
+cdef inline void add_4_taps(W* acc, Py_ssize_t count, Py_ssize_t step, bint overwrite,
+                            const W* s0, const W* s1, const W* s2, const W* s3,
+                            W w0, W w1, W w2, W w3) noexcept nogil:
+    cdef Py_ssize_t j
+    if step == 1:
+        if overwrite:
+            for j in range(count):
+                acc[j] = w0 * s0[j] + w1 * s1[j] + w2 * s2[j] + w3 * s3[j]
+        else:
+            for j in range(count):
+                acc[j] = acc[j] + (w0 * s0[j] + w1 * s1[j] + w2 * s2[j] + w3 * s3[j])
+    else:
+        if overwrite:
+            for j in range(count):
+                acc[j] = (w0 * s0[j * step] + w1 * s1[j * step]
+                          + w2 * s2[j * step] + w3 * s3[j * step])
+        else:
+            for j in range(count):
+                acc[j] = acc[j] + (w0 * s0[j * step] + w1 * s1[j * step]
+                                   + w2 * s2[j * step] + w3 * s3[j * step])
+
+
+cdef inline void add_3_taps(W* acc, Py_ssize_t count, Py_ssize_t step, bint overwrite,
+                            const W* s0, const W* s1, const W* s2,
+                            W w0, W w1, W w2) noexcept nogil:
+    cdef Py_ssize_t j
+    if step == 1:
+        if overwrite:
+            for j in range(count):
+                acc[j] = w0 * s0[j] + w1 * s1[j] + w2 * s2[j]
+        else:
+            for j in range(count):
+                acc[j] = acc[j] + (w0 * s0[j] + w1 * s1[j] + w2 * s2[j])
+    else:
+        if overwrite:
+            for j in range(count):
+                acc[j] = w0 * s0[j * step] + w1 * s1[j * step] + w2 * s2[j * step]
+        else:
+            for j in range(count):
+                acc[j] = acc[j] + (w0 * s0[j * step] + w1 * s1[j * step]
+                                   + w2 * s2[j * step])
+
+
+cdef inline void add_2_taps(W* acc, Py_ssize_t count, Py_ssize_t step, bint overwrite,
+                            const W* s0, const W* s1, W w0, W w1) noexcept nogil:
+    cdef Py_ssize_t j
+    if step == 1:
+        if overwrite:
+            for j in range(count):
+                acc[j] = w0 * s0[j] + w1 * s1[j]
+        else:
+            for j in range(count):
+                acc[j] = acc[j] + (w0 * s0[j] + w1 * s1[j])
+    else:
+        if overwrite:
+            for j in range(count):
+                acc[j] = w0 * s0[j * step] + w1 * s1[j * step]
+        else:
+            for j in range(count):
+                acc[j] = acc[j] + (w0 * s0[j * step] + w1 * s1[j * step])
+
+
+cdef inline void add_1_tap(W* acc, Py_ssize_t count, Py_ssize_t step, bint overwrite,
+                           const W* s0, W w0) noexcept nogil:
+    cdef Py_ssize_t j
+    if step == 1:
+        if overwrite:
+            for j in range(count):
+                acc[j] = w0 * s0[j]
+        else:
+            for j in range(count):
+                acc[j] = acc[j] + w0 * s0[j]
+    else:
+        if overwrite:
+            for j in range(count):
+                acc[j] = w0 * s0[j * step]
+        else:
+            for j in range(count):
+                acc[j] = acc[j] + w0 * s0[j * step]
+
+
+cdef inline void accumulate(W* acc, Py_ssize_t count, const W* src, Py_ssize_t step,
+                            const Py_ssize_t* offsets, const W* weights, Py_ssize_t n_taps,
+                            bint overwrite) noexcept nogil:
+    # Taps go four per pass: one load and one store of the accumulator per
+    # four multiply-adds, and the order of additions is fixed.
+    cdef Py_ssize_t i = 0
+    while n_taps - i >= 4:
+        add_4_taps(acc, count, step, overwrite,
+                   src + offsets[i], src + offsets[i + 1],
+                   src + offsets[i + 2], src + offsets[i + 3],
+                   weights[i], weights[i + 1], weights[i + 2], weights[i + 3])
+        overwrite = False
+        i += 4
+    if n_taps - i == 3:
+        add_3_taps(acc, count, step, overwrite,
+                   src + offsets[i], src + offsets[i + 1], src + offsets[i + 2],
+                   weights[i], weights[i + 1], weights[i + 2])
+    elif n_taps - i == 2:
+        add_2_taps(acc, count, step, overwrite, src + offsets[i], src + offsets[i + 1],
+                   weights[i], weights[i + 1])
+    elif n_taps - i == 1:
+        add_1_tap(acc, count, step, overwrite, src + offsets[i], weights[i])
+
+
+# --------------------------------------------------------------------------
+# One work item, and the parallel loop over items
+# --------------------------------------------------------------------------
+
+cdef void process_item(const Plan* p, Py_ssize_t item, W cval, W* acc_scratch, W* buf,
+                       Py_ssize_t* tap_offsets) noexcept nogil:
+    cdef int line_axis = p.ndim - 1
+    cdef Py_ssize_t segment = item % p.n_segments
+    cdef Py_ssize_t line = item // p.n_segments
+    cdef Py_ssize_t start = p.seg_start[segment]
+    cdef Py_ssize_t count = p.seg_len[segment]
+    cdef Py_ssize_t step = p.stride[line_axis]
+    # Position (on the extended line) that output `start` reads with tap 0.
+    cdef Py_ssize_t first = start * step - p.before[line_axis]
+    cdef Py_ssize_t out_index[MAX_DIMS]
+    cdef Py_ssize_t out_offset = start * p.out_strides[line_axis]
+    cdef Py_ssize_t a, r, i, n_taps, position, index, src_offset
+    cdef bint overwrite = True
+    cdef bint constant
+    cdef W* acc
+    cdef const W* weights
+    cdef const Py_ssize_t* offsets
+    cdef const char* line_start
+
+    for a in range(line_axis - 1, -1, -1):
+        out_index[a] = line % p.out_shape[a]
+        line = line // p.out_shape[a]
+        out_offset += out_index[a] * p.out_strides[a]
+
+    if p.output_is_accumulator:
+        acc = (<W*> p.output) + out_offset
+    else:
+        acc = acc_scratch
+
+    for r in range(p.n_rows):
+        # The input line this kernel row reads, through each axis' boundary.
+        constant = False
+        src_offset = 0
+        for a in range(line_axis):
+            position = (out_index[a] * p.stride[a] - p.before[a]
+                        + p.row_outer_taps[r * line_axis + a] * p.dilation[a])
+            index = extend_index(position, p.in_shape[a], p.mode[a])
+            if index < 0:
+                constant = True
+                break
+            src_offset += index * p.in_strides[a]
+        if constant and p.skip_constant_rows:
+            continue
+        n_taps = p.row_n_taps[r]
+        weights = (<const W*> p.row_weights) + r * p.max_taps
+        offsets = p.row_offsets + r * p.max_taps
+        line_start = p.input + src_offset * p.input_itemsize
+
+        if p.seg_direct[segment] and not constant:
+            accumulate(acc, count, (<const W*> line_start) + first, step,
+                       offsets, weights, n_taps, overwrite)
+        elif p.seg_per_tap[segment]:
+            for i in range(n_taps):
+                gather(buf + i * count, count, first + offsets[i], step,
+                       p, line_start, constant, cval)
+                tap_offsets[i] = i * count
+            accumulate(acc, count, buf, 1, tap_offsets, weights, n_taps, overwrite)
+        else:
+            gather(buf, (count - 1) * step + p.span + 1, first, 1,
+                   p, line_start, constant, cval)
+            accumulate(acc, count, buf, step, offsets, weights, n_taps, overwrite)
+        overwrite = False
+
+    if overwrite:  # no row contributed: every tap was zero or read a zero cval
+        for i in range(count):
+            acc[i] = 0
+    if not p.output_is_accumulator:
+        store(p.output + out_offset * p.output_itemsize, p.out_strides[line_axis],
+              acc, count, p)
+
+
+cdef void run_items(const Plan* p, W cval, W* acc_all, W* buf_all,
+                    Py_ssize_t* tap_offsets_all, Py_ssize_t begin, Py_ssize_t end,
+                    int n_threads) noexcept nogil:
+    cdef Py_ssize_t item
+    cdef int thread
+    cdef W* acc
+    cdef W* buf
+    cdef Py_ssize_t* tap_offsets
+    with parallel(num_threads=n_threads):
+        thread = threadid()
+        acc = acc_all + thread * p.acc_len
+        buf = buf_all + thread * p.buf_len
+        tap_offsets = tap_offsets_all + thread * p.max_taps
+        for item in prange(begin, end, schedule="static"):
+            process_item(p, item, cval, acc, buf, tap_offsets)
+
+
+cdef void run_chunks(const Plan* p, W cval, W* acc_all, W* buf_all,
+                     Py_ssize_t* tap_offsets_all, Py_ssize_t n_items,
+                     Py_ssize_t chunk, int n_threads) except *:
+    cdef Py_ssize_t begin = 0, end
+    while begin < n_items:
+        end = min(begin + chunk, n_items)
+        with nogil:
+            run_items(p, cval, acc_all, buf_all, tap_offsets_all, begin, end, n_threads)
+        PyErr_CheckSignals()
+        begin = end
+
+
+# --------------------------------------------------------------------------
+# Python level: lay the problem out for the kernel
+# --------------------------------------------------------------------------
+
+cdef inline const Py_ssize_t* intp_data(cnp.ndarray array):
+    return <const Py_ssize_t*> cnp.PyArray_DATA(array)
+
+
+def _intp(values):
+    return np.ascontiguousarray(values, dtype=np.intp)
+
+
+@cython.wraparound(True)
+@cython.boundscheck(True)
+def _line_axis(array, out_shape):
+    """The input's most contiguous axis among those with more than one output."""
+    candidates = [a for a in range(array.ndim) if out_shape[a] > 1] or list(range(array.ndim))
+    return min(candidates, key=lambda a: (abs(array.strides[a]), -a))
+
+
+@cython.wraparound(True)
+@cython.boundscheck(True)
+def _kernel_rows(weights, dilation):
+    """Group the non-zero taps by kernel row (every axis but the last).
+
+    Returns (outer_taps, n_taps, offsets, row_weights): per kept row, its tap
+    index on each other axis, how many non-zero taps it has along the line,
+    their offsets (tap * dilation) and their weights, left-packed.
+    """
+    taps_on_line = weights.shape[-1]
+    flat = weights.reshape(-1, taps_on_line)
+    nonzero = flat != 0
+    kept = np.flatnonzero(nonzero.any(axis=1))
+    nonzero = nonzero[kept]
+    n_taps = nonzero.sum(axis=1)
+    max_taps = max(1, int(n_taps.max(initial=0)))
+    if weights.ndim > 1:
+        outer_taps = np.stack(np.unravel_index(kept, weights.shape[:-1]), axis=-1)
+    else:
+        outer_taps = np.zeros((kept.size, 0), dtype=np.intp)
+    row, column = np.nonzero(nonzero)
+    slot = (np.cumsum(nonzero, axis=1) - 1)[row, column]
+    offsets = np.zeros((kept.size, max_taps), dtype=np.intp)
+    row_weights = np.zeros((kept.size, max_taps), dtype=weights.dtype)
+    offsets[row, slot] = column * dilation
+    row_weights[row, slot] = flat[kept][row, column]
+    return _intp(outer_taps), _intp(n_taps), offsets, row_weights
+
+
+@cython.wraparound(True)
+@cython.boundscheck(True)
+def _line_segments(n, taps, stride, dilation, before, out_len, max_taps, in_place):
+    """Cut the output line into segments of at most SEGMENT outputs.
+
+    Interior segments (every window inside the input) may read the input in
+    place; edge segments always gather. A gathering segment takes one run
+    per tap when that is shorter than the range of positions it spans.
+    """
+    span = dilation * (taps - 1)
+    # Outputs [low, high) have their whole window inside [0, n).
+    low = min(-(-before // stride), out_len)
+    last_start = n - 1 + before - span
+    high = min(last_start // stride + 1, out_len) if last_start >= 0 else 0
+    high = max(high, low)
+    starts, lengths, direct = [], [], []
+    for piece_start, piece_end, interior in ((0, low, False), (low, high, True),
+                                             (high, out_len, False)):
+        for start in range(piece_start, piece_end, SEGMENT):
+            starts.append(start)
+            lengths.append(min(SEGMENT, piece_end - start))
+            direct.append(interior and in_place)
+    lengths = np.asarray(lengths, dtype=np.intp)
+    range_len = (lengths - 1) * stride + span + 1
+    per_tap_len = max_taps * lengths
+    per_tap = per_tap_len < range_len
+    buffer_len = int(np.where(per_tap, per_tap_len, range_len).max())
+    return (_intp(starts), lengths, np.asarray(direct, dtype=np.uint8),
+            per_tap.astype(np.uint8), buffer_len)
+
+
+@cython.wraparound(True)
+@cython.boundscheck(True)
+def _kernel_input(array):
+    """The input as the kernels can read it: a native, aligned, supported dtype."""
+    dtype = array.dtype
+    if dtype == np.float16:
+        return array.astype(np.float32)
+    if not dtype.isnative:
+        return array.astype(dtype.newbyteorder("="))
+    if not array.flags.aligned or any(s % dtype.itemsize for s in array.strides):
+        return np.array(array, order="C")
+    return array
+
+
+@cython.wraparound(True)
+@cython.boundscheck(True)
+def _kernel_can_write(output, input):
+    return (output.dtype in TYPE_CODES
+            and output.dtype.isnative
+            and output.flags.aligned
+            and not any(s % output.dtype.itemsize or (s == 0 and n > 1)
+                        for s, n in zip(output.strides, output.shape))
+            and not np.may_share_memory(output, input))
+
+
+@cython.wraparound(True)
+@cython.boundscheck(True)
+def correlate(problem):
+    """Fill ``problem.output`` by the direct method.
+
+    `problem` comes from ``pyconv._normalize``: every argument is checked,
+    weights are already flipped/conjugated, in the working dtype, with a
+    length-1 axis for each batch axis.
+    """
+    output = problem.output
+    if output.size == 0:
+        return output
+    work = problem.work_dtype
+    target = output
+    if not _kernel_can_write(output, problem.input):
+        kernel_dtype = output.dtype.newbyteorder("=")
+        if kernel_dtype == np.float16:
+            kernel_dtype = np.dtype(np.float32)
+        target = np.empty(output.shape, dtype=kernel_dtype)
+    _run(_kernel_input(problem.input), target, problem, work)
+    if target is not output:
+        output[...] = target
+    return output
+
+
+@cython.wraparound(True)
+@cython.boundscheck(True)
+def _run(x, target, problem, work):
+    weights = problem.weights
+    stride, dilation, before, mode = (problem.stride, problem.dilation,
+                                      problem.before, problem.mode)
+    if x.ndim == 0:  # one value: a 1-tap correlation on a length-1 axis
+        x, target, weights = x.reshape(1), target.reshape(1), weights.reshape(1)
+        stride, dilation, before, mode = (1,), (1,), (0,), (Mode.CONSTANT,)
+
+    line_axis = _line_axis(x, target.shape)
+    order = [a for a in range(x.ndim) if a != line_axis] + [line_axis]
+    x = x.transpose(order)
+    target = target.transpose(order)
+    weights = weights.transpose(order)
+    stride = _intp([stride[a] for a in order])
+    dilation = _intp([dilation[a] for a in order])
+    before = _intp([before[a] for a in order])
+    modes = np.ascontiguousarray([mode[a] for a in order], dtype=np.intc)
+
+    cdef Py_ssize_t input_itemsize = x.dtype.itemsize
+    cdef Py_ssize_t output_itemsize = target.dtype.itemsize
+    in_shape = _intp(x.shape)
+    in_strides = _intp(x.strides) // input_itemsize
+    out_shape = _intp(target.shape)
+    out_strides = _intp(target.strides) // output_itemsize
+
+    outer_taps, n_taps, offsets, row_weights = _kernel_rows(weights, dilation[-1])
+    max_taps = offsets.shape[1]
+    cval = work.type(problem.cval)
+    skip_constant_rows = cval == 0 and bool(np.isfinite(weights).all())
+
+    in_place = x.dtype == work and (x.shape[-1] == 1 or in_strides[-1] == 1)
+    seg_start, seg_len, seg_direct, seg_per_tap, buf_len = _line_segments(
+        x.shape[-1], weights.shape[-1], stride[-1], dilation[-1], before[-1],
+        target.shape[-1], max_taps, in_place)
+    output_is_accumulator = target.dtype == work and (
+        target.shape[-1] == 1 or out_strides[-1] == 1)
+
+    n_segments = seg_start.size
+    n_items = n_segments * int(np.prod(target.shape[:-1], dtype=np.int64))
+    n_threads = max(1, min(problem.n_workers, n_items))
+    acc_len = 1 if output_is_accumulator else int(seg_len.max())
+    acc = np.empty((n_threads, acc_len), dtype=work)
+    buf = np.empty((n_threads, buf_len), dtype=work)
+    tap_offsets = np.empty((n_threads, max_taps), dtype=np.intp)
+
+    work_per_item = max(1, int(n_taps.sum()) * int(seg_len.max()))
+    chunk = max(n_threads, (CHUNK_WORK // work_per_item) // n_threads * n_threads)
+
+    cdef Plan plan
+    plan.ndim = x.ndim
+    plan.input = <const char*> cnp.PyArray_DATA(x)
+    plan.input_type = TYPE_CODES[x.dtype]
+    plan.input_itemsize = input_itemsize
+    plan.in_shape = intp_data(in_shape)
+    plan.in_strides = intp_data(in_strides)
+    plan.output = <char*> cnp.PyArray_DATA(target)
+    plan.output_type = TYPE_CODES[target.dtype]
+    plan.output_itemsize = output_itemsize
+    plan.output_is_accumulator = output_is_accumulator
+    plan.out_shape = intp_data(out_shape)
+    plan.out_strides = intp_data(out_strides)
+    plan.stride = intp_data(stride)
+    plan.dilation = intp_data(dilation)
+    plan.before = intp_data(before)
+    plan.mode = <const int*> cnp.PyArray_DATA(modes)
+    plan.span = dilation[-1] * (weights.shape[-1] - 1)
+    plan.n_rows = n_taps.size
+    plan.max_taps = max_taps
+    plan.row_outer_taps = intp_data(outer_taps)
+    plan.row_n_taps = intp_data(n_taps)
+    plan.row_offsets = intp_data(offsets)
+    plan.row_weights = <const void*> cnp.PyArray_DATA(row_weights)
+    plan.skip_constant_rows = skip_constant_rows
+    plan.n_segments = n_segments
+    plan.seg_start = intp_data(seg_start)
+    plan.seg_len = intp_data(seg_len)
+    plan.seg_direct = <const uint8_t*> cnp.PyArray_DATA(seg_direct)
+    plan.seg_per_tap = <const uint8_t*> cnp.PyArray_DATA(seg_per_tap)
+    plan.acc_len = acc_len
+    plan.buf_len = buf_len
+
+    cdef void* acc_data = cnp.PyArray_DATA(acc)
+    cdef void* buf_data = cnp.PyArray_DATA(buf)
+    cdef Py_ssize_t* tap_data = <Py_ssize_t*> cnp.PyArray_DATA(tap_offsets)
+    if work == np.float32:
+        run_chunks[float](&plan, <float> cval, <float*> acc_data, <float*> buf_data,
+                   tap_data, n_items, chunk, n_threads)
+    elif work == np.float64:
+        run_chunks[double](&plan, <double> cval, <double*> acc_data, <double*> buf_data,
+                   tap_data, n_items, chunk, n_threads)
+    elif work == np.complex64:
+        run_chunks["float complex"](&plan, <float complex> cval, <float complex*> acc_data,
+                   <float complex*> buf_data, tap_data, n_items, chunk, n_threads)
+    else:
+        run_chunks["double complex"](&plan, <double complex> cval, <double complex*> acc_data,
+                   <double complex*> buf_data, tap_data, n_items, chunk, n_threads)

@@ -1,0 +1,106 @@
+"""Shared parameter text, filled into every public docstring.
+
+A docstring names a fragment as ``%(name)s``; :func:`fill` substitutes it, so
+each parameter is described once for all four functions.
+"""
+
+import inspect
+
+_FRAGMENTS = {
+    "input": """\
+input : array_like
+    The data: float16/32/64, complex64/128 or 8- to 64-bit integers, any
+    layout (non-contiguous, negative strides, either byte order, read-only).
+    It is never modified.""",
+    "output": """\
+output : ndarray or dtype, optional
+    Where to put the result: an array of exactly the output shape (any
+    strides; it may overlap `input`), or the dtype of a new array. Default:
+    the input's dtype, promoted to complex when the weights are complex.
+    The working precision follows it: float32 (complex64) for float16,
+    float32, complex64 and integers of at most 16 bits, float64 otherwise.
+    Integer outputs are rounded to nearest (ties to even) and saturated.""",
+    "mode": """\
+mode : {'reflect', 'constant', 'nearest', 'mirror', 'wrap'} or sequence, optional
+    How the input extends past its edges, exactly as in scipy.ndimage, at
+    any distance from the edge. Aliases: 'grid-mirror' (reflect),
+    'grid-constant' (constant), 'grid-wrap' (wrap). Default 'reflect'.""",
+    "mode_per_axis": """\
+    A sequence gives one mode per filtered axis.""",
+    "cval": """\
+cval : scalar, optional
+    The value past the edges for ``mode='constant'``. Default 0.0.""",
+    "origin_1d": """\
+origin : int, optional
+    Moves the kernel: tap ``len(weights) // 2 + origin`` lies over each
+    output point. Range ``-(k // 2) <= origin <= (k - 1) // 2``. Only with
+    ``padding='same'``. Default 0.""",
+    "origin": """\
+origin : int or sequence of int, optional
+    Moves the kernel: tap ``k // 2 + origin`` lies over each output point
+    (it counts taps, also when dilated). One per filtered axis or one for
+    all; range ``-(k // 2) <= origin <= (k - 1) // 2``. A non-zero origin
+    needs ``padding='same'``. Default 0.""",
+    "axes": """\
+axes : int or sequence of int, optional
+    The filtered axes, in order: weights axis ``i`` runs along ``axes[i]``
+    (not sorted, unlike scipy). The other axes are batch axes, each slice
+    along them filtered independently. Default: every axis, and then
+    ``weights.ndim == input.ndim``.""",
+    "axis": """\
+axis : int, optional
+    The axis of `input` to filter along. Default -1.""",
+    "stride": """\
+stride : int or sequence of int, optional
+    Keep every ``stride``-th output along each filtered axis; only the kept
+    outputs are computed. One per filtered axis or one for all. Default 1.""",
+    "stride_1d": """\
+stride : int, optional
+    Keep every ``stride``-th output; only those are computed. Default 1.""",
+    "dilation": """\
+dilation : int or sequence of int, optional
+    Spacing between taps: the kernel spans ``dilation * (k - 1) + 1`` input
+    samples but costs no more than undilated. Default 1.""",
+    "dilation_1d": """\
+dilation : int, optional
+    Spacing between taps; costs no more than undilated. Default 1.""",
+    "padding": """\
+padding : {'same', 'valid', 'full'}, int, pair or sequence, optional
+    How far the kernel may hang past the edges, which sets the output size:
+    'same' keeps the input length (``ceil(n / stride)`` with a stride),
+    'valid' places the kernel only where it lies fully inside, 'full'
+    wherever it overlaps the input; an int ``p`` pads ``p`` positions on
+    both sides and a pair ``(before, after)`` pads each side. A sequence
+    gives one entry per filtered axis, so a pair for a single filtered axis
+    is written ``[(before, after)]``. Default 'same'.""",
+    "padding_1d": """\
+padding : {'same', 'valid', 'full'}, int or (before, after), optional
+    How far the kernel may hang past the edges, which sets the output
+    length. Default 'same'.""",
+    "workers": """\
+workers : int, optional
+    Threads to use. None (default): as many as OpenMP may use now (respects
+    ``OMP_NUM_THREADS`` and threadpoolctl); ``n >= 1``: n; ``-1``: every
+    core. The result is bitwise the same for any value.""",
+    "returns": """\
+result : ndarray
+    The filtered array (`output` itself when an array was given). Its
+    shape is the input's, with each filtered axis of length
+    ``max(0, (n + before + after - dilation*(k-1) - 1) // stride + 1)``
+    (see :func:`output_shape`).""",
+    "raises": """\
+ValueError
+    Unknown mode or padding, origin out of range or non-zero with padding
+    other than 'same', stride or dilation below 1, negative padding,
+    weights with a zero-length axis or the wrong number of axes, repeated
+    or out-of-range axes, output of the wrong shape or read-only.
+TypeError
+    Unsupported input, weights or output dtype (bool, object, strings...),
+    real output for complex data, arguments of the wrong type.""",
+}
+
+
+def fill(function):
+    """Decorator: substitute the shared fragments into a docstring."""
+    function.__doc__ = inspect.cleandoc(function.__doc__) % _FRAGMENTS
+    return function

@@ -1,0 +1,433 @@
+"""The one place that checks and expands every argument.
+
+Every public function calls :func:`normalize` (or :func:`normalize_geometry`
+for ``output_shape``). All errors are raised here, before any output is
+written; what comes out is a frozen :class:`Problem` that the kernels trust.
+Strings become integer codes here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import numbers
+import operator
+from dataclasses import dataclass
+
+import numpy as np
+
+from pyconv._boundary import Mode
+from pyconv._openmp import effective_workers
+
+MODES = {
+    "reflect": Mode.REFLECT,
+    "grid-mirror": Mode.REFLECT,
+    "constant": Mode.CONSTANT,
+    "grid-constant": Mode.CONSTANT,
+    "nearest": Mode.NEAREST,
+    "mirror": Mode.MIRROR,
+    "wrap": Mode.WRAP,
+    "grid-wrap": Mode.WRAP,
+}
+PADDINGS = ("same", "valid", "full")
+
+# Input/output dtypes: float16/32/64, complex64/128, 8- to 64-bit integers.
+SUPPORTED_DTYPES = tuple(
+    np.dtype(t)
+    for t in (
+        np.float16, np.float32, np.float64, np.complex64, np.complex128,
+        np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64, np.uint64,
+    )
+)
+
+# Positions are Py_ssize_t in the kernels; keep every extent well inside it.
+MAX_EXTENT = 2**60
+
+
+@dataclass(frozen=True)
+class AxisGeometry:
+    """One filtered axis: lengths, spacing and padding, in input positions."""
+
+    axis: int  # the input axis it runs along
+    length: int  # n
+    taps: int  # k
+    stride: int
+    dilation: int
+    before: int
+    after: int
+    out_len: int
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """The shape of a problem: which axes are filtered and how."""
+
+    axes: tuple[int, ...]
+    filtered: tuple[AxisGeometry, ...]  # in the order of `axes`
+    out_shape: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A checked problem, ready for a kernel.
+
+    Per-axis tuples have one entry per *input* axis; batch axes are filtered
+    axes with one tap, stride 1 and no padding. ``weights`` has ``input.ndim``
+    axes (length 1 on batch axes), is in the working dtype, and is already
+    flipped (convolve) or conjugated (correlate with complex weights).
+    """
+
+    input: np.ndarray
+    weights: np.ndarray
+    stride: tuple[int, ...]
+    dilation: tuple[int, ...]
+    before: tuple[int, ...]
+    after: tuple[int, ...]
+    mode: tuple[int, ...]
+    cval: complex | float
+    work_dtype: np.dtype
+    output: np.ndarray
+    n_workers: int
+
+
+# --------------------------------------------------------------------------
+# Small parsers, one per kind of argument
+# --------------------------------------------------------------------------
+
+
+def _as_int(value, name):
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer, got bool")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}") from None
+
+
+def _is_sequence(value):
+    return isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim > 0)
+
+
+def _per_axis(value, n_axes, name, parse):
+    """Expand `value` (one value, or one per filtered axis) to a parsed tuple."""
+    if not _is_sequence(value):
+        return (parse(value, name),) * n_axes
+    entries = list(value)
+    if len(entries) != n_axes:
+        raise ValueError(
+            f"{name} has {len(entries)} entries but there are {n_axes} filtered axes"
+        )
+    return tuple(parse(entry, f"{name}[{i}]") for i, entry in enumerate(entries))
+
+
+def _parse_mode(value, name):
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {type(value).__name__}")
+    try:
+        return int(MODES[value])
+    except KeyError:
+        raise ValueError(
+            f"{name}={value!r} is not a boundary mode; use one of {', '.join(MODES)}"
+        ) from None
+
+
+def _parse_positive(value, name):
+    value = _as_int(value, name)
+    if value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value}")
+    return value
+
+
+def _parse_padding(value, name):
+    """One axis' padding: 'same' | 'valid' | 'full' | int p | pair (before, after)."""
+    if isinstance(value, str):
+        if value not in PADDINGS:
+            raise ValueError(
+                f"{name}={value!r} is not a padding; use 'same', 'valid', 'full', "
+                "an int >= 0 or a pair (before, after)"
+            )
+        return value
+    if not _is_sequence(value):
+        amount = _as_int(value, name)
+        if amount < 0:
+            raise ValueError(f"{name} must be >= 0, got {amount}")
+        return (amount, amount)
+    pair = tuple(value)
+    if len(pair) != 2:
+        raise ValueError(f"{name} must be a pair (before, after), got {len(pair)} entries")
+    before, after = (_as_int(v, name) for v in pair)
+    if before < 0 or after < 0:
+        raise ValueError(f"{name} must be >= 0, got ({before}, {after})")
+    return (before, after)
+
+
+def _parse_axes(axes, ndim):
+    if axes is None:
+        return tuple(range(ndim))
+    entries = [_as_int(a, "axes") for a in axes] if _is_sequence(axes) else [
+        _as_int(axes, "axes")]
+    normalized = []
+    for a in entries:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"axes entry {a} is out of range for an input with {ndim} axes")
+        normalized.append(a % ndim)
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"axes must not repeat an axis, got {tuple(entries)}")
+    return tuple(normalized)
+
+
+def _check_dtype(dtype, what):
+    if dtype.newbyteorder("=") not in SUPPORTED_DTYPES:
+        raise TypeError(
+            f"{what} has dtype {dtype}, which pyconv does not support; use float16/32/64, "
+            "complex64/128 or a signed/unsigned integer of 8 to 64 bits"
+        )
+
+
+def _as_input_array(value):
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(
+            "input is a masked array; pyconv does not apply masks. Pass "
+            "input.filled(value) or np.asarray(input) to filter the data underneath"
+        )
+    array = np.asarray(value)
+    _check_dtype(array.dtype, "input")
+    return array
+
+
+def _as_weights_array(value):
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError("weights is a masked array; pass weights.filled(0)")
+    weights = np.asarray(value)
+    if weights.dtype.kind not in "iufc":
+        raise TypeError(
+            f"weights has dtype {weights.dtype}; it must be a real or complex numeric array"
+        )
+    if 0 in weights.shape:
+        raise ValueError(f"weights must not have a zero-length axis, got shape {weights.shape}")
+    return weights
+
+
+# --------------------------------------------------------------------------
+# Geometry: padding, output size
+# --------------------------------------------------------------------------
+
+
+def _axis_geometry(axis, n, k, stride, dilation, padding, origin, name, convolution):
+    span = dilation * (k - 1)
+    if not -(k // 2) <= origin <= (k - 1) // 2:
+        raise ValueError(
+            f"origin{name}={origin} is out of range for a kernel of length {k}: "
+            f"it must lie in [{-(k // 2)}, {(k - 1) // 2}]"
+        )
+    if padding == "same":
+        if convolution:
+            # The flipped kernel's origin, as scipy.ndimage.convolve has it
+            # (the range above maps onto itself).
+            origin = -origin - (1 - k % 2)
+        center = k // 2 + origin
+        before, after = center * dilation, span - center * dilation
+    else:
+        if origin != 0:
+            raise ValueError(
+                f"origin{name}={origin} is only meaningful with padding='same', "
+                f"not padding={padding!r}"
+            )
+        if padding == "valid":
+            before, after = 0, 0
+        elif padding == "full":
+            before, after = span, span
+        else:
+            before, after = padding
+    if n + before + after + span >= MAX_EXTENT:
+        raise ValueError(
+            f"padding{name}/dilation{name} are too large: the padded axis spans "
+            f"{n + before + after + span} positions (limit {MAX_EXTENT})"
+        )
+    out_len = 0 if n == 0 else max(0, (n + before + after - span - 1) // stride + 1)
+    return AxisGeometry(axis, n, k, stride, dilation, before, after, out_len)
+
+
+def normalize_geometry(input_shape, weights_shape, *, axes, stride, dilation, padding,
+                       origin, one_axis=False, convolution=False):
+    """Check the shape-related arguments and compute the output shape.
+
+    With ``one_axis`` (the ``*1d`` functions) every per-axis argument is a
+    single value and a padding pair means (before, after). ``convolution``
+    mirrors the origin of "same" padding for the flipped kernel.
+    """
+    input_shape = tuple(_as_int(n, "input_shape") for n in input_shape)
+    if any(n < 0 for n in input_shape):
+        raise ValueError(f"input_shape must not have negative lengths, got {input_shape}")
+    weights_shape = tuple(_as_int(k, "weights_shape") for k in weights_shape)
+    if any(k < 1 for k in weights_shape):
+        raise ValueError(
+            f"weights must not have a zero-length axis, got shape {weights_shape}"
+        )
+    ndim = len(input_shape)
+    axes = _parse_axes(axes, ndim)
+    if len(weights_shape) != len(axes):
+        raise ValueError(
+            f"weights has {len(weights_shape)} axes but {len(axes)} axes are filtered "
+            f"(input has {ndim} axes, axes={axes if len(axes) != ndim else None}); "
+            "weights.ndim must equal the number of filtered axes"
+        )
+    n_axes = len(axes)
+    if one_axis:
+        paddings = (_parse_padding(padding, "padding"),)
+        strides = (_parse_positive(stride, "stride"),)
+        dilations = (_parse_positive(dilation, "dilation"),)
+        origins = (_as_int(origin, "origin"),)
+    else:
+        paddings = _per_axis(padding, n_axes, "padding", _parse_padding)
+        strides = _per_axis(stride, n_axes, "stride", _parse_positive)
+        dilations = _per_axis(dilation, n_axes, "dilation", _parse_positive)
+        origins = _per_axis(origin, n_axes, "origin", _as_int)
+
+    filtered = []
+    for i, axis in enumerate(axes):
+        suffix = "" if n_axes == 1 else f"[{i}]"
+        filtered.append(
+            _axis_geometry(axis, input_shape[axis], weights_shape[i], strides[i],
+                           dilations[i], paddings[i], origins[i], suffix, convolution)
+        )
+    out_shape = list(input_shape)
+    for g in filtered:
+        out_shape[g.axis] = g.out_len
+    return Geometry(axes, tuple(filtered), tuple(out_shape))
+
+
+# --------------------------------------------------------------------------
+# dtypes
+# --------------------------------------------------------------------------
+
+
+def working_dtype(out_dtype, complex_data):
+    """float32/complex64 for outputs of at most single precision, else double."""
+    out_dtype = np.dtype(out_dtype)
+    single = out_dtype in (np.float16, np.float32, np.complex64) or (
+        out_dtype.kind in "iu" and out_dtype.itemsize <= 2
+    )
+    if complex_data:
+        return np.dtype(np.complex64 if single else np.complex128)
+    return np.dtype(np.float32 if single else np.float64)
+
+
+def _output_dtype(output, input_dtype, complex_data):
+    if output is None:
+        native = input_dtype.newbyteorder("=")
+        return np.promote_types(native, np.complex64) if complex_data else native
+    if isinstance(output, np.ndarray):
+        dtype = output.dtype
+    else:
+        try:
+            dtype = np.dtype(output)
+        except TypeError:
+            raise TypeError(
+                f"output must be None, a numpy array or a dtype, got {type(output).__name__}"
+            ) from None
+    _check_dtype(dtype, "output")
+    if complex_data and dtype.kind != "c":
+        raise TypeError(
+            f"output dtype {dtype} cannot hold the complex result of complex input or weights; "
+            "use a complex output dtype"
+        )
+    return dtype
+
+
+def _parse_cval(cval, complex_work):
+    if isinstance(cval, np.ndarray) and cval.ndim == 0:
+        cval = cval[()]
+    if isinstance(cval, (bool, np.bool_)) or not isinstance(cval, (numbers.Number, np.number)):
+        raise TypeError(f"cval must be a real or complex number, got {type(cval).__name__}")
+    try:
+        value = complex(cval)
+    except OverflowError:
+        raise ValueError(f"cval={cval!r} is too large for a floating-point value") from None
+    if complex_work:
+        return value
+    if value.imag != 0:
+        raise TypeError(f"cval={cval!r} is complex but the data are real; use a real cval")
+    return value.real
+
+
+# --------------------------------------------------------------------------
+# The routine every public function calls
+# --------------------------------------------------------------------------
+
+
+def normalize(input, weights, output, mode, cval, origin, *, axes, stride, dilation,
+              padding, workers, convolution, one_axis=False):
+    """Check every argument and return a :class:`Problem`.
+
+    ``convolution`` flips the kernel on each filtered axis (and, with
+    padding "same", mirrors the origin as scipy.ndimage.convolve does);
+    otherwise complex weights are conjugated. Nothing is written and nothing
+    large is allocated until every check has passed.
+    """
+    input = _as_input_array(input)
+    weights = _as_weights_array(weights)
+    if one_axis and weights.ndim != 1:
+        raise ValueError(f"weights must be one-dimensional, got shape {weights.shape}")
+
+    geometry = normalize_geometry(
+        input.shape, weights.shape, axes=axes, stride=stride, dilation=dilation,
+        padding=padding, origin=origin, one_axis=one_axis, convolution=convolution,
+    )
+    n_axes = len(geometry.axes)
+    if one_axis:
+        modes = (_parse_mode(mode, "mode"),)
+    else:
+        modes = _per_axis(mode, n_axes, "mode", _parse_mode)
+
+    complex_data = input.dtype.kind == "c" or weights.dtype.kind == "c"
+    out_dtype = _output_dtype(output, input.dtype, complex_data)
+    work = working_dtype(out_dtype, complex_data)
+    cval = _parse_cval(cval, work.kind == "c")
+    if isinstance(output, np.ndarray):
+        if output.shape != geometry.out_shape:
+            raise ValueError(
+                f"output has shape {output.shape} but the result has shape {geometry.out_shape}"
+            )
+        if not output.flags.writeable:
+            raise ValueError("output array is read-only")
+    n_workers = effective_workers(workers)
+
+    # Checks are done: build the kernel's view of the problem.
+    kernel = weights.astype(work, copy=True)
+    if convolution:
+        kernel = kernel[(slice(None, None, -1),) * kernel.ndim]
+    elif kernel.dtype.kind == "c":
+        kernel = np.conj(kernel)
+    # Weights axis i runs along axes[i]: move it there; batch axes get length 1.
+    kernel = kernel.reshape(kernel.shape + (1,) * (input.ndim - n_axes))
+    kernel = np.ascontiguousarray(np.moveaxis(kernel, range(n_axes), geometry.axes))
+
+    stride_all = [1] * input.ndim
+    dilation_all = [1] * input.ndim
+    before_all = [0] * input.ndim
+    after_all = [0] * input.ndim
+    mode_all = [int(Mode.CONSTANT)] * input.ndim  # batch axes never read past an edge
+    for i, g in enumerate(geometry.filtered):
+        # A stride past the padded extent only ever multiplies output index 0.
+        stride_all[g.axis] = min(g.stride, max(1, g.length + g.before + g.after))
+        dilation_all[g.axis] = g.dilation
+        before_all[g.axis] = g.before
+        after_all[g.axis] = g.after
+        mode_all[g.axis] = modes[i]
+
+    if isinstance(output, np.ndarray):
+        result = output
+    else:
+        result = np.empty(geometry.out_shape, dtype=out_dtype)
+    return Problem(
+        input=input,
+        weights=kernel,
+        stride=tuple(stride_all),
+        dilation=tuple(dilation_all),
+        before=tuple(before_all),
+        after=tuple(after_all),
+        mode=tuple(mode_all),
+        cval=cval,
+        work_dtype=work,
+        output=result,
+        n_workers=n_workers,
+    )

@@ -1,0 +1,74 @@
+"""Thread counts: the one place that turns ``workers`` into a number.
+
+``effective_workers`` reads OpenMP's state at call time, so ``OMP_NUM_THREADS``
+and ``threadpoolctl.threadpool_limits(..., "openmp")`` are respected.
+"""
+
+import operator
+import os
+
+from cython.parallel cimport parallel, threadid
+
+
+def have_openmp():
+    """True when the compiled kernels were built with OpenMP."""
+    return bool(PYCONV_HAVE_OPENMP)
+
+
+def max_threads():
+    """OpenMP's current default team size (1 without OpenMP)."""
+    return omp_get_max_threads()
+
+
+def num_procs():
+    """Cores this process may run on."""
+    if PYCONV_HAVE_OPENMP:
+        return omp_get_num_procs()
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def effective_workers(workers):
+    """Number of threads for ``workers``, as the SPEC defines it.
+
+    ``None``: OpenMP's current limit (``OMP_NUM_THREADS``, threadpoolctl);
+    ``n >= 1``: exactly n; ``-1``: every core, ``-2`` one fewer, and so on.
+    ``0`` and counts below one core are a ValueError; non-integers a TypeError.
+    """
+    if workers is None:
+        return max(1, omp_get_max_threads())
+    if isinstance(workers, bool):
+        raise TypeError("workers must be None or an integer, got bool")
+    try:
+        count = operator.index(workers)
+    except TypeError:
+        raise TypeError(
+            f"workers must be None or an integer, got {type(workers).__name__}"
+        ) from None
+    if count >= 1:
+        return count
+    if count == 0:
+        raise ValueError("workers must be None, a positive integer or a negative one "
+                         "counting back from all cores (-1 = all); got 0")
+    cores = num_procs()
+    resolved = cores + 1 + count
+    if resolved < 1:
+        raise ValueError(f"workers={count} asks for fewer than one thread on "
+                         f"{cores} cores")
+    return resolved
+
+
+def team_size(int n_threads):
+    """Size of the thread team a parallel region of `n_threads` really gets.
+
+    Used by the tests to prove the build is multi-threaded.
+    """
+    cdef int sizes[1]
+    cdef int* size = sizes
+    size[0] = 1
+    with nogil, parallel(num_threads=n_threads):
+        if threadid() == 0:
+            size[0] = omp_get_num_threads()
+    return size[0]
