@@ -576,9 +576,20 @@ def _intp(values):
 @cython.wraparound(True)
 @cython.boundscheck(True)
 def _line_axis(array, out_shape):
-    """The input's most contiguous axis among those with more than one output."""
+    """The input's most contiguous axis among those with more than one output.
+
+    A unit-stride axis first (it can be read in place), then the smallest
+    non-zero stride (a broadcast axis reads one value over and over); ties
+    go to the later axis, so C order gives the last one.
+    """
     candidates = [a for a in range(array.ndim) if out_shape[a] > 1] or list(range(array.ndim))
-    return min(candidates, key=lambda a: (abs(array.strides[a]), -a))
+    itemsize = array.dtype.itemsize
+
+    def rank(a):
+        step = abs(array.strides[a])
+        return (step != itemsize, step == 0, step, -a)
+
+    return min(candidates, key=rank)
 
 
 @cython.wraparound(True)
@@ -645,11 +656,11 @@ def _line_segments(n, taps, stride, dilation, before, out_len, max_taps, in_plac
 @cython.boundscheck(True)
 def _kernel_input(array):
     """The input as the kernels can read it: a native, aligned, supported dtype."""
-    dtype = array.dtype
+    dtype = array.dtype.newbyteorder("=")
     if dtype == np.float16:
         return array.astype(np.float32)
-    if not dtype.isnative:
-        return array.astype(dtype.newbyteorder("="))
+    if dtype != array.dtype:
+        return array.astype(dtype)
     if not array.flags.aligned or any(s % dtype.itemsize for s in array.strides):
         return np.array(array, order="C")
     return array

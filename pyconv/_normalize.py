@@ -112,8 +112,12 @@ def _per_axis(value, n_axes, name, parse):
         return (parse(value, name),) * n_axes
     entries = list(value)
     if len(entries) != n_axes:
+        hint = ""
+        if name == "padding" and len(entries) == 2:
+            hint = "; a (before, after) pair for every axis is written [(before, after)] * n"
         raise ValueError(
-            f"{name} has {len(entries)} entries but there are {n_axes} filtered axes"
+            f"{name} has {len(entries)} entries but there are {n_axes} filtered axes "
+            f"(a sequence gives one entry per filtered axis){hint}"
         )
     return tuple(parse(entry, f"{name}[{i}]") for i, entry in enumerate(entries))
 
@@ -302,7 +306,7 @@ def normalize_geometry(input_shape, weights_shape, *, axes, stride, dilation, pa
 
 def working_dtype(out_dtype, complex_data):
     """float32/complex64 for outputs of at most single precision, else double."""
-    out_dtype = np.dtype(out_dtype)
+    out_dtype = np.dtype(out_dtype).newbyteorder("=")
     single = out_dtype in (np.float16, np.float32, np.complex64) or (
         out_dtype.kind in "iu" and out_dtype.itemsize <= 2
     )
@@ -392,7 +396,8 @@ def normalize(input, weights, output, mode, cval, origin, *, axes, stride, dilat
     n_workers = effective_workers(workers)
 
     # Checks are done: build the kernel's view of the problem.
-    kernel = weights.astype(work, copy=True)
+    with np.errstate(over="ignore", invalid="ignore"):  # beyond float32's range: inf
+        kernel = weights.astype(work, copy=True)
     if convolution:
         kernel = kernel[(slice(None, None, -1),) * kernel.ndim]
     elif kernel.dtype.kind == "c":

@@ -1,0 +1,131 @@
+"""Memory layouts: non-contiguous, negative strides, Fortran order, either
+byte order, read-only inputs; outputs with strides or overlapping the input."""
+
+import numpy as np
+import pytest
+import scipy.ndimage as ndi
+from conftest import assert_close
+
+import pyconv
+
+
+def layouts(base):
+    """The same values in many layouts: (name, array)."""
+    yield "c", np.ascontiguousarray(base)
+    yield "fortran", np.asfortranarray(base)
+    big = np.zeros((base.shape[0] * 2, base.shape[1] * 3), base.dtype)
+    big[::2, ::3] = base
+    yield "strided", big[::2, ::3]
+    flipped = np.ascontiguousarray(base[::-1, ::-1])
+    yield "negative", flipped[::-1, ::-1]
+    yield "transposed", np.ascontiguousarray(base.T).T
+    swapped = base.astype(base.dtype.newbyteorder(">" if base.dtype.byteorder != ">" else "<"))
+    yield "byteswapped", swapped
+    readonly = base.copy()
+    readonly.flags.writeable = False
+    yield "readonly", readonly
+    yield "broadcast", np.broadcast_to(base[:1], base.shape)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128, np.int16,
+                                   np.uint32, np.float16])
+def test_input_layouts(rng, dtype):
+    base = (rng.standard_normal((23, 19)) * 20).astype(dtype)
+    w = rng.standard_normal((3, 4))
+    for name, x in layouts(base):
+        before = x.copy()
+        for kwargs in ({}, {"stride": 2, "mode": "wrap"}, {"padding": "full", "dilation": 2}):
+            expected = pyconv.correlate(
+                np.ascontiguousarray(x).astype(x.dtype.newbyteorder("=")), w, **kwargs)
+            actual = pyconv.correlate(x, w, **kwargs)
+            if name in ("fortran", "transposed"):
+                # The line axis follows the contiguous axis, so the order of the
+                # sum (not its terms) changes: equal to rounding.
+                assert_close(actual, expected, x, w)
+            else:
+                np.testing.assert_array_equal(actual, expected, err_msg=name)
+        np.testing.assert_array_equal(x, before, err_msg=f"{name}: input modified")
+
+
+def test_input_layouts_match_scipy(rng):
+    base = rng.standard_normal((31, 29))
+    w = rng.standard_normal((5, 3))
+    for name, x in layouts(base):
+        assert_close(pyconv.correlate(x, w), ndi.correlate(np.asarray(x, float), w), x, w)
+
+
+def test_3d_layouts(rng):
+    base = rng.standard_normal((6, 7, 8)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 3))
+    expected = pyconv.correlate(base, w)
+    for x in (np.asfortranarray(base), base.transpose(2, 0, 1).copy().transpose(1, 2, 0),
+              np.flip(np.flip(base, 1).copy(), 1)):
+        assert_close(pyconv.correlate(x, w), expected, x, w)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int32, np.float16])
+def test_output_layouts(rng, dtype):
+    x = (rng.standard_normal((20, 21)) * 10).astype(dtype)
+    w = rng.standard_normal((3, 3))
+    expected = pyconv.correlate(x, w)
+    big = np.zeros((40, 63), dtype)
+    outputs = {
+        "strided": big[::2, ::3],
+        "fortran": np.zeros((20, 21), dtype, order="F"),
+        "negative": np.zeros((20, 21), dtype)[::-1],
+        "byteswapped": np.zeros((20, 21), np.dtype(dtype).newbyteorder(">")),
+    }
+    for name, out in outputs.items():
+        result = pyconv.correlate(x, w, output=out)
+        assert result is out
+        np.testing.assert_array_equal(out, expected, err_msg=name)
+    assert np.all(big[1::2] == 0) and np.all(big[:, 1::3] == 0)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"mode": "wrap"}, {"axes": (1,)}])
+def test_output_is_the_input(rng, kwargs):
+    x = rng.standard_normal((30, 31))
+    w = rng.standard_normal((3, 3)) if "axes" not in kwargs else rng.standard_normal(5)
+    expected = pyconv.correlate(x.copy(), w, **kwargs)
+    result = pyconv.correlate(x, w, output=x, **kwargs)
+    assert result is x
+    np.testing.assert_array_equal(x, expected)
+
+
+def test_output_overlaps_input_shifted(rng):
+    buffer = rng.standard_normal(100)
+    x = buffer[:-3]
+    expected = pyconv.correlate1d(x.copy(), [1.0, -2.0, 1.0], padding="valid")
+    out = buffer[5:]  # shares memory with x, shifted: sequential writes would corrupt reads
+    pyconv.correlate1d(x, [1.0, -2.0, 1.0], padding="valid", output=out)
+    np.testing.assert_array_equal(out, expected)
+    # 2-D, output a transposed view of the input.
+    square = rng.standard_normal((25, 25))
+    expected = pyconv.correlate(square.copy(), np.ones((3, 3)))
+    pyconv.correlate(square, np.ones((3, 3)), output=square.T)
+    np.testing.assert_array_equal(square.T, expected)
+
+
+def test_weights_layouts(rng):
+    x = rng.standard_normal((15, 16))
+    w = rng.standard_normal((4, 5))
+    expected = pyconv.correlate(x, w)
+    for weights in (np.asfortranarray(w), w[::-1, ::-1].copy()[::-1, ::-1],
+                    w.astype(">f8"), w.tolist()):
+        np.testing.assert_array_equal(pyconv.correlate(x, weights), expected)
+
+
+def test_list_and_scalar_inputs():
+    assert pyconv.correlate([1.0, 2.0, 3.0], [1.0]).tolist() == [1.0, 2.0, 3.0]
+    assert pyconv.correlate1d([[1, 2], [3, 4]], [2]).tolist() == [[2, 4], [6, 8]]
+    out = pyconv.correlate(5.0, 2.0)
+    assert out.shape == () and out == 10.0
+
+
+def test_memmap_input(tmp_path, rng):
+    data = rng.standard_normal((40, 50))
+    path = tmp_path / "data.bin"
+    data.tofile(path)
+    mapped = np.memmap(path, dtype=np.float64, mode="r", shape=(40, 50))
+    np.testing.assert_array_equal(pyconv.correlate(mapped, np.ones((3, 3))),
+                                  pyconv.correlate(data, np.ones((3, 3))))

@@ -1,0 +1,143 @@
+"""Threads: bitwise-identical results for any `workers`, OpenMP limits
+respected, concurrent calls safe, and the build really multi-threaded."""
+
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
+
+import pyconv
+from pyconv import _openmp
+
+WORKERS = [1, 2, 3, -1]
+
+CASES = [
+    # (shape, weights shape, keyword arguments): each exercises a different
+    # cut into work items (many lines, one long line, 3-D, strided, gathers).
+    ((301, 257), (3, 3), {}),
+    ((200_000,), (31,), {"mode": "constant"}),
+    ((17, 40, 33), (3, 3, 3), {"mode": "wrap"}),
+    ((120, 130), (7, 7), {"stride": (2, 3), "dilation": 2, "padding": "full"}),
+    ((9, 50, 60), (5, 5), {"axes": (1, 2), "mode": "mirror"}),
+]
+
+
+def run(shape, wshape, kwargs, dtype, workers):
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal(shape).astype(dtype)
+    w = rng.standard_normal(wshape)
+    if np.dtype(dtype).kind == "c":
+        x = x + 1j * rng.standard_normal(shape).astype(dtype)
+    return pyconv.correlate(x, w, workers=workers, **kwargs)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.uint8])
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_bitwise_identical_for_every_workers(case, dtype):
+    shape, wshape, kwargs = CASES[case]
+    baseline = run(shape, wshape, kwargs, dtype, 1)
+    for workers in WORKERS[1:] + [None]:
+        result = run(shape, wshape, kwargs, dtype, workers)
+        assert result.tobytes() == baseline.tobytes(), workers
+
+
+def test_threadpool_limits_respected_and_results_unchanged():
+    shape, wshape, kwargs = CASES[0]
+    baseline = run(shape, wshape, kwargs, np.float64, 2)
+    openmp_libraries = [info for info in threadpool_info() if info["user_api"] == "openmp"]
+    if _openmp.have_openmp():
+        assert openmp_libraries, "threadpoolctl does not see pyconv's OpenMP runtime"
+    with threadpool_limits(1, user_api="openmp"):
+        assert _openmp.effective_workers(None) == 1
+        limited = run(shape, wshape, kwargs, np.float64, None)
+        assert pyconv.show_config(mode="dicts")["openmp"]["default_workers"] == 1
+    assert limited.tobytes() == baseline.tobytes()
+
+
+def test_omp_num_threads_respected():
+    code = "from pyconv import _openmp; print(_openmp.effective_workers(None))"
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == "1"
+    if _openmp.have_openmp():
+        env["OMP_NUM_THREADS"] = "3"
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, check=True)
+        assert out.stdout.strip() == "3"
+
+
+def test_workers_resolution():
+    cores = _openmp.num_procs()
+    assert _openmp.effective_workers(4) == 4
+    assert _openmp.effective_workers(-1) == cores
+    if cores > 1:
+        assert _openmp.effective_workers(-2) == cores - 1
+    with pytest.raises(ValueError):
+        _openmp.effective_workers(0)
+    with pytest.raises(ValueError):
+        _openmp.effective_workers(-cores - 1)
+    with pytest.raises(TypeError):
+        _openmp.effective_workers(2.0)
+
+
+@pytest.mark.skipif(os.environ.get("PYCONV_ALLOW_NO_OPENMP") == "1",
+                    reason="PYCONV_ALLOW_NO_OPENMP=1: building without OpenMP is accepted")
+def test_build_has_openmp():
+    """Fails if the build silently lost OpenMP (set PYCONV_ALLOW_NO_OPENMP=1
+    for a compiler that has none)."""
+    assert _openmp.have_openmp(), "pyconv was built without OpenMP"
+    assert pyconv.show_config(mode="dicts")["openmp"]["enabled"]
+    assert _openmp.team_size(2) == 2, "a parallel region of 2 threads ran on fewer"
+
+
+def test_concurrent_calls_from_python_threads():
+    rng = np.random.default_rng(3)
+    inputs = [rng.standard_normal((150, 170)).astype(np.float32) for _ in range(8)]
+    weights = [rng.standard_normal((k, k)) for k in (3, 4, 5, 6, 7, 3, 4, 5)]
+    expected = [pyconv.correlate(x, w, workers=1) for x, w in zip(inputs, weights)]
+    results = [None] * 8
+    barrier = threading.Barrier(8)
+
+    def work(i):
+        barrier.wait()
+        for _ in range(5):
+            out = pyconv.correlate(inputs[i], weights[i], workers=2)
+            if results[i] is None or out.tobytes() != expected[i].tobytes():
+                results[i] = out
+        if results[i] is None:
+            results[i] = out
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for result, want in zip(results, expected):
+        assert result.tobytes() == want.tobytes()
+
+
+def test_gil_is_released():
+    """Another Python thread keeps running while a long call computes."""
+    x = np.random.default_rng(0).standard_normal((1500, 1500))
+    w = np.ones((15, 15))
+    ticks = []
+    done = threading.Event()
+
+    def ticker():
+        while not done.is_set():
+            ticks.append(1)
+            done.wait(0.001)
+
+    t = threading.Thread(target=ticker)
+    t.start()
+    ticks.clear()
+    pyconv.correlate(x, w, workers=1)
+    count = len(ticks)
+    done.set()
+    t.join()
+    assert count >= 5, f"the ticker thread ran only {count} times during the call"
