@@ -249,7 +249,8 @@ def convolve1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, o
     --------
     >>> import numpy as np
     >>> import pyconv
-    >>> pyconv.convolve1d(np.array([1.0, 0.0, 0.0, 0.0]), [1.0, 0.5], padding="full", mode="constant")
+    >>> impulse = np.array([1.0, 0.0, 0.0, 0.0])
+    >>> pyconv.convolve1d(impulse, [1.0, 0.5], padding="full", mode="constant")
     array([1. , 0.5, 0. , 0. , 0. ])
     """
     problem = normalize(input, weights, output, mode, cval, origin, axes=(axis,),

@@ -790,13 +790,15 @@ def _run(x, target, problem, work):
     cdef Py_ssize_t* tap_data = <Py_ssize_t*> cnp.PyArray_DATA(tap_offsets)
     if work == np.float32:
         run_chunks[float](&plan, <float> cval, <float*> acc_data, <float*> buf_data,
-                   tap_data, n_items, chunk, n_threads)
+                          tap_data, n_items, chunk, n_threads)
     elif work == np.float64:
         run_chunks[double](&plan, <double> cval, <double*> acc_data, <double*> buf_data,
-                   tap_data, n_items, chunk, n_threads)
+                           tap_data, n_items, chunk, n_threads)
     elif work == np.complex64:
         run_chunks["float complex"](&plan, <float complex> cval, <float complex*> acc_data,
-                   <float complex*> buf_data, tap_data, n_items, chunk, n_threads)
+                                    <float complex*> buf_data, tap_data, n_items, chunk,
+                                    n_threads)
     else:
-        run_chunks["double complex"](&plan, <double complex> cval, <double complex*> acc_data,
-                   <double complex*> buf_data, tap_data, n_items, chunk, n_threads)
+        run_chunks["double complex"](&plan, <double complex> cval,
+                                     <double complex*> acc_data, <double complex*> buf_data,
+                                     tap_data, n_items, chunk, n_threads)

@@ -94,7 +94,7 @@ def correlate(x, w, *, axes=None, mode="reflect", cval=0.0, origin=0, stride=1,
         w = w[(slice(None, None, -1),) * w.ndim]
         origins = [
             -o - (1 - k % 2) if p == "same" else o
-            for o, k, p in zip(origins, w.shape, paddings)
+            for o, k, p in zip(origins, w.shape, paddings, strict=True)
         ]
     else:
         w = np.conj(w)

@@ -4,7 +4,7 @@ float16, complex conjugation, output= as dtype or array, zero taps, NaN."""
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
-from conftest import ALL_DTYPES, INT_DTYPES, assert_close, random_array
+from common import ALL_DTYPES, INT_DTYPES, assert_close, random_array
 from reference import correlate as reference
 from reference import to_dtype
 

@@ -6,12 +6,12 @@ about 4x the input, so it cannot be used here).
 
 import numpy as np
 import pytest
-from conftest import ALL_MODES, MODES, assert_close
+from common import ALL_MODES, MODES, assert_close
+from pyconv._boundary import Mode, extend_indices
 from reference import NP_PAD_MODE
 from reference import correlate as reference
 
 import pyconv
-from pyconv._boundary import Mode, extend_indices
 from pyconv._normalize import MODES as MODE_CODES
 
 

@@ -9,7 +9,7 @@ import itertools
 import numpy as np
 import pytest
 import scipy.signal
-from conftest import MODES, assert_close
+from common import MODES, assert_close
 from reference import correlate as reference
 
 import pyconv
@@ -135,7 +135,7 @@ def test_same_with_stride_is_sliced_same(rng):
     for stride in [(2, 2), (3, 1), (1, 4), (5, 7), (21, 22), (100, 1000)]:
         strided = pyconv.correlate(x, w, stride=stride)
         np.testing.assert_array_equal(strided, full[:: stride[0], :: stride[1]])
-        assert strided.shape == tuple(-(-n // s) for n, s in zip(x.shape, stride))
+        assert strided.shape == tuple(-(-n // s) for n, s in zip(x.shape, stride, strict=True))
 
 
 def test_dilated_kernel_equals_zero_filled_kernel(rng):

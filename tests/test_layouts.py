@@ -4,7 +4,7 @@ byte order, read-only inputs; outputs with strides or overlapping the input."""
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
-from conftest import assert_close
+from common import assert_close
 
 import pyconv
 
@@ -50,7 +50,7 @@ def test_input_layouts(rng, dtype):
 def test_input_layouts_match_scipy(rng):
     base = rng.standard_normal((31, 29))
     w = rng.standard_normal((5, 3))
-    for name, x in layouts(base):
+    for _name, x in layouts(base):
         assert_close(pyconv.correlate(x, w), ndi.correlate(np.asarray(x, float), w), x, w)
 
 

@@ -99,7 +99,7 @@ def test_concurrent_calls_from_python_threads():
     rng = np.random.default_rng(3)
     inputs = [rng.standard_normal((150, 170)).astype(np.float32) for _ in range(8)]
     weights = [rng.standard_normal((k, k)) for k in (3, 4, 5, 6, 7, 3, 4, 5)]
-    expected = [pyconv.correlate(x, w, workers=1) for x, w in zip(inputs, weights)]
+    expected = [pyconv.correlate(x, w, workers=1) for x, w in zip(inputs, weights, strict=True)]
     results = [None] * 8
     barrier = threading.Barrier(8)
 
@@ -117,7 +117,7 @@ def test_concurrent_calls_from_python_threads():
         t.start()
     for t in threads:
         t.join()
-    for result, want in zip(results, expected):
+    for result, want in zip(results, expected, strict=True):
         assert result.tobytes() == want.tobytes()
 
 

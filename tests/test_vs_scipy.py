@@ -10,7 +10,7 @@ scipy on the float32 copy.
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
-from conftest import (
+from common import (
     ALL_DTYPES,
     ALL_MODES,
     INT_DTYPES,

@@ -1,0 +1,59 @@
+"""Shared grids and tolerances for the pyconv tests (imported by test modules)."""
+
+import numpy as np
+
+MODES = ["reflect", "constant", "nearest", "mirror", "wrap"]
+MODE_ALIASES = ["grid-mirror", "grid-constant", "grid-wrap"]
+ALL_MODES = MODES + MODE_ALIASES
+
+FLOAT_DTYPES = [np.float32, np.float64]
+COMPLEX_DTYPES = [np.complex64, np.complex128]
+INT_DTYPES = [np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64, np.uint64]
+ALL_DTYPES = [np.float16] + FLOAT_DTYPES + COMPLEX_DTYPES + INT_DTYPES
+
+# Working precision per output dtype (SPEC: float32 for <= single / small ints).
+SINGLE_PRECISION = {np.dtype(t) for t in (np.float16, np.float32, np.complex64,
+                                          np.int8, np.uint8, np.int16, np.uint16)}
+
+
+def work_eps(out_dtype):
+    return np.finfo(np.float32 if np.dtype(out_dtype) in SINGLE_PRECISION else np.float64).eps
+
+
+def assert_close(actual, expected, x, w, out_dtype=None, cval=0.0):
+    """Equal up to the working precision's rounding of a sum of len(w) terms.
+
+    The bound is (taps + 2) * eps * sum|w| * max|x_ext| -- the classical
+    bound for a naive sum -- plus one unit in the last place of the output
+    dtype for the final rounding.
+    """
+    actual = np.asarray(actual)
+    expected = np.asarray(expected)
+    out_dtype = np.dtype(out_dtype or actual.dtype)
+    assert actual.shape == expected.shape, (actual.shape, expected.shape)
+    assert actual.dtype == out_dtype, (actual.dtype, out_dtype)
+    w = np.asarray(w)
+    x = np.asarray(x)
+    x_max = max(float(np.max(np.abs(x))) if x.size else 0.0, abs(cval))
+    scale = float(np.sum(np.abs(w.astype(np.complex128)))) * x_max
+    atol = (w.size + 2) * work_eps(out_dtype) * scale
+    if out_dtype.kind in "iu":
+        atol = max(atol, 1.0)  # rounding to an integer may flip near .5
+    elif out_dtype == np.float16:
+        atol += float(np.finfo(np.float16).eps) * max(scale, 1.0)
+    np.testing.assert_allclose(
+        actual.astype(np.complex128), expected.astype(np.complex128), rtol=0, atol=atol + 1e-300
+    )
+
+
+def random_array(rng, shape, dtype):
+    """Values that exercise the dtype: negatives where allowed, moderate range."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        low, high = max(info.min, -100), min(info.max, 100)
+        return rng.integers(low, high, size=shape, endpoint=True).astype(dtype)
+    values = rng.standard_normal(shape)
+    if dtype.kind == "c":
+        values = values + 1j * rng.standard_normal(shape)
+    return values.astype(dtype)

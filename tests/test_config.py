@@ -1,0 +1,64 @@
+"""The public surface: names, version, show_config, and the docstring examples."""
+
+import doctest
+import importlib.metadata
+import inspect
+
+import pytest
+
+import pyconv
+
+SPEC_FUNCTIONS = {"correlate", "convolve", "correlate1d", "convolve1d", "output_shape",
+                  "show_config"}
+
+
+def test_public_names():
+    assert set(pyconv.__all__) == SPEC_FUNCTIONS | {"__version__"}
+    for name in pyconv.__all__:
+        assert hasattr(pyconv, name)
+
+
+def test_version_matches_metadata():
+    assert pyconv.__version__ == importlib.metadata.version("pyconv")
+
+
+def test_scipy_positional_signature():
+    """The first seven parameters are scipy.ndimage's, in order, with its defaults."""
+    import scipy.ndimage as ndi
+
+    for name in ("correlate", "convolve", "correlate1d", "convolve1d"):
+        ours = list(inspect.signature(getattr(pyconv, name)).parameters.values())
+        theirs = [p for p in inspect.signature(getattr(ndi, name)).parameters.values()
+                  if p.kind is not inspect.Parameter.KEYWORD_ONLY]
+        assert [(p.name, p.default) for p in ours[: len(theirs)]] == [
+            (p.name, p.default) for p in theirs]
+        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in ours[len(theirs):])
+
+
+def test_show_config(capsys):
+    assert pyconv.show_config() is None
+    printed = capsys.readouterr().out
+    for word in ("version", "compiler", "openmp", "default_workers", "cpu_features"):
+        assert word in printed
+    config = pyconv.show_config(mode="dicts")
+    assert config["pyconv"]["version"] == pyconv.__version__
+    assert config["openmp"]["default_workers"] >= 1
+
+
+@pytest.mark.parametrize("module", ["pyconv._api", "pyconv._config"])
+def test_docstring_examples(module):
+    """Every example in the public docstrings runs and prints what it shows."""
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0
+
+
+def test_docstrings_have_numpydoc_sections():
+    for name in ("correlate", "convolve", "correlate1d", "convolve1d", "output_shape",
+                 "show_config"):
+        doc = inspect.getdoc(getattr(pyconv, name))
+        for section in ("Parameters", "Returns", "Raises", "See Also", "Examples"):
+            assert f"\n{section}\n" in doc, (name, section)
+        assert "%(" not in doc
