@@ -575,14 +575,16 @@ def _intp(values):
 
 @cython.wraparound(True)
 @cython.boundscheck(True)
-def _line_axis(array, out_shape):
-    """The input's most contiguous axis among those with more than one output.
+def _line_axis(array):
+    """The input's most contiguous axis of length > 1.
 
     A unit-stride axis first (it can be read in place), then the smallest
     non-zero stride (a broadcast axis reads one value over and over); ties
-    go to the later axis, so C order gives the last one.
+    go to the later axis, so C order gives the last one. The choice looks at
+    the input only, so stride and padding cannot change the order in which
+    an output is summed: a strided result is bitwise a slice of the dense one.
     """
-    candidates = [a for a in range(array.ndim) if out_shape[a] > 1] or list(range(array.ndim))
+    candidates = [a for a in range(array.ndim) if array.shape[a] > 1] or list(range(array.ndim))
     itemsize = array.dtype.itemsize
 
     def rank(a):
@@ -712,7 +714,7 @@ def _run(x, target, problem, work):
         x, target, weights = x.reshape(1), target.reshape(1), weights.reshape(1)
         stride, dilation, before, mode = (1,), (1,), (0,), (Mode.CONSTANT,)
 
-    line_axis = _line_axis(x, target.shape)
+    line_axis = _line_axis(x)
     order = [a for a in range(x.ndim) if a != line_axis] + [line_axis]
     x = x.transpose(order)
     target = target.transpose(order)

@@ -58,16 +58,17 @@ def test_threadpool_limits_respected_and_results_unchanged():
     assert limited.tobytes() == baseline.tobytes()
 
 
-def test_omp_num_threads_respected():
+def test_omp_num_threads_respected(tmp_path):
+    # (run outside the checkout, where ./pyconv would shadow the installed package)
     code = "from pyconv import _openmp; print(_openmp.effective_workers(None))"
     env = dict(os.environ, OMP_NUM_THREADS="1")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                         text=True, check=True)
+                         text=True, check=True, cwd=tmp_path)
     assert out.stdout.strip() == "1"
     if _openmp.have_openmp():
         env["OMP_NUM_THREADS"] = "3"
         out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                             text=True, check=True)
+                             text=True, check=True, cwd=tmp_path)
         assert out.stdout.strip() == "3"
 
 
