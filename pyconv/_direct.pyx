@@ -30,7 +30,6 @@ Ctrl-C through.
 
 import numpy as np
 
-cimport cython
 cimport numpy as cnp
 from cython.parallel cimport parallel, prange, threadid
 from libc.math cimport nearbyint, nearbyintf
@@ -41,7 +40,7 @@ from libc.stdint cimport (
 )
 
 from pyconv._boundary cimport extend_index
-from pyconv._boundary import Mode
+from pyconv._layout import intp_array, lay_out
 
 cnp.import_array()
 
@@ -124,13 +123,6 @@ TYPE_CODES = {
 
 # numpy's limit on dimensions (NPY_MAXDIMS is 64 in numpy 2, 32 before).
 DEF MAX_DIMS = 64
-
-# Outputs per work item along the line: an item's accumulator and the input
-# it reads stay in L1/L2, and a long 1-D signal still splits across threads.
-SEGMENT = 4096
-
-# Multiply-adds between two checks for Ctrl-C (about 10-50 ms of work).
-CHUNK_WORK = 1 << 27
 
 
 ctypedef struct Plan:
@@ -562,102 +554,19 @@ cdef void run_chunks(const Plan* p, W cval, W* acc_all, W* buf_all,
 
 
 # --------------------------------------------------------------------------
-# Python level: lay the problem out for the kernel
+# Python level: the entry point
 # --------------------------------------------------------------------------
 
 cdef inline const Py_ssize_t* intp_data(cnp.ndarray array):
     return <const Py_ssize_t*> cnp.PyArray_DATA(array)
 
 
-def _intp(values):
-    return np.ascontiguousarray(values, dtype=np.intp)
-
-
-@cython.wraparound(True)
-@cython.boundscheck(True)
-def _line_axis(array):
-    """The input's most contiguous axis of length > 1.
-
-    A unit-stride axis first (it can be read in place), then the smallest
-    non-zero stride (a broadcast axis reads one value over and over); ties
-    go to the later axis, so C order gives the last one. The choice looks at
-    the input only, so stride and padding cannot change the order in which
-    an output is summed: a strided result is bitwise a slice of the dense one.
-    """
-    candidates = [a for a in range(array.ndim) if array.shape[a] > 1] or list(range(array.ndim))
-    itemsize = array.dtype.itemsize
-
-    def rank(a):
-        step = abs(array.strides[a])
-        return (step != itemsize, step == 0, step, -a)
-
-    return min(candidates, key=rank)
-
-
-@cython.wraparound(True)
-@cython.boundscheck(True)
-def _kernel_rows(weights, dilation):
-    """Group the non-zero taps by kernel row (every axis but the last).
-
-    Returns (outer_taps, n_taps, offsets, row_weights): per kept row, its tap
-    index on each other axis, how many non-zero taps it has along the line,
-    their offsets (tap * dilation) and their weights, left-packed.
-    """
-    taps_on_line = weights.shape[-1]
-    flat = weights.reshape(-1, taps_on_line)
-    nonzero = flat != 0
-    kept = np.flatnonzero(nonzero.any(axis=1))
-    nonzero = nonzero[kept]
-    n_taps = nonzero.sum(axis=1)
-    max_taps = max(1, int(n_taps.max(initial=0)))
-    if weights.ndim > 1:
-        outer_taps = np.stack(np.unravel_index(kept, weights.shape[:-1]), axis=-1)
-    else:
-        outer_taps = np.zeros((kept.size, 0), dtype=np.intp)
-    row, column = np.nonzero(nonzero)
-    slot = (np.cumsum(nonzero, axis=1) - 1)[row, column]
-    offsets = np.zeros((kept.size, max_taps), dtype=np.intp)
-    row_weights = np.zeros((kept.size, max_taps), dtype=weights.dtype)
-    offsets[row, slot] = column * dilation
-    row_weights[row, slot] = flat[kept][row, column]
-    return _intp(outer_taps), _intp(n_taps), offsets, row_weights
-
-
-@cython.wraparound(True)
-@cython.boundscheck(True)
-def _line_segments(n, taps, stride, dilation, before, out_len, max_taps, in_place):
-    """Cut the output line into segments of at most SEGMENT outputs.
-
-    Interior segments (every window inside the input) may read the input in
-    place; edge segments always gather. A gathering segment takes one run
-    per tap when that is shorter than the range of positions it spans.
-    """
-    span = dilation * (taps - 1)
-    # Outputs [low, high) have their whole window inside [0, n).
-    low = min(-(-before // stride), out_len)
-    last_start = n - 1 + before - span
-    high = min(last_start // stride + 1, out_len) if last_start >= 0 else 0
-    high = max(high, low)
-    starts, lengths, direct = [], [], []
-    for piece_start, piece_end, interior in ((0, low, False), (low, high, True),
-                                             (high, out_len, False)):
-        for start in range(piece_start, piece_end, SEGMENT):
-            starts.append(start)
-            lengths.append(min(SEGMENT, piece_end - start))
-            direct.append(interior and in_place)
-    lengths = np.asarray(lengths, dtype=np.intp)
-    range_len = (lengths - 1) * stride + span + 1
-    per_tap_len = max_taps * lengths
-    per_tap = per_tap_len < range_len
-    buffer_len = int(np.where(per_tap, per_tap_len, range_len).max())
-    return (_intp(starts), lengths, np.asarray(direct, dtype=np.uint8),
-            per_tap.astype(np.uint8), buffer_len)
-
-
-@cython.wraparound(True)
-@cython.boundscheck(True)
 def _kernel_input(array):
-    """The input as the kernels can read it: a native, aligned, supported dtype."""
+    """The input as the kernels read it: native byte order, aligned, a kernel dtype.
+
+    Only float16 and byte-swapped or misaligned data are copied; every other
+    dtype is converted line by line as it is gathered.
+    """
     dtype = array.dtype.newbyteorder("=")
     if dtype == np.float16:
         return array.astype(np.float32)
@@ -668,9 +577,8 @@ def _kernel_input(array):
     return array
 
 
-@cython.wraparound(True)
-@cython.boundscheck(True)
 def _kernel_can_write(output, input):
+    """Whether the kernel may write `output` directly (else: a temporary, then a copy)."""
     return (output.dtype in TYPE_CODES
             and output.dtype.isnative
             and output.flags.aligned
@@ -679,128 +587,84 @@ def _kernel_can_write(output, input):
             and not np.may_share_memory(output, input))
 
 
-@cython.wraparound(True)
-@cython.boundscheck(True)
 def correlate(problem):
-    """Fill ``problem.output`` by the direct method.
+    """Fill ``problem.output`` by the direct method and return it.
 
     `problem` comes from ``pyconv._normalize``: every argument is checked,
-    weights are already flipped/conjugated, in the working dtype, with a
+    the weights are flipped/conjugated, in the working dtype, with a
     length-1 axis for each batch axis.
     """
     output = problem.output
     if output.size == 0:
         return output
-    work = problem.work_dtype
     target = output
     if not _kernel_can_write(output, problem.input):
-        kernel_dtype = output.dtype.newbyteorder("=")
-        if kernel_dtype == np.float16:
-            kernel_dtype = np.dtype(np.float32)
-        target = np.empty(output.shape, dtype=kernel_dtype)
-    _run(_kernel_input(problem.input), target, problem, work)
+        dtype = output.dtype.newbyteorder("=")
+        target = np.empty(output.shape, np.float32 if dtype == np.float16 else dtype)
+    _run(lay_out(problem, _kernel_input(problem.input), target))
     if target is not output:
         output[...] = target
     return output
 
 
-@cython.wraparound(True)
-@cython.boundscheck(True)
-def _run(x, target, problem, work):
-    weights = problem.weights
-    stride, dilation, before, mode = (problem.stride, problem.dilation,
-                                      problem.before, problem.mode)
-    if x.ndim == 0:  # one value: a 1-tap correlation on a length-1 axis
-        x, target, weights = x.reshape(1), target.reshape(1), weights.reshape(1)
-        stride, dilation, before, mode = (1,), (1,), (0,), (Mode.CONSTANT,)
-
-    line_axis = _line_axis(x)
-    order = [a for a in range(x.ndim) if a != line_axis] + [line_axis]
-    x = x.transpose(order)
-    target = target.transpose(order)
-    weights = weights.transpose(order)
-    stride = _intp([stride[a] for a in order])
-    dilation = _intp([dilation[a] for a in order])
-    before = _intp([before[a] for a in order])
-    modes = np.ascontiguousarray([mode[a] for a in order], dtype=np.intc)
-
-    cdef Py_ssize_t input_itemsize = x.dtype.itemsize
-    cdef Py_ssize_t output_itemsize = target.dtype.itemsize
-    in_shape = _intp(x.shape)
-    in_strides = _intp(x.strides) // input_itemsize
-    out_shape = _intp(target.shape)
-    out_strides = _intp(target.strides) // output_itemsize
-
-    outer_taps, n_taps, offsets, row_weights = _kernel_rows(weights, dilation[-1])
-    max_taps = offsets.shape[1]
-    cval = work.type(problem.cval)
-    skip_constant_rows = cval == 0 and bool(np.isfinite(weights).all())
-
-    in_place = x.dtype == work and (x.shape[-1] == 1 or in_strides[-1] == 1)
-    seg_start, seg_len, seg_direct, seg_per_tap, buf_len = _line_segments(
-        x.shape[-1], weights.shape[-1], stride[-1], dilation[-1], before[-1],
-        target.shape[-1], max_taps, in_place)
-    output_is_accumulator = target.dtype == work and (
-        target.shape[-1] == 1 or out_strides[-1] == 1)
-
-    n_segments = seg_start.size
-    n_items = n_segments * int(np.prod(target.shape[:-1], dtype=np.int64))
-    n_threads = max(1, min(problem.n_workers, n_items))
-    acc_len = 1 if output_is_accumulator else int(seg_len.max())
-    acc = np.empty((n_threads, acc_len), dtype=work)
-    buf = np.empty((n_threads, buf_len), dtype=work)
-    tap_offsets = np.empty((n_threads, max_taps), dtype=np.intp)
-
-    work_per_item = max(1, int(n_taps.sum()) * int(seg_len.max()))
-    chunk = max(n_threads, (CHUNK_WORK // work_per_item) // n_threads * n_threads)
+def _run(layout):
+    x, target, weights = layout.input, layout.target, layout.row_weights
+    in_shape = intp_array(x.shape)
+    in_strides = intp_array(x.strides) // x.itemsize
+    out_shape = intp_array(target.shape)
+    out_strides = intp_array(target.strides) // target.itemsize
 
     cdef Plan plan
     plan.ndim = x.ndim
     plan.input = <const char*> cnp.PyArray_DATA(x)
     plan.input_type = TYPE_CODES[x.dtype]
-    plan.input_itemsize = input_itemsize
+    plan.input_itemsize = x.itemsize
     plan.in_shape = intp_data(in_shape)
     plan.in_strides = intp_data(in_strides)
     plan.output = <char*> cnp.PyArray_DATA(target)
     plan.output_type = TYPE_CODES[target.dtype]
-    plan.output_itemsize = output_itemsize
-    plan.output_is_accumulator = output_is_accumulator
+    plan.output_itemsize = target.itemsize
+    plan.output_is_accumulator = layout.output_is_accumulator
     plan.out_shape = intp_data(out_shape)
     plan.out_strides = intp_data(out_strides)
-    plan.stride = intp_data(stride)
-    plan.dilation = intp_data(dilation)
-    plan.before = intp_data(before)
-    plan.mode = <const int*> cnp.PyArray_DATA(modes)
-    plan.span = dilation[-1] * (weights.shape[-1] - 1)
-    plan.n_rows = n_taps.size
-    plan.max_taps = max_taps
-    plan.row_outer_taps = intp_data(outer_taps)
-    plan.row_n_taps = intp_data(n_taps)
-    plan.row_offsets = intp_data(offsets)
-    plan.row_weights = <const void*> cnp.PyArray_DATA(row_weights)
-    plan.skip_constant_rows = skip_constant_rows
-    plan.n_segments = n_segments
-    plan.seg_start = intp_data(seg_start)
-    plan.seg_len = intp_data(seg_len)
-    plan.seg_direct = <const uint8_t*> cnp.PyArray_DATA(seg_direct)
-    plan.seg_per_tap = <const uint8_t*> cnp.PyArray_DATA(seg_per_tap)
-    plan.acc_len = acc_len
-    plan.buf_len = buf_len
+    plan.stride = intp_data(layout.stride)
+    plan.dilation = intp_data(layout.dilation)
+    plan.before = intp_data(layout.before)
+    plan.mode = <const int*> cnp.PyArray_DATA(layout.mode)
+    plan.span = layout.span
+    plan.n_rows = layout.row_n_taps.size
+    plan.max_taps = layout.row_offsets.shape[1]
+    plan.row_outer_taps = intp_data(layout.row_outer_taps)
+    plan.row_n_taps = intp_data(layout.row_n_taps)
+    plan.row_offsets = intp_data(layout.row_offsets)
+    plan.row_weights = <const void*> cnp.PyArray_DATA(weights)
+    plan.skip_constant_rows = layout.skip_constant_rows
+    plan.n_segments = layout.seg_start.size
+    plan.seg_start = intp_data(layout.seg_start)
+    plan.seg_len = intp_data(layout.seg_len)
+    plan.seg_direct = <const uint8_t*> cnp.PyArray_DATA(layout.seg_direct)
+    plan.seg_per_tap = <const uint8_t*> cnp.PyArray_DATA(layout.seg_per_tap)
+    plan.acc_len = layout.acc.shape[1]
+    plan.buf_len = layout.buf.shape[1]
 
-    cdef void* acc_data = cnp.PyArray_DATA(acc)
-    cdef void* buf_data = cnp.PyArray_DATA(buf)
-    cdef Py_ssize_t* tap_data = <Py_ssize_t*> cnp.PyArray_DATA(tap_offsets)
+    cdef int n_threads = layout.acc.shape[0]
+    cdef Py_ssize_t n_items = layout.n_items, chunk = layout.chunk
+    cdef void* acc = cnp.PyArray_DATA(layout.acc)
+    cdef void* buf = cnp.PyArray_DATA(layout.buf)
+    cdef Py_ssize_t* tap_offsets = <Py_ssize_t*> cnp.PyArray_DATA(layout.tap_offsets)
+    cval = layout.cval
+    work = weights.dtype
     if work == np.float32:
-        run_chunks[float](&plan, <float> cval, <float*> acc_data, <float*> buf_data,
-                          tap_data, n_items, chunk, n_threads)
+        run_chunks[float](&plan, <float> cval, <float*> acc, <float*> buf,
+                          tap_offsets, n_items, chunk, n_threads)
     elif work == np.float64:
-        run_chunks[double](&plan, <double> cval, <double*> acc_data, <double*> buf_data,
-                           tap_data, n_items, chunk, n_threads)
+        run_chunks[double](&plan, <double> cval, <double*> acc, <double*> buf,
+                           tap_offsets, n_items, chunk, n_threads)
     elif work == np.complex64:
-        run_chunks["float complex"](&plan, <float complex> cval, <float complex*> acc_data,
-                                    <float complex*> buf_data, tap_data, n_items, chunk,
+        run_chunks["float complex"](&plan, <float complex> cval, <float complex*> acc,
+                                    <float complex*> buf, tap_offsets, n_items, chunk,
                                     n_threads)
     else:
-        run_chunks["double complex"](&plan, <double complex> cval,
-                                     <double complex*> acc_data, <double complex*> buf_data,
-                                     tap_data, n_items, chunk, n_threads)
+        run_chunks["double complex"](&plan, <double complex> cval, <double complex*> acc,
+                                     <double complex*> buf, tap_offsets, n_items, chunk,
+                                     n_threads)

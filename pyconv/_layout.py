@@ -1,0 +1,201 @@
+"""How the direct method lays a problem out for its kernel.
+
+Given a checked :class:`~pyconv._normalize.Problem` and the array the kernel
+will write, :func:`lay_out` picks the *line axis* (the input's most
+contiguous axis, walked innermost), permutes every per-axis quantity so that
+it comes last (views only), groups the kernel's non-zero taps into *rows*,
+and cuts each output line into *segments*. The result is a frozen
+:class:`Layout` of contiguous arrays that ``_direct`` hands to the compiled
+loop as raw pointers. Nothing here depends on the number of threads except
+the scratch allocation, so the work -- and the result -- is the same for
+any ``workers``.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pyconv._boundary import Mode
+
+# Outputs per work item along the line: an item's accumulator and the input
+# it reads stay in L1/L2, and a long 1-D signal still splits across threads.
+SEGMENT = 4096
+
+# Multiply-adds between two checks for Ctrl-C (some tens of milliseconds).
+CHUNK_WORK = 1 << 27
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Everything the compiled loop reads, line axis last."""
+
+    input: np.ndarray  # kernel-readable, transposed
+    target: np.ndarray  # the array the kernel writes, transposed
+    stride: np.ndarray  # intp, one per axis
+    dilation: np.ndarray
+    before: np.ndarray
+    mode: np.ndarray  # intc
+    span: int  # dilation * (taps - 1) along the line
+    row_outer_taps: np.ndarray  # (rows, ndim - 1): the row's tap on each other axis
+    row_n_taps: np.ndarray  # (rows,): its non-zero taps along the line
+    row_offsets: np.ndarray  # (rows, max_taps): tap * dilation, left-packed
+    row_weights: np.ndarray  # (rows, max_taps): their weights, working dtype
+    skip_constant_rows: bool  # cval == 0 and every weight finite
+    seg_start: np.ndarray  # (segments,)
+    seg_len: np.ndarray
+    seg_direct: np.ndarray  # uint8: read the input in place
+    seg_per_tap: np.ndarray  # uint8: when gathering, one run per tap
+    output_is_accumulator: bool  # working dtype, unit stride along the line
+    n_items: int  # lines * segments
+    chunk: int  # items between two checks for Ctrl-C
+    acc: np.ndarray  # (threads, acc_len) scratch
+    buf: np.ndarray  # (threads, buf_len) scratch
+    tap_offsets: np.ndarray  # (threads, max_taps) scratch
+    cval: object  # in the working dtype
+
+
+def intp_array(values):
+    return np.ascontiguousarray(values, dtype=np.intp)
+
+
+def line_axis(array):
+    """The input's most contiguous axis of length > 1.
+
+    A unit-stride axis first (it can be read in place), then the smallest
+    non-zero stride (a broadcast axis reads one value over and over); ties
+    go to the later axis, so C order gives the last one. The choice looks at
+    the input only, so stride and padding cannot change the order in which
+    an output is summed: a strided result is bitwise a slice of the dense one.
+    """
+    candidates = [a for a in range(array.ndim) if array.shape[a] > 1] or list(range(array.ndim))
+    itemsize = array.dtype.itemsize
+
+    def rank(a):
+        step = abs(array.strides[a])
+        return (step != itemsize, step == 0, step, -a)
+
+    return min(candidates, key=rank)
+
+
+def kernel_rows(weights, dilation):
+    """Group the non-zero taps by kernel row (a fixed tap on every axis but the last).
+
+    Returns (outer_taps, n_taps, offsets, row_weights) for the rows that
+    have a non-zero tap: the row's tap index on each other axis, how many
+    non-zero taps it has along the line, their offsets (tap * dilation) and
+    their weights, left-packed into ``max_taps`` columns.
+    """
+    taps_on_line = weights.shape[-1]
+    flat = weights.reshape(-1, taps_on_line)
+    nonzero = flat != 0
+    kept = np.flatnonzero(nonzero.any(axis=1))
+    nonzero = nonzero[kept]
+    n_taps = nonzero.sum(axis=1)
+    max_taps = max(1, int(n_taps.max(initial=0)))
+    if weights.ndim > 1:
+        outer_taps = np.stack(np.unravel_index(kept, weights.shape[:-1]), axis=-1)
+    else:
+        outer_taps = np.zeros((kept.size, 0), dtype=np.intp)
+    row, column = np.nonzero(nonzero)
+    slot = (np.cumsum(nonzero, axis=1) - 1)[row, column]
+    offsets = np.zeros((kept.size, max_taps), dtype=np.intp)
+    row_weights = np.zeros((kept.size, max_taps), dtype=weights.dtype)
+    offsets[row, slot] = column * dilation
+    row_weights[row, slot] = flat[kept][row, column]
+    return intp_array(outer_taps), intp_array(n_taps), offsets, row_weights
+
+
+def line_segments(n, taps, stride, dilation, before, out_len, max_taps, in_place):
+    """Cut an output line of `out_len` into segments of at most SEGMENT outputs.
+
+    Interior segments (every window inside the input) read the input in
+    place when `in_place`; edge segments always gather. A gathering segment
+    takes one run per tap when that is shorter than the range of positions
+    it spans (large stride or dilation), so the gather never costs more
+    than the taps read. Returns (starts, lengths, direct, per_tap,
+    buffer_len).
+    """
+    span = dilation * (taps - 1)
+    # Outputs [low, high) have their whole window inside [0, n).
+    low = min(-(-before // stride), out_len)
+    last_start = n - 1 + before - span
+    high = min(last_start // stride + 1, out_len) if last_start >= 0 else 0
+    high = max(high, low)
+    starts, lengths, direct = [], [], []
+    for piece_start, piece_end, interior in ((0, low, False), (low, high, True),
+                                             (high, out_len, False)):
+        for start in range(piece_start, piece_end, SEGMENT):
+            starts.append(start)
+            lengths.append(min(SEGMENT, piece_end - start))
+            direct.append(interior and in_place)
+    lengths = intp_array(lengths)
+    range_len = (lengths - 1) * stride + span + 1
+    per_tap_len = max_taps * lengths
+    per_tap = per_tap_len < range_len
+    buffer_len = int(np.where(per_tap, per_tap_len, range_len).max())
+    return (intp_array(starts), lengths, np.asarray(direct, dtype=np.uint8),
+            per_tap.astype(np.uint8), buffer_len)
+
+
+def lay_out(problem, x, target):
+    """The :class:`Layout` for reading `x` and writing `target` (same axes as the problem).
+
+    `x` is the problem's input as the kernel can read it and `target` the
+    array it writes: both native, aligned, of kernel dtypes.
+    """
+    work = problem.work_dtype
+    weights = problem.weights
+    stride, dilation, before, mode = (problem.stride, problem.dilation,
+                                      problem.before, problem.mode)
+    if x.ndim == 0:  # one value: a 1-tap correlation on a length-1 axis
+        x, target, weights = x.reshape(1), target.reshape(1), weights.reshape(1)
+        stride, dilation, before, mode = (1,), (1,), (0,), (int(Mode.CONSTANT),)
+
+    line = line_axis(x)
+    order = [a for a in range(x.ndim) if a != line] + [line]
+    x = x.transpose(order)
+    target = target.transpose(order)
+    weights = weights.transpose(order)
+    stride = intp_array([stride[a] for a in order])
+    dilation = intp_array([dilation[a] for a in order])
+
+    outer_taps, n_taps, offsets, row_weights = kernel_rows(weights, dilation[-1])
+    max_taps = offsets.shape[1]
+    cval = work.type(problem.cval)
+    in_place = x.dtype == work and (x.shape[-1] == 1 or x.strides[-1] == x.itemsize)
+    seg_start, seg_len, seg_direct, seg_per_tap, buf_len = line_segments(
+        x.shape[-1], weights.shape[-1], stride[-1], dilation[-1], before[line],
+        target.shape[-1], max_taps, in_place)
+    output_is_accumulator = target.dtype == work and (
+        target.shape[-1] == 1 or target.strides[-1] == target.itemsize)
+
+    n_items = seg_start.size * int(np.prod(target.shape[:-1], dtype=np.int64))
+    n_threads = max(1, min(problem.n_workers, n_items))
+    work_per_item = max(1, int(n_taps.sum()) * int(seg_len.max()))
+    chunk = max(n_threads, CHUNK_WORK // work_per_item // n_threads * n_threads)
+    acc_len = 1 if output_is_accumulator else int(seg_len.max())
+    return Layout(
+        input=x,
+        target=target,
+        stride=stride,
+        dilation=dilation,
+        before=intp_array([before[a] for a in order]),
+        mode=np.ascontiguousarray([mode[a] for a in order], dtype=np.intc),
+        span=int(dilation[-1]) * (weights.shape[-1] - 1),
+        row_outer_taps=outer_taps,
+        row_n_taps=n_taps,
+        row_offsets=offsets,
+        row_weights=row_weights,
+        skip_constant_rows=bool(cval == 0) and bool(np.isfinite(weights).all()),
+        seg_start=seg_start,
+        seg_len=seg_len,
+        seg_direct=seg_direct,
+        seg_per_tap=seg_per_tap,
+        output_is_accumulator=output_is_accumulator,
+        n_items=n_items,
+        chunk=chunk,
+        acc=np.empty((n_threads, acc_len), dtype=work),
+        buf=np.empty((n_threads, buf_len), dtype=work),
+        tap_offsets=np.empty((n_threads, max_taps), dtype=np.intp),
+        cval=cval,
+    )
