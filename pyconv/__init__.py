@@ -15,11 +15,19 @@ except ImportError as error:
         "'pip install .' from a checkout."
     ) from error
 
-from pyconv._api import convolve, convolve1d, correlate, correlate1d, output_shape
+from pyconv._api import (
+    choose_method,
+    convolve,
+    convolve1d,
+    correlate,
+    correlate1d,
+    output_shape,
+)
 from pyconv._build_info import VERSION as __version__
 from pyconv._config import show_config
 
 __all__ = [
+    "choose_method",
     "convolve",
     "convolve1d",
     "correlate",

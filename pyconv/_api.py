@@ -3,16 +3,18 @@
 Every call goes ``normalize`` (checks, builds a Problem) -> one kernel.
 """
 
-from pyconv import _direct
+from pyconv import _plan
 from pyconv._docstrings import fill
 from pyconv._normalize import normalize, normalize_geometry
 
-__all__ = ["correlate", "convolve", "correlate1d", "convolve1d", "output_shape"]
+__all__ = ["correlate", "convolve", "correlate1d", "convolve1d", "output_shape",
+           "choose_method"]
 
 
 @fill
 def correlate(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *,
-              axes=None, stride=1, dilation=1, padding="same", workers=None):
+              axes=None, stride=1, dilation=1, padding="same", method="auto",
+              workers=None):
     """Multidimensional correlation, with stride, dilation and padding.
 
     A drop-in for :func:`scipy.ndimage.correlate` (same positional
@@ -34,6 +36,7 @@ def correlate(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *
     %(stride)s
     %(dilation)s
     %(padding)s
+    %(method)s
     %(workers)s
 
     Returns
@@ -84,13 +87,14 @@ def correlate(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *
     """
     problem = normalize(input, weights, output, mode, cval, origin, axes=axes,
                         stride=stride, dilation=dilation, padding=padding,
-                        workers=workers, convolution=False)
-    return _direct.correlate(problem)
+                        method=method, workers=workers, convolution=False)
+    return _plan.run(problem)
 
 
 @fill
 def convolve(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *,
-             axes=None, stride=1, dilation=1, padding="same", workers=None):
+             axes=None, stride=1, dilation=1, padding="same", method="auto",
+             workers=None):
     """Multidimensional convolution, with stride, dilation and padding.
 
     A drop-in for :func:`scipy.ndimage.convolve`: :func:`correlate` with the
@@ -111,6 +115,7 @@ def convolve(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *,
     %(stride)s
     %(dilation)s
     %(padding)s
+    %(method)s
     %(workers)s
 
     Returns
@@ -144,13 +149,13 @@ def convolve(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *,
     """
     problem = normalize(input, weights, output, mode, cval, origin, axes=axes,
                         stride=stride, dilation=dilation, padding=padding,
-                        workers=workers, convolution=True)
-    return _direct.correlate(problem)
+                        method=method, workers=workers, convolution=True)
+    return _plan.run(problem)
 
 
 @fill
 def correlate1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, origin=0,
-                *, stride=1, dilation=1, padding="same", workers=None):
+                *, stride=1, dilation=1, padding="same", method="auto", workers=None):
     """One-dimensional correlation along one axis.
 
     A drop-in for :func:`scipy.ndimage.correlate1d`, plus stride, dilation
@@ -169,6 +174,7 @@ def correlate1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, 
     %(stride_1d)s
     %(dilation_1d)s
     %(padding_1d)s
+    %(method)s
     %(workers)s
 
     Returns
@@ -200,13 +206,13 @@ def correlate1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, 
     """
     problem = normalize(input, weights, output, mode, cval, origin, axes=(axis,),
                         stride=stride, dilation=dilation, padding=padding,
-                        workers=workers, convolution=False, one_axis=True)
-    return _direct.correlate(problem)
+                        method=method, workers=workers, convolution=False, one_axis=True)
+    return _plan.run(problem)
 
 
 @fill
 def convolve1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, origin=0,
-               *, stride=1, dilation=1, padding="same", workers=None):
+               *, stride=1, dilation=1, padding="same", method="auto", workers=None):
     """One-dimensional convolution along one axis.
 
     A drop-in for :func:`scipy.ndimage.convolve1d`: :func:`correlate1d` with
@@ -225,6 +231,7 @@ def convolve1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, o
     %(stride_1d)s
     %(dilation_1d)s
     %(padding_1d)s
+    %(method)s
     %(workers)s
 
     Returns
@@ -255,8 +262,8 @@ def convolve1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, o
     """
     problem = normalize(input, weights, output, mode, cval, origin, axes=(axis,),
                         stride=stride, dilation=dilation, padding=padding,
-                        workers=workers, convolution=True, one_axis=True)
-    return _direct.correlate(problem)
+                        method=method, workers=workers, convolution=True, one_axis=True)
+    return _plan.run(problem)
 
 
 def output_shape(input_shape, weights_shape, *, axes=None, stride=1, dilation=1,
@@ -302,3 +309,70 @@ def output_shape(input_shape, weights_shape, *, axes=None, stride=1, dilation=1,
     """
     return normalize_geometry(input_shape, weights_shape, axes=axes, stride=stride,
                               dilation=dilation, padding=padding, origin=origin).out_shape
+
+
+@fill
+def choose_method(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *,
+                  axes=None, stride=1, dilation=1, padding="same", workers=None):
+    """The method ``method='auto'`` would use: ``'direct'`` or ``'fft'``.
+
+    Takes :func:`correlate`'s arguments (the choice is the same for
+    :func:`convolve`, and for the 1-D functions with ``axes=(axis,)``) and
+    checks them the same way, without computing anything but, when the FFT
+    looks faster, whether the input holds a NaN or an infinity.
+
+    Parameters
+    ----------
+    %(input)s
+    weights : array_like
+        The kernel, one axis per filtered axis.
+    %(output)s
+    %(mode)s
+    %(cval)s
+    %(origin)s
+    %(axes)s
+    %(stride)s
+    %(dilation)s
+    %(padding)s
+    %(workers)s
+
+    Returns
+    -------
+    method : {'direct', 'fft'}
+        What ``method='auto'`` runs for these arguments.
+
+    Raises
+    ------
+    %(raises)s
+
+    See Also
+    --------
+    correlate
+
+    Notes
+    -----
+    The choice compares predicted times: the direct method costs about
+    ``outputs * non-zero taps`` multiply-adds, the FFT about
+    ``elements * log2(transform size)`` per tile it transforms, each times a
+    constant measured on the development machine (``pyconv._plan``). The
+    FFT is never chosen when the input, the weights or `cval` hold a NaN or
+    an infinity (it would spread them over the whole output), nor when its
+    scratch memory would far exceed the direct method's.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pyconv
+    >>> image = np.zeros((512, 512))
+    >>> pyconv.choose_method(image, np.ones((3, 3)))
+    'direct'
+    >>> pyconv.choose_method(image, np.ones((63, 63)))
+    'fft'
+    >>> image[0, 0] = np.nan
+    >>> pyconv.choose_method(image, np.ones((63, 63)))
+    'direct'
+    """
+    problem = normalize(input, weights, output, mode, cval, origin, axes=axes,
+                        stride=stride, dilation=dilation, padding=padding,
+                        method="auto", workers=workers, convolution=False)
+    return _plan.choose(problem)

@@ -77,6 +77,14 @@ padding : {'same', 'valid', 'full'}, int, pair or sequence, optional
 padding : {'same', 'valid', 'full'}, int or (before, after), optional
     How far the kernel may hang past the edges, which sets the output
     length. Default 'same'.""",
+    "method": """\
+method : {'auto', 'direct', 'fft'}, optional
+    'direct' runs the compiled loops (cost grows with the kernel size);
+    'fft' transforms with scipy.fft in overlap-save tiles (cost grows with
+    log of the tile size; NaN and inf spread over the whole output); 'auto'
+    (default) picks the faster by a measured cost model and never the FFT
+    when the data hold NaN or inf (see :func:`choose_method`). Both agree to
+    floating-point rounding.""",
     "workers": """\
 workers : int, optional
     Threads to use. None (default): as many as OpenMP may use now (respects
@@ -90,7 +98,7 @@ result : ndarray
     (see :func:`output_shape`).""",
     "raises": """\
 ValueError
-    Unknown mode or padding, origin out of range or non-zero with padding
+    Unknown mode, padding or method, origin out of range or non-zero with padding
     other than 'same', stride or dilation below 1, negative padding,
     weights with a zero-length axis or the wrong number of axes, repeated
     or out-of-range axes, output of the wrong shape or read-only.

@@ -28,6 +28,7 @@ MODES = {
     "grid-wrap": Mode.WRAP,
 }
 PADDINGS = ("same", "valid", "full")
+METHODS = ("auto", "direct", "fft")
 
 # Input/output dtypes: float16/32/64, complex64/128, 8- to 64-bit integers.
 SUPPORTED_DTYPES = tuple(
@@ -86,6 +87,7 @@ class Problem:
     work_dtype: np.dtype
     output: np.ndarray
     n_workers: int
+    method: str  # 'auto', 'direct' or 'fft'
 
 
 # --------------------------------------------------------------------------
@@ -358,8 +360,16 @@ def _parse_cval(cval, complex_work):
 # --------------------------------------------------------------------------
 
 
+def _parse_method(method):
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a string, got {type(method).__name__}")
+    if method not in METHODS:
+        raise ValueError(f"method={method!r} is not a method; use 'auto', 'direct' or 'fft'")
+    return method
+
+
 def normalize(input, weights, output, mode, cval, origin, *, axes, stride, dilation,
-              padding, workers, convolution, one_axis=False):
+              padding, workers, convolution, method="auto", one_axis=False):
     """Check every argument and return a :class:`Problem`.
 
     ``convolution`` flips the kernel on each filtered axis (and, with
@@ -394,6 +404,7 @@ def normalize(input, weights, output, mode, cval, origin, *, axes, stride, dilat
         if not output.flags.writeable:
             raise ValueError("output array is read-only")
     n_workers = effective_workers(workers)
+    method = _parse_method(method)
 
     # Checks are done: build the kernel's view of the problem.
     with np.errstate(over="ignore", invalid="ignore"):  # beyond float32's range: inf
@@ -435,4 +446,5 @@ def normalize(input, weights, output, mode, cval, origin, *, axes, stride, dilat
         work_dtype=work,
         output=result,
         n_workers=n_workers,
+        method=method,
     )

@@ -9,6 +9,7 @@ import pytest
 import pyconv
 
 SPEC_FUNCTIONS = {"correlate", "convolve", "correlate1d", "convolve1d", "output_shape",
+                  "choose_method",
                   "show_config"}
 
 

@@ -32,7 +32,7 @@ def run(shape, wshape, kwargs, dtype, workers):
     w = rng.standard_normal(wshape)
     if np.dtype(dtype).kind == "c":
         x = x + 1j * rng.standard_normal(shape).astype(dtype)
-    return pyconv.correlate(x, w, workers=workers, **kwargs)
+    return pyconv.correlate(x, w, workers=workers, method="direct", **kwargs)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.uint8])
@@ -100,14 +100,15 @@ def test_concurrent_calls_from_python_threads():
     rng = np.random.default_rng(3)
     inputs = [rng.standard_normal((150, 170)).astype(np.float32) for _ in range(8)]
     weights = [rng.standard_normal((k, k)) for k in (3, 4, 5, 6, 7, 3, 4, 5)]
-    expected = [pyconv.correlate(x, w, workers=1) for x, w in zip(inputs, weights, strict=True)]
+    expected = [pyconv.correlate(x, w, workers=1, method="direct")
+                for x, w in zip(inputs, weights, strict=True)]
     results = [None] * 8
     barrier = threading.Barrier(8)
 
     def work(i):
         barrier.wait()
         for _ in range(5):
-            out = pyconv.correlate(inputs[i], weights[i], workers=2)
+            out = pyconv.correlate(inputs[i], weights[i], workers=2, method="direct")
             if results[i] is None or out.tobytes() != expected[i].tobytes():
                 results[i] = out
         if results[i] is None:
@@ -137,7 +138,7 @@ def test_gil_is_released():
     t = threading.Thread(target=ticker)
     t.start()
     ticks.clear()
-    pyconv.correlate(x, w, workers=1)
+    pyconv.correlate(x, w, workers=1, method="direct")
     count = len(ticks)
     done.set()
     t.join()

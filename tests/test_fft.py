@@ -1,0 +1,318 @@
+"""The FFT method and method='auto': equal to direct and to the reference
+over every mode, padding, stride, dilation, origin, dtype and dimension;
+tiles and boxes; NaN never smeared by auto; choose_method is what ran."""
+
+import itertools
+import tracemalloc
+
+import numpy as np
+import pytest
+import scipy.signal
+from common import ALL_DTYPES, MODES, assert_close, random_array
+from reference import correlate as reference
+from reference import to_dtype
+
+import pyconv
+from pyconv import _direct, _fft, _plan
+from pyconv._normalize import normalize
+
+PADDINGS = ["same", "valid", "full", 3, (0, 4)]
+
+
+def both(function, x, w, **kwargs):
+    return (getattr(pyconv, function)(x, w, method="fft", **kwargs),
+            getattr(pyconv, function)(x, w, method="direct", **kwargs))
+
+
+@pytest.mark.parametrize("padding", PADDINGS, ids=str)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("ndim", [1, 2, 3])
+def test_fft_equals_direct_and_reference(rng, ndim, mode, padding):
+    x = rng.standard_normal([31, 17, 9][:ndim])
+    w = rng.standard_normal([5, 4, 3][:ndim])
+    nd_padding = [padding] * ndim if isinstance(padding, tuple) else padding
+    for stride, dilation in ((1, 1), (2, 1), (1, 2), (3, 2)):
+        kwargs = dict(mode=mode, cval=0.5, stride=stride, dilation=dilation,
+                      padding=nd_padding)
+        fft, direct = both("correlate", x, w, **kwargs)
+        expected = reference(x, w, **kwargs)
+        assert_close(fft, expected, x, w, cval=0.5)
+        assert_close(direct, expected, x, w, cval=0.5)
+        assert_close(fft, direct, x, w, cval=0.5)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("ndim", [1, 2, 3])
+def test_fft_origin_and_convolve(rng, ndim, mode):
+    x = rng.standard_normal([23, 14, 8][:ndim])
+    w = rng.standard_normal([4, 3, 2][:ndim])
+    for origins in itertools.product(*[range(-(k // 2), (k - 1) // 2 + 1) for k in w.shape]):
+        for function, flip in (("correlate", False), ("convolve", True)):
+            fft, direct = both(function, x, w, mode=mode, origin=list(origins))
+            expected = reference(x, w, mode=mode, origin=list(origins), convolve=flip)
+            assert_close(fft, expected, x, w)
+            assert_close(fft, direct, x, w)
+
+
+@pytest.mark.parametrize("dtype", ALL_DTYPES, ids=lambda t: np.dtype(t).name)
+def test_fft_dtypes(rng, dtype):
+    x = random_array(rng, (20, 22), dtype)
+    w = rng.integers(-4, 5, size=(5, 5)) / 4.0 if np.dtype(dtype).kind in "iu" \
+        else rng.standard_normal((5, 5))
+    for kwargs in ({}, {"mode": "constant", "cval": 2.0, "stride": 2}):
+        fft, direct = both("correlate", x, w, **kwargs)
+        assert fft.dtype == direct.dtype == x.dtype
+        expected = to_dtype(reference(x, w, **kwargs), x.dtype)
+        assert_close(fft, expected, x, w, cval=kwargs.get("cval", 0.0))
+        assert_close(direct, expected, x, w, cval=kwargs.get("cval", 0.0))
+
+
+def test_fft_single_precision_end_to_end(rng, monkeypatch):
+    """float32 data are transformed in float32 (complex64), not float64."""
+    seen = []
+    original = _fft.sfft.rfftn
+
+    def spy(array, *args, **kwargs):
+        seen.append(array.dtype)
+        return original(array, *args, **kwargs)
+
+    monkeypatch.setattr(_fft.sfft, "rfftn", spy)
+    x = rng.standard_normal((64, 64)).astype(np.float32)
+    out = pyconv.correlate(x, rng.standard_normal((9, 9)), method="fft")
+    assert out.dtype == np.float32
+    assert seen and all(dtype == np.float32 for dtype in seen)
+
+
+def test_fft_complex_and_conjugation(rng):
+    x = rng.standard_normal((30, 20)) + 1j * rng.standard_normal((30, 20))
+    w = rng.standard_normal((5, 3)) + 1j * rng.standard_normal((5, 3))
+    for function in ("correlate", "convolve"):
+        fft, direct = both(function, x, w, mode="wrap")
+        assert_close(fft, direct, x, w)
+    # Real data, complex weights: complex output, conj in correlate only.
+    xr = x.real.astype(np.float32)
+    fft, direct = both("correlate", xr, w)
+    assert fft.dtype == np.complex64
+    assert_close(fft, direct, xr, w)
+    np.testing.assert_allclose(
+        pyconv.correlate(x, w, method="fft", padding="full", mode="constant"),
+        scipy.signal.correlate(x, w, mode="full"), atol=1e-11)
+
+
+@pytest.mark.parametrize("axes", [(0,), (1,), (2,), (0, 2), (2, 1), (1, 2, 0)])
+def test_fft_batch_axes(rng, axes):
+    x = rng.standard_normal((6, 20, 18))
+    w = rng.standard_normal([5, 3, 2][: len(axes)])
+    kwargs = dict(axes=axes, mode="reflect", stride=(2, 1, 3)[: len(axes)],
+                  dilation=(1, 2, 1)[: len(axes)])
+    fft, direct = both("correlate", x, w, **kwargs)
+    assert_close(fft, reference(x, w, **kwargs), x, w)
+    assert_close(fft, direct, x, w)
+
+
+def test_fft_1d_functions(rng):
+    x = rng.standard_normal((4, 300))
+    w = rng.standard_normal(41)
+    for function in ("correlate1d", "convolve1d"):
+        for axis in (0, 1):
+            fft, direct = both(function, x, w, axis=axis, mode="mirror", stride=3)
+            assert_close(fft, direct, x, w)
+
+
+def test_fft_kernel_longer_than_input(rng):
+    for mode in MODES:
+        x = rng.standard_normal((3, 5))
+        w = rng.standard_normal((11, 17))
+        for padding in ("same", "full"):
+            fft = pyconv.correlate(x, w, method="fft", mode=mode, padding=padding, cval=1.0)
+            assert_close(fft, reference(x, w, mode=mode, padding=padding, cval=1.0), x, w,
+                         cval=1.0)
+
+
+def test_fft_output_array_and_overlap(rng):
+    x = rng.standard_normal((40, 41))
+    w = rng.standard_normal((7, 7))
+    expected = pyconv.correlate(x, w, method="direct")
+    out = np.empty((40, 41), np.float32)
+    assert pyconv.correlate(x, w, method="fft", output=out) is out
+    assert_close(out, expected.astype(np.float32), x, w)
+    pyconv.correlate(x, w, method="fft", output=x)  # in place
+    assert_close(x, expected, expected, w)
+
+
+def test_fft_integer_rounding_and_saturation():
+    x = np.array([100, 120, 127, -128, 0, 5], dtype=np.int8)
+    for method in ("fft", "direct"):
+        out = pyconv.correlate1d(x, [1.0, 1.0], mode="nearest", method=method)
+        np.testing.assert_array_equal(out, [127, 127, 127, -1, -128, 5])
+    x = np.arange(1, 9, dtype=np.int16) * 2 + 1
+    out = pyconv.correlate1d(x, [0.5], mode="constant", method="fft")
+    np.testing.assert_array_equal(out, np.rint(x * 0.5).astype(np.int16))
+    big = np.array([2**62, 2**62, 1], dtype=np.int64)
+    out = pyconv.correlate1d(big, [2.0, 2.0], mode="nearest", method="fft")
+    assert out[0] == out[1] == 2**63 - 1
+
+
+# --------------------------------------------------------------------------
+# Tiles and boxes (overlap-save): many tiles, many boxes, partial last ones
+# --------------------------------------------------------------------------
+
+
+def small_tiles(monkeypatch, transform):
+    """Force tiles of `transform` positions and boxes of a few tiles."""
+
+    def tile_length(span, stride, out_len, real):
+        size = max(transform, span + stride + 1)
+        return size, (size - span - 1) // stride + 1
+
+    monkeypatch.setattr(_fft, "_tile_length", tile_length)
+    monkeypatch.setattr(_fft, "BOX_ELEMENTS", 3 * transform)
+
+
+@pytest.mark.parametrize("stride", [1, 2, 5])
+@pytest.mark.parametrize("mode", MODES)
+def test_tiled_equals_unblocked_1d(rng, monkeypatch, mode, stride):
+    x = rng.standard_normal(1000)
+    w = rng.standard_normal(37)
+    kwargs = dict(mode=mode, stride=stride, dilation=2, method="fft", cval=-1.0)
+    unblocked = pyconv.correlate1d(x, w, **kwargs)
+    problem = normalize(x, w, None, mode, -1.0, 0, axes=(0,), stride=stride, dilation=2,
+                        padding="same", workers=None, convolution=False, one_axis=True)
+    assert len(_fft.plan(problem).axes) == 1 and _fft.plan(problem).axes[0].tiles == 1
+    small_tiles(monkeypatch, 128)
+    fft_plan = _fft.plan(problem)
+    # Many tiles, several boxes, and a last tile that is only partly used.
+    assert fft_plan.axes[0].tiles > 6 and fft_plan.box[0] < fft_plan.axes[0].tiles
+    assert fft_plan.axes[0].tiles * fft_plan.axes[0].useful > fft_plan.axes[0].out_len
+    tiled = pyconv.correlate1d(x, w, **kwargs)
+    assert_close(tiled, unblocked, x, w, cval=-1.0)
+    assert_close(tiled, reference(x, w, mode=mode, stride=stride, dilation=2, cval=-1.0),
+                 x, w, cval=-1.0)
+
+
+@pytest.mark.parametrize("padding", ["same", "valid", "full"])
+def test_tiled_equals_unblocked_3d_with_batch(rng, monkeypatch, padding):
+    x = rng.standard_normal((3, 50, 45, 40))
+    w = rng.standard_normal((5, 4, 6))
+    kwargs = dict(axes=(3, 1, 2), mode=["wrap", "reflect", "constant"], padding=padding,
+                  stride=(1, 2, 3), method="fft", cval=0.25)
+    unblocked = pyconv.correlate(x, w, **kwargs)
+    small_tiles(monkeypatch, 24)
+    tiled = pyconv.correlate(x, w, **kwargs)
+    assert_close(tiled, unblocked, x, w, cval=0.25)
+    expected = reference(x, w, **{k: v for k, v in kwargs.items() if k != "method"})
+    assert_close(tiled, expected, x, w, cval=0.25)
+
+
+def test_long_signal_memory_is_bounded_by_the_box(rng):
+    """Overlap-save keeps the scratch at a few boxes, whatever the length."""
+    x = rng.standard_normal(6_000_000)
+    problem = normalize(x, np.ones(1025), None, "constant", 0.0, 0, axes=(0,), stride=1,
+                        dilation=1, padding="same", workers=None, convolution=False,
+                        one_axis=True)
+    fft_plan = _fft.plan(problem)
+    assert fft_plan.axes[0].tiles > 100
+    assert fft_plan.box_elements <= _fft.BOX_ELEMENTS
+    estimate = _plan.fft_memory(problem, fft_plan)
+    assert estimate < x.nbytes / 1.5
+    pyconv.correlate1d(x[:100_000], np.ones(1025), method="fft")  # warm up
+    tracemalloc.start()
+    try:
+        out = pyconv.correlate1d(x, np.ones(1025), method="fft", mode="constant")
+        peak = tracemalloc.get_traced_memory()[1] - out.nbytes
+    finally:
+        tracemalloc.stop()
+    assert peak <= estimate, (peak, estimate)
+
+
+# --------------------------------------------------------------------------
+# auto
+# --------------------------------------------------------------------------
+
+
+def which_method_ran(monkeypatch):
+    ran = []
+    for name, module in (("fft", _fft), ("direct", _direct)):
+        original = module.correlate
+
+        def spy(*args, _original=original, _name=name, **kwargs):
+            ran.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(module, "correlate", spy)
+    return ran
+
+
+@pytest.mark.parametrize("shape,taps", [((256, 256), (3, 3)), ((256, 256), (41, 41)),
+                                        ((200_000,), (9,)), ((200_000,), (801,)),
+                                        ((40, 40, 40), (3, 3, 3)), ((40, 40, 40), (15, 15, 15))])
+def test_choose_method_is_what_auto_runs(rng, monkeypatch, shape, taps):
+    ran = which_method_ran(monkeypatch)
+    x = rng.standard_normal(shape).astype(np.float32)
+    w = rng.standard_normal(taps)
+    chosen = pyconv.choose_method(x, w)
+    pyconv.correlate(x, w)
+    pyconv.convolve(x, w)
+    assert ran == [chosen, chosen]
+
+
+def test_auto_picks_fft_for_large_kernels_and_direct_for_small(rng):
+    x = rng.standard_normal((512, 512))
+    assert pyconv.choose_method(x, np.ones((3, 3))) == "direct"
+    assert pyconv.choose_method(x, np.ones((63, 63))) == "fft"
+    assert pyconv.choose_method(np.zeros(1_000_000), np.ones(1025)) == "fft"
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_auto_never_smears_nan_or_inf(rng, monkeypatch, bad):
+    x = rng.standard_normal((256, 256))
+    w = rng.standard_normal((41, 41))
+    w[20, 20] = 0.0
+    assert pyconv.choose_method(x, w) == "fft"
+    x[100, 37] = bad
+    assert pyconv.choose_method(x, w) == "direct"
+    ran = which_method_ran(monkeypatch)
+    out = pyconv.correlate(x, w, mode="constant")
+    assert ran == ["direct"]
+    expected = reference(x, w, mode="constant")
+    np.testing.assert_array_equal(np.isnan(out), np.isnan(expected))
+    # Exactly the outputs whose window holds it under a non-zero weight.
+    window = np.zeros((256, 256), bool)
+    window[100 - 20: 100 + 21, 37 - 20: 37 + 21] = True
+    window[100, 37] = False  # the centre tap has weight 0
+    assert np.array_equal(~np.isfinite(out), window)
+
+
+def test_auto_direct_for_nonfinite_weights_or_cval(rng):
+    x = rng.standard_normal((256, 256))
+    w = rng.standard_normal((41, 41))
+    assert pyconv.choose_method(x, w, mode="constant", cval=1.0) == "fft"
+    assert pyconv.choose_method(x, w, mode="constant", cval=np.nan) == "direct"
+    w[0, 0] = np.inf
+    assert pyconv.choose_method(x, w) == "direct"
+
+
+def test_auto_respects_the_memory_limit(rng, monkeypatch):
+    x = rng.standard_normal((512, 512))
+    w = np.ones((63, 63))
+    assert pyconv.choose_method(x, w) == "fft"
+    monkeypatch.setattr(_plan, "FFT_MEMORY_LIMIT", 0)
+    monkeypatch.setattr(_fft, "BOX_ELEMENTS", 1 << 30)
+    assert pyconv.choose_method(x, w) == "direct"
+
+
+def test_method_errors():
+    x = np.ones((5, 5))
+    out = np.full((5, 5), -7.0)
+    with pytest.raises(ValueError, match="method"):
+        pyconv.correlate(x, np.ones((3, 3)), output=out, method="fast")
+    with pytest.raises(TypeError, match="method"):
+        pyconv.correlate(x, np.ones((3, 3)), output=out, method=None)
+    assert np.all(out == -7.0)
+
+
+def test_fft_without_filtered_axes_is_direct():
+    x = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(
+        pyconv.correlate(x, np.float64(2.0), axes=(), method="fft"), 2 * x)
+    np.testing.assert_array_equal(pyconv.correlate(x, np.ones((1, 1)), method="fft"), x)
