@@ -23,12 +23,13 @@ A single tile per axis when the whole axis fits one transform cheaply; the
 tile length otherwise minimises N log N per useful output.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.fft as sfft
 
-from pyconv._boundary import extend_indices
+from pyconv._boundary import Mode, extend_indices
 
 # Elements gathered per box. Measured on the development machine (1-D, 10**7
 # samples, 1025 taps, 2 workers): 2**20 is as fast as 2**21 or 2**22 and
@@ -59,7 +60,8 @@ class FftPlan:
     real: bool  # rfftn/irfftn (real data and weights)
     box: tuple  # units per box along each input axis (batch: indices, filtered: tiles)
     box_elements: int  # elements gathered per (full) box
-    work_elements: int  # sum over boxes of elements * log2(transform size)
+    n_boxes: int
+    log2_transform: float  # log2 of the product of transform lengths
 
 
 def _fast_length(n, real):
@@ -118,67 +120,109 @@ def plan(problem):
                                dtype=np.int64))
     n_boxes = int(np.prod([-(-c // b) for c, b in zip(unit_count, box, strict=True)],
                           dtype=np.int64))
-    transform_size = int(np.prod([fa.transform for fa in axes], dtype=np.int64))
-    work = n_boxes * box_elements * max(1.0, np.log2(max(transform_size, 2)))
-    return FftPlan(tuple(axes), real, tuple(box), box_elements, int(work))
+    log2_transform = float(sum(np.log2(fa.transform) for fa in axes))
+    return FftPlan(tuple(axes), real, tuple(box), box_elements, n_boxes, log2_transform)
 
 
-def _kernel_spectrum(problem, fft_plan, layout_ndim, n_positions, transforms, real, workers):
-    """The dilated, reversed kernel, zero-padded to the tile grid, transformed."""
+def _kernel_spectrum(problem, fft_plan, positions, real, workers):
+    """The dilated, reversed kernel, zero-padded to the tile grid, transformed.
+
+    The reversed kernel starts at index 0 of each axis, so scipy.fft's ``n=``
+    does the zero padding; transforming axis by axis (the real one first)
+    only ever touches the rows the padding has reached.
+    """
     weights = problem.weights
-    grid = [1] * layout_ndim
-    index = [0] * layout_ndim
+    shape = [1] * positions.ndim
     for fa in fft_plan.axes:
-        grid[n_positions[fa.axis]] = fa.transform
+        shape[positions.n[fa.axis]] = fa.span + 1
+    kernel = np.zeros(shape, dtype=problem.work_dtype)
+    place = [0] * positions.ndim
+    values_shape = [1] * positions.ndim
+    for fa in fft_plan.axes:
         taps = weights.shape[fa.axis]
         # Reversed and dilated: tap t lands at span - t * dilation.
-        index[n_positions[fa.axis]] = fa.span - np.arange(taps) * problem.dilation[fa.axis]
-    padded = np.zeros(grid, dtype=problem.work_dtype)
-    shape = [1] * layout_ndim
-    for fa in fft_plan.axes:
-        shape[n_positions[fa.axis]] = weights.shape[fa.axis]
-    values = weights.reshape(shape)
-    mesh = np.ix_(*[np.atleast_1d(i) for i in index])
-    padded[mesh] = values
+        place[positions.n[fa.axis]] = fa.span - np.arange(taps) * problem.dilation[fa.axis]
+        values_shape[positions.n[fa.axis]] = taps
+    kernel[np.ix_(*[np.atleast_1d(p) for p in place])] = weights.reshape(values_shape)
+    axes = [(positions.n[fa.axis], fa.transform) for fa in fft_plan.axes]
+    last_axis, last_n = axes[-1]
     if real:
-        return sfft.rfftn(padded, axes=transforms, workers=workers)
-    return sfft.fftn(padded, axes=transforms, workers=workers)
+        spectrum = sfft.rfft(kernel, n=last_n, axis=last_axis, workers=workers)
+    else:
+        spectrum = sfft.fft(kernel, n=last_n, axis=last_axis, workers=workers)
+    for axis, n in axes[:-1]:
+        spectrum = sfft.fft(spectrum, n=n, axis=axis, workers=workers, overwrite_x=True)
+    return spectrum
 
 
-def _gather(x, problem, fft_plan, box_start, box_stop):
+class _Positions:
+    """Where each input axis lands in a box of tiles (filtered axes split in two)."""
+
+    def __init__(self, ndim, filtered):
+        self.tile, self.n, position = {}, {}, 0
+        for a in range(ndim):
+            if a in filtered:
+                self.tile[a], self.n[a] = position, position + 1
+                position += 2
+            else:
+                position += 1
+        self.ndim = position
+
+
+def _extend_axis(block, fa, first, stop, work, cval):
+    """Positions [first, stop) of `block` along fa.axis, extended by fa.mode.
+
+    The run inside the input is a slice; only the halo past the edges goes
+    through the boundary rule. The result is a new array in `work` dtype.
+    """
+    n = fa.length
+    pieces = []
+
+    def halo(start, end):
+        index = extend_indices(np.arange(start, end), n, fa.mode)
+        if fa.mode == Mode.CONSTANT:
+            shape = list(block.shape)
+            shape[fa.axis] = end - start
+            return np.full(shape, cval, dtype=work)
+        return np.take(block, index, axis=fa.axis)
+
+    if first < min(0, stop):
+        pieces.append(halo(first, min(0, stop)))
+    low, high = max(first, 0), min(stop, n)
+    if low < high:
+        inside = [slice(None)] * block.ndim
+        inside[fa.axis] = slice(low, high)
+        pieces.append(block[tuple(inside)])
+    if max(n, first) < stop:
+        pieces.append(halo(max(n, first), stop))
+    return np.concatenate(pieces, axis=fa.axis, dtype=work, casting="unsafe")
+
+
+def _gather(x, problem, fft_plan, positions, box_start, box_stop):
     """The tiles of one box, in the working dtype, each filtered axis split (tiles, N)."""
-    by_axis = {fa.axis: fa for fa in fft_plan.axes}
+    work = problem.work_dtype
     region = [slice(box_start[a], box_stop[a]) for a in range(x.ndim)]
-    takes = {}
     for fa in fft_plan.axes:
-        tiles = np.arange(box_start[fa.axis], box_stop[fa.axis])
-        index = extend_indices(
-            (tiles[:, None] * (fa.useful * fa.stride) - fa.before
-             + np.arange(fa.transform)[None, :]).ravel(), fa.length, fa.mode)
-        outside = np.flatnonzero(index < 0)
-        index[outside] = index.max()  # any position inside; cval is written below
-        # Read only the part of the axis this box touches (in place: on a 1-D
-        # axis these arrays are as long as the box).
-        low = int(index.min())
-        region[fa.axis] = slice(low, int(index.max()) + 1)
-        index -= low
-        takes[fa.axis] = (index, outside)
+        region[fa.axis] = slice(None)
     block = x[tuple(region)]
-    for axis, (index, _) in takes.items():
-        block = np.take(block, index, axis=axis)
-    block = block.astype(problem.work_dtype, copy=False)
-    for axis, (_, outside) in takes.items():
-        if outside.size:  # mode 'constant' past an edge, whatever the other axes say
-            where = [slice(None)] * x.ndim
-            where[axis] = outside
-            block[tuple(where)] = problem.cval
-    shape = []
-    for a in range(x.ndim):
-        if a in by_axis:
-            shape += [box_stop[a] - box_start[a], by_axis[a].transform]
+    for fa in fft_plan.axes:
+        tiles = box_stop[fa.axis] - box_start[fa.axis]
+        step = fa.useful * fa.stride
+        first = box_start[fa.axis] * step - fa.before
+        block = _extend_axis(block, fa, first, first + (tiles - 1) * step + fa.transform,
+                             work, problem.cval)
+    # Cut overlapping tiles (windows `step` apart) out of each extended axis;
+    # axes are split in increasing order, so axis a sits at positions.tile[a].
+    for fa in fft_plan.axes:
+        axis = positions.tile[fa.axis]
+        if box_stop[fa.axis] - box_start[fa.axis] > 1:
+            windows = np.lib.stride_tricks.sliding_window_view(block, fa.transform, axis=axis)
+            picked = [slice(None)] * windows.ndim
+            picked[axis] = slice(None, None, fa.useful * fa.stride)
+            block = np.moveaxis(windows[tuple(picked)], -1, axis + 1)
         else:
-            shape.append(block.shape[a])
-    return block.reshape(shape)
+            block = np.expand_dims(block, axis)
+    return np.ascontiguousarray(block)
 
 
 def _store(values, out):
@@ -204,6 +248,30 @@ def _store(values, out):
         out[...] = values
 
 
+def _transform_box(tiles, spectrum, fft_plan, positions, workers):
+    """Correlate a box of tiles with the kernel; keep the strided valid points."""
+    transforms = [positions.n[fa.axis] for fa in fft_plan.axes]
+    if fft_plan.real:
+        values = sfft.rfftn(tiles, axes=transforms, workers=workers, overwrite_x=True)
+    else:
+        values = sfft.fftn(tiles, axes=transforms, workers=workers, overwrite_x=True)
+    del tiles
+    values *= spectrum
+    # Inverse axis by axis, keeping only the strided valid points each time;
+    # irfft (the real axis) must come last.
+    for i, fa in enumerate(fft_plan.axes):
+        axis = positions.n[fa.axis]
+        if fft_plan.real and i == len(fft_plan.axes) - 1:
+            values = sfft.irfft(values, n=fa.transform, axis=axis, workers=workers,
+                                overwrite_x=True)
+        else:
+            values = sfft.ifft(values, axis=axis, workers=workers, overwrite_x=True)
+        keep = [slice(None)] * positions.ndim
+        keep[axis] = slice(fa.span, fa.span + (fa.useful - 1) * fa.stride + 1, fa.stride)
+        values = values[tuple(keep)]
+    return values
+
+
 def correlate(problem, fft_plan=None):
     """Fill ``problem.output`` by the FFT method and return it."""
     output = problem.output
@@ -211,66 +279,45 @@ def correlate(problem, fft_plan=None):
         return output
     fft_plan = fft_plan or plan(problem)
     x = problem.input
-    target = output
-    if np.may_share_memory(output, x):
-        target = np.empty_like(output)
-    real = fft_plan.real
-    workers = problem.n_workers
+    target = np.empty_like(output) if np.may_share_memory(output, x) else output
     by_axis = {fa.axis: fa for fa in fft_plan.axes}
-
-    # Where each input axis lands in a gathered box (filtered axes are split).
-    tile_positions, n_positions, position = {}, {}, 0
-    for a in range(x.ndim):
-        if a in by_axis:
-            tile_positions[a], n_positions[a] = position, position + 1
-            position += 2
-        else:
-            position += 1
-    layout_ndim = position
-    transforms = [n_positions[fa.axis] for fa in fft_plan.axes]
-    spectrum = _kernel_spectrum(problem, fft_plan, layout_ndim, n_positions, transforms,
-                                real, workers)
+    positions = _Positions(x.ndim, by_axis)
+    # Several boxes: one thread each (numpy's copies and pocketfft release the
+    # GIL); a single box: scipy.fft's own threads.
+    box_threads = min(problem.n_workers, fft_plan.n_boxes)
+    fft_workers = 1 if box_threads > 1 else problem.n_workers
+    spectrum = _kernel_spectrum(problem, fft_plan, positions, fft_plan.real,
+                                problem.n_workers)
 
     unit_count = [by_axis[a].tiles if a in by_axis else x.shape[a] for a in range(x.ndim)]
-    starts = [range(0, unit_count[a], fft_plan.box[a]) for a in range(x.ndim)]
-    for box_start in np.ndindex(*[len(s) for s in starts]):
-        start = [starts[a][i] for a, i in enumerate(box_start)]
+    box_starts = [range(0, unit_count[a], fft_plan.box[a]) for a in range(x.ndim)]
+
+    def run_box(corner):
+        start = [box_starts[a][i] for a, i in enumerate(corner)]
         stop = [min(start[a] + fft_plan.box[a], unit_count[a]) for a in range(x.ndim)]
-        tiles = _gather(x, problem, fft_plan, start, stop)
-        if real:
-            values = sfft.rfftn(tiles, axes=transforms, workers=workers, overwrite_x=True)
-        else:
-            values = sfft.fftn(tiles, axes=transforms, workers=workers, overwrite_x=True)
-        del tiles
-        values *= spectrum
-        # Inverse axis by axis, keeping only the strided valid points each time.
-        for i, fa in enumerate(fft_plan.axes):
-            axis = n_positions[fa.axis]
-            last = i == len(fft_plan.axes) - 1
-            if last and real:
-                values = sfft.irfft(values, n=fa.transform, axis=axis, workers=workers,
-                                    overwrite_x=True)
-            else:
-                values = sfft.ifft(values, axis=axis, workers=workers, overwrite_x=True)
-            keep = [slice(None)] * layout_ndim
-            keep[axis] = slice(fa.span, fa.span + (fa.useful - 1) * fa.stride + 1, fa.stride)
-            values = values[tuple(keep)]
-        # Merge (tiles, useful) back into one axis, crop the last tile's excess.
+        tiles = _gather(x, problem, fft_plan, positions, start, stop)
+        values = _transform_box(tiles, spectrum, fft_plan, positions, fft_workers)
+        # Merge (tiles, useful) back into one axis; crop the last tile's excess.
         merged, region = [], []
         for a in range(x.ndim):
             if a in by_axis:
                 fa = by_axis[a]
                 merged.append((stop[a] - start[a]) * fa.useful)
-                first = start[a] * fa.useful
-                last = min(stop[a] * fa.useful, fa.out_len)
-                region.append(slice(first, last))
+                region.append(slice(start[a] * fa.useful, min(stop[a] * fa.useful, fa.out_len)))
             else:
                 merged.append(stop[a] - start[a])
                 region.append(slice(start[a], stop[a]))
         values = values.reshape(merged)
-        crop = tuple(slice(0, r.stop - r.start) for r in region)
-        _store(values[crop], target[tuple(region)])
+        _store(values[tuple(slice(0, r.stop - r.start) for r in region)], target[tuple(region)])
+
+    corners = list(np.ndindex(*[len(starts) for starts in box_starts]))
+    if box_threads > 1:
+        with ThreadPoolExecutor(max_workers=box_threads) as pool:
+            for _ in pool.map(run_box, corners):
+                pass
+    else:
+        for corner in corners:
+            run_box(corner)
     if target is not output:
         output[...] = target
     return output
-

@@ -11,61 +11,82 @@ method needs (which is nothing beyond input and output).
 import numpy as np
 
 from pyconv import _direct, _fft
+from pyconv._layout import line_axis
 
 # --------------------------------------------------------------------------
-# MEASURED: constants of the cost model (seconds), from
-# tools/calibrate_plan.py on the 2-core development machine (AMD EPYC,
-# Zen 5, gcc 12, scipy 1.17 pocketfft), workers=1; see that script for how.
+# MEASURED: the cost model's constants, in seconds, fitted by
+# tools/calibrate_plan.py (see its docstring for how) on the 2-core
+# development machine: AMD EPYC (Zen 5) under KVM, gcc 12 -O3 (SSE2
+# baseline), scipy 1.17 (pocketfft), workers=1, relative least squares.
 # --------------------------------------------------------------------------
-DIRECT_PER_TAP = {  # per output per non-zero tap
-    "float32": 1.0e-10,
-    "float64": 2.0e-10,
-    "complex64": 4.0e-10,
-    "complex128": 8.0e-10,
+DIRECT = {  # per output: (per non-zero tap, per pass over the accumulator, fixed)
+    "float32": (1.0e-10, 5.0e-10, 2.0e-9),
+    "float64": (2.0e-10, 5.0e-10, 2.0e-9),
+    "complex64": (4.0e-10, 1.0e-9, 4.0e-9),
+    "complex128": (8.0e-10, 1.0e-9, 4.0e-9),
 }
-DIRECT_PER_OUTPUT = 2.0e-9  # per output: storing, gathering edges, loop overhead
-FFT_PER_ELEMENT_LOG = {  # per gathered element per log2(transform size)
-    "float32": 1.0e-9,
-    "float64": 1.5e-9,
-    "complex64": 2.0e-9,
-    "complex128": 3.0e-9,
+FFT = {  # (per gathered element per log2(transform size), per gathered element)
+    "float32": (1.0e-9, 1.0e-9),
+    "float64": (1.5e-9, 1.0e-9),
+    "complex64": (2.0e-9, 1.0e-9),
+    "complex128": (3.0e-9, 1.0e-9),
 }
 FFT_PER_BOX = 5.0e-5  # Python and scipy.fft call overhead per box
-PARALLEL_EFFICIENCY = 0.9  # speed-up per added thread, both methods
+# Speed-up of each added thread (workers=2 against workers=1, same grid).
+DIRECT_PARALLEL = 0.9
+FFT_PARALLEL = 0.6
 
 # The FFT may use this much scratch (bytes) beyond input and output.
 FFT_MEMORY_LIMIT = 256 * 2**20
 
 
-def _threads_speedup(n_workers):
-    return 1.0 + PARALLEL_EFFICIENCY * (max(1, n_workers) - 1)
+def _speedup(n_workers, efficiency):
+    return 1.0 + efficiency * (max(1, n_workers) - 1)
+
+
+def direct_counts(problem):
+    """(outputs, non-zero taps, passes) of the direct method.
+
+    A pass is one sweep over the accumulator: each kernel row (a fixed tap
+    on every axis but the line axis) takes ceil(its non-zero taps / 4).
+    """
+    weights = problem.weights
+    if weights.ndim == 0:
+        rows = weights.reshape(1, 1)
+    else:
+        line = line_axis(problem.input)
+        rows = np.moveaxis(weights, line, -1).reshape(-1, weights.shape[line])
+    per_row = np.count_nonzero(rows, axis=1)
+    return problem.output.size, int(per_row.sum()), int(np.sum(-(-per_row // 4)))
 
 
 def direct_cost(problem):
     """Predicted seconds for the direct method."""
-    outputs = problem.output.size
-    taps = int(np.count_nonzero(problem.weights))
-    per_tap = DIRECT_PER_TAP[problem.work_dtype.name]
-    seconds = outputs * (taps * per_tap + DIRECT_PER_OUTPUT)
-    return seconds / _threads_speedup(problem.n_workers)
+    outputs, taps, passes = direct_counts(problem)
+    per_tap, per_pass, fixed = DIRECT[problem.work_dtype.name]
+    seconds = outputs * (taps * per_tap + passes * per_pass + fixed)
+    return seconds / _speedup(problem.n_workers, DIRECT_PARALLEL)
 
 
 def fft_cost(problem, fft_plan):
     """Predicted seconds for the FFT method."""
-    per_element = FFT_PER_ELEMENT_LOG[problem.work_dtype.name]
-    n_boxes = fft_plan.work_elements / max(1.0, fft_plan.box_elements)
-    seconds = fft_plan.work_elements * per_element / _threads_speedup(problem.n_workers)
-    return seconds + n_boxes * FFT_PER_BOX
+    per_element_log, per_element = FFT[problem.work_dtype.name]
+    elements = fft_plan.n_boxes * fft_plan.box_elements
+    seconds = elements * (fft_plan.log2_transform * per_element_log + per_element)
+    return (seconds / _speedup(problem.n_workers, FFT_PARALLEL)
+            + fft_plan.n_boxes * FFT_PER_BOX)
 
 
 def fft_memory(problem, fft_plan):
     """Bytes of scratch the FFT method holds at its peak.
 
-    About three arrays of a box (gathered tiles or index arrays, spectrum,
-    inverse) plus the kernel's spectrum: 23 bytes per float64 box element
-    measured with tracemalloc; 3.5 box-sized arrays bound it.
+    Three box-sized arrays per box in flight (extended input, tiles or
+    spectrum, inverse; 3.0 measured with tracemalloc), one box per thread,
+    plus the kernel's spectrum (one tile).
     """
-    return int(3.5 * fft_plan.box_elements * problem.work_dtype.itemsize)
+    in_flight = min(problem.n_workers, fft_plan.n_boxes)
+    tile = int(np.prod([fa.transform for fa in fft_plan.axes], dtype=np.int64))
+    return (3 * in_flight * fft_plan.box_elements + tile) * problem.work_dtype.itemsize
 
 
 def _finite(problem):

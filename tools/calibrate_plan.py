@@ -1,0 +1,156 @@
+"""Measure the constants of pyconv's cost model (pyconv/_plan.py) and check auto.
+
+    python tools/calibrate_plan.py [--quick] [--workers N] [--check-only]
+
+How: for a grid of problems spanning the direct/FFT crossover (1-D, 2-D,
+3-D; float32, float64; complex on a smaller grid), time both methods in the
+same process, interleaved, best of several runs, first at workers=1 and
+then at workers=2. The constants are the non-negative least-squares fit,
+in relative error, of
+
+    direct = outputs * (taps * per_tap + passes * per_pass + fixed)
+    fft    = elements * (log2(transform) * per_element_log + per_element)
+             + boxes * per_box
+
+to the workers=1 times (counts from pyconv._plan.direct_counts and
+pyconv._fft.plan), and each method's parallel efficiency is the median
+(t1 / t2 - 1) over the grid. It prints the fitted constants in _plan.py's
+format, then how auto (with the constants currently in _plan.py) compares
+with the faster method: the fraction of points within 1.25x, and the worst.
+"""
+
+import argparse
+import time
+
+import numpy as np
+from scipy.optimize import nnls
+
+from pyconv import _fft, _plan
+from pyconv._normalize import normalize
+
+
+def grid(quick):
+    """(shape, taps, dtype) points spanning the crossover."""
+    points = []
+    sizes_1d = [20_000, 200_000, 2_000_000] if not quick else [200_000]
+    for n in sizes_1d:
+        for k in (8, 16, 32, 64, 128, 256, 512):
+            points.append(((n,), (k,)))
+    for n in ([128, 512, 1024] if not quick else [512]):
+        for k in (3, 5, 7, 9, 11, 15, 21, 31):
+            points.append(((n, n), (k, k)))
+    for n in ([32, 64, 128] if not quick else [64]):
+        for k in (3, 5, 7, 9, 11):
+            points.append(((n, n, n), (k, k, k)))
+    result = []
+    for dtype in ("float32", "float64"):
+        result += [(shape, taps, dtype) for shape, taps in points]
+    for dtype in ("complex64", "complex128"):  # a smaller grid: the model's complex rows
+        result += [(shape, taps, dtype) for shape, taps in points[::3]]
+    return result
+
+
+def best_time(function, budget=0.3, runs=5):
+    function()
+    times = []
+    start = time.perf_counter()
+    while len(times) < runs and (len(times) < 2 or time.perf_counter() - start < budget):
+        t = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def problem_for(x, w, workers, method):
+    return normalize(x, w, None, "reflect", 0.0, 0, axes=None, stride=1, dilation=1,
+                     padding="same", workers=workers, convolution=False, method=method)
+
+
+def measure(points, workers):
+    from pyconv import correlate
+
+    rows = []
+    rng = np.random.default_rng(0)
+    for shape, taps, dtype in points:
+        x = rng.standard_normal(shape).astype(dtype)
+        w = rng.standard_normal(taps)
+        if np.dtype(dtype).kind == "c":
+            x = x + 1j * rng.standard_normal(shape).astype(dtype)
+        t_direct = best_time(lambda: correlate(x, w, method="direct", workers=workers))
+        t_fft = best_time(lambda: correlate(x, w, method="fft", workers=workers))
+        rows.append((shape, taps, dtype, x, w, t_direct, t_fft))
+        print(f"  {dtype:10s} {str(shape):16s} {str(taps):14s} direct {t_direct * 1e3:9.2f} ms"
+              f"   fft {t_fft * 1e3:9.2f} ms", flush=True)
+    return rows
+
+
+def fit(rows):
+    direct, fft = {}, {}
+    for dtype in sorted({r[2] for r in rows}):
+        d_features, f_features, d_times, f_times = [], [], [], []
+        for shape, taps, dt, x, w, t_direct, t_fft in rows:
+            if dt != dtype:
+                continue
+            problem = problem_for(x, w, 1, "auto")
+            outputs, n_taps, passes = _plan.direct_counts(problem)
+            d_features.append([outputs * n_taps, outputs * passes, outputs])
+            d_times.append(t_direct)
+            plan = _fft.plan(problem)
+            elements = plan.n_boxes * plan.box_elements
+            f_features.append([elements * plan.log2_transform, elements, plan.n_boxes])
+            f_times.append(t_fft)
+        d_features, d_times = np.array(d_features, float), np.array(d_times)
+        f_features, f_times = np.array(f_features, float), np.array(f_times)
+        direct[dtype] = nnls(d_features / d_times[:, None], np.ones(len(d_times)))[0]
+        fft[dtype] = nnls(f_features / f_times[:, None], np.ones(len(f_times)))[0]
+    return direct, fft
+
+
+def check_auto(rows, workers):
+    ratios = []
+    for shape, taps, dtype, x, w, t_direct, t_fft in rows:
+        chosen = _plan.choose(problem_for(x, w, workers, "auto"))
+        t_auto = t_direct if chosen == "direct" else t_fft
+        ratio = t_auto / min(t_direct, t_fft)
+        ratios.append(ratio)
+        flag = "  <-- over 1.25x" if ratio > 1.25 else ""
+        print(f"  {dtype:10s} {str(shape):16s} {str(taps):14s} auto={chosen:6s} "
+              f"{ratio:5.2f}x the faster{flag}")
+    ratios = np.array(ratios)
+    print(f"auto within 1.25x of the faster method at {np.mean(ratios <= 1.25):.0%} of "
+          f"{len(ratios)} points; worst {ratios.max():.2f}x")
+    return ratios
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a small grid")
+    parser.add_argument("--workers", type=int, default=2, help="for the auto check")
+    parser.add_argument("--check-only", action="store_true",
+                        help="only check auto against both methods at --workers")
+    args = parser.parse_args()
+    points = grid(args.quick)
+    if not args.check_only:
+        print("== workers=1")
+        single = measure(points, 1)
+        direct, fft = fit(single)
+        print("== fitted constants (workers=1)")
+        for dtype in direct:
+            print(f'    "{dtype}": ({", ".join(f"{c:.2e}" for c in direct[dtype])}),  # DIRECT')
+        for dtype in fft:
+            print(f'    "{dtype}": ({", ".join(f"{c:.2e}" for c in fft[dtype][:2])}),  # FFT'
+                  f'  per box {fft[dtype][2]:.1e}')
+    print(f"== workers={args.workers}")
+    rows = measure(points, args.workers)
+    if not args.check_only:
+        t1 = {(str(r[0]), str(r[1]), r[2]): (r[5], r[6]) for r in single}
+        direct_gain = [t1[(str(r[0]), str(r[1]), r[2])][0] / r[5] - 1 for r in rows]
+        fft_gain = [t1[(str(r[0]), str(r[1]), r[2])][1] / r[6] - 1 for r in rows]
+        print(f"parallel efficiency per added thread: direct {np.median(direct_gain):.2f}, "
+              f"fft {np.median(fft_gain):.2f} (median over the grid)")
+    print("== auto with the constants in pyconv/_plan.py")
+    check_auto(rows, args.workers)
+
+
+if __name__ == "__main__":
+    main()
