@@ -68,6 +68,11 @@ def _fast_length(n, real):
     return sfft.next_fast_len(int(n), real=real)
 
 
+# Shortest tile worth transforming: below it the per-transform overhead of
+# scipy.fft, and the overlap copied into every tile, outweigh N log N.
+MIN_TILE = 128
+
+
 def _tile_length(span, stride, out_len, real):
     """(transform, useful) for one axis: least N log N per useful output."""
     needed = (out_len - 1) * stride + span + 1
@@ -75,7 +80,7 @@ def _tile_length(span, stride, out_len, real):
     best = (whole * np.log2(max(whole, 2)) / out_len, whole, out_len)
     multiple = 2
     while True:
-        transform = _fast_length(multiple * (span + 1) + stride, real)
+        transform = _fast_length(max(MIN_TILE, multiple * (span + 1) + stride), real)
         if transform >= whole:
             break
         useful = (transform - span - 1) // stride + 1

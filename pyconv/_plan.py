@@ -20,21 +20,27 @@ from pyconv._layout import line_axis
 # baseline), scipy 1.17 (pocketfft), workers=1, relative least squares.
 # --------------------------------------------------------------------------
 DIRECT = {  # per output: (per non-zero tap, per pass over the accumulator, fixed)
-    "float32": (1.0e-10, 5.0e-10, 2.0e-9),
-    "float64": (2.0e-10, 5.0e-10, 2.0e-9),
-    "complex64": (4.0e-10, 1.0e-9, 4.0e-9),
-    "complex128": (8.0e-10, 1.0e-9, 4.0e-9),
+    # The fit puts the float cost on passes (4 taps each): the loop is bound
+    # by loads and stores, not multiplies.
+    "float32": (0.0, 2.93e-10, 8.35e-11),
+    "float64": (0.0, 4.15e-10, 2.75e-10),
+    "complex64": (6.52e-11, 9.66e-10, 1.76e-09),
+    "complex128": (2.64e-10, 8.56e-10, 2.53e-09),
 }
 FFT = {  # (per gathered element per log2(transform size), per gathered element)
-    "float32": (1.0e-9, 1.0e-9),
-    "float64": (1.5e-9, 1.0e-9),
-    "complex64": (2.0e-9, 1.0e-9),
-    "complex128": (3.0e-9, 1.0e-9),
+    "float32": (1.89e-10, 1.36e-09),
+    "float64": (3.67e-10, 1.96e-09),
+    "complex64": (4.80e-10, 1.01e-09),
+    "complex128": (8.09e-10, 2.63e-09),
 }
-FFT_PER_BOX = 5.0e-5  # Python and scipy.fft call overhead per box
-# Speed-up of each added thread (workers=2 against workers=1, same grid).
-DIRECT_PARALLEL = 0.9
-FFT_PARALLEL = 0.6
+FFT_PER_BOX = 1.4e-4  # Python and scipy.fft call overhead per box
+# What each added thread adds (median of t1 / t2 - 1 over the grid's
+# points of each kind): the direct loop over output lines; the FFT over
+# boxes when there are several, else only inside scipy.fft's transforms
+# (a single box's gather, spectrum product and store are single-threaded).
+DIRECT_PARALLEL = 0.85
+FFT_BOX_PARALLEL = 0.8
+FFT_TRANSFORM_PARALLEL = 0.5
 
 # The FFT may use this much scratch (bytes) beyond input and output.
 FFT_MEMORY_LIMIT = 256 * 2**20
@@ -72,9 +78,12 @@ def fft_cost(problem, fft_plan):
     """Predicted seconds for the FFT method."""
     per_element_log, per_element = FFT[problem.work_dtype.name]
     elements = fft_plan.n_boxes * fft_plan.box_elements
-    seconds = elements * (fft_plan.log2_transform * per_element_log + per_element)
-    return (seconds / _speedup(problem.n_workers, FFT_PARALLEL)
-            + fft_plan.n_boxes * FFT_PER_BOX)
+    transforms = elements * fft_plan.log2_transform * per_element_log
+    rest = elements * per_element + fft_plan.n_boxes * FFT_PER_BOX
+    if fft_plan.n_boxes > 1:  # boxes run on threads: everything in parallel
+        threads = min(problem.n_workers, fft_plan.n_boxes)
+        return (transforms + rest) / _speedup(threads, FFT_BOX_PARALLEL)
+    return transforms / _speedup(problem.n_workers, FFT_TRANSFORM_PARALLEL) + rest
 
 
 def fft_memory(problem, fft_plan):

@@ -4,7 +4,7 @@
 
 How: for a grid of problems spanning the direct/FFT crossover (1-D, 2-D,
 3-D; float32, float64; complex on a smaller grid), time both methods in the
-same process, interleaved, best of several runs, first at workers=1 and
+same process, alternately, best of 7 runs each, first at workers=1 and
 then at workers=2. The constants are the non-negative least-squares fit,
 in relative error, of
 
@@ -13,8 +13,10 @@ in relative error, of
              + boxes * per_box
 
 to the workers=1 times (counts from pyconv._plan.direct_counts and
-pyconv._fft.plan), and each method's parallel efficiency is the median
-(t1 / t2 - 1) over the grid. It prints the fitted constants in _plan.py's
+pyconv._fft.plan). Parallel efficiencies are medians of t1 / t2 - 1: for
+the direct method over the grid, for the FFT over the points with several
+boxes (threads take whole boxes) and, for single-box points, of the
+transforms' share alone (only they are threaded there). It prints the fitted constants in _plan.py's
 format, then how auto (with the constants currently in _plan.py) compares
 with the faster method: the fraction of points within 1.25x, and the worst.
 """
@@ -50,15 +52,18 @@ def grid(quick):
     return result
 
 
-def best_time(function, budget=0.3, runs=5):
-    function()
-    times = []
-    start = time.perf_counter()
-    while len(times) < runs and (len(times) < 2 or time.perf_counter() - start < budget):
-        t = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - t)
-    return min(times)
+def best_times(first, second, runs=7):
+    """Best of `runs` for two functions, run alternately (the machine's load
+    drifts; alternating exposes both to the same drift)."""
+    first()
+    second()
+    times = ([], [])
+    for _ in range(runs):
+        for function, store in ((first, times[0]), (second, times[1])):
+            start = time.perf_counter()
+            function()
+            store.append(time.perf_counter() - start)
+    return min(times[0]), min(times[1])
 
 
 def problem_for(x, w, workers, method):
@@ -76,8 +81,8 @@ def measure(points, workers):
         w = rng.standard_normal(taps)
         if np.dtype(dtype).kind == "c":
             x = x + 1j * rng.standard_normal(shape).astype(dtype)
-        t_direct = best_time(lambda: correlate(x, w, method="direct", workers=workers))
-        t_fft = best_time(lambda: correlate(x, w, method="fft", workers=workers))
+        t_direct, t_fft = best_times(lambda: correlate(x, w, method="direct", workers=workers),
+                                     lambda: correlate(x, w, method="fft", workers=workers))
         rows.append((shape, taps, dtype, x, w, t_direct, t_fft))
         print(f"  {dtype:10s} {str(shape):16s} {str(taps):14s} direct {t_direct * 1e3:9.2f} ms"
               f"   fft {t_fft * 1e3:9.2f} ms", flush=True)
@@ -144,10 +149,24 @@ def main():
     rows = measure(points, args.workers)
     if not args.check_only:
         t1 = {(str(r[0]), str(r[1]), r[2]): (r[5], r[6]) for r in single}
-        direct_gain = [t1[(str(r[0]), str(r[1]), r[2])][0] / r[5] - 1 for r in rows]
-        fft_gain = [t1[(str(r[0]), str(r[1]), r[2])][1] / r[6] - 1 for r in rows]
-        print(f"parallel efficiency per added thread: direct {np.median(direct_gain):.2f}, "
-              f"fft {np.median(fft_gain):.2f} (median over the grid)")
+        direct_gain, box_gain, transform_gain = [], [], []
+        for shape, taps, dtype, x, w, t_direct, t_fft in rows:
+            t1_direct, t1_fft = t1[(str(shape), str(taps), dtype)]
+            direct_gain.append(t1_direct / t_direct - 1)
+            plan = _fft.plan(problem_for(x, w, args.workers, "auto"))
+            if plan.n_boxes > 1:
+                box_gain.append(t1_fft / t_fft - 1)
+            else:  # only the transforms are threaded: solve for their speed-up
+                per_log, per_element = fft[dtype][:2]
+                elements = plan.box_elements
+                transforms = elements * plan.log2_transform * per_log
+                rest = t1_fft - transforms
+                if t_fft > rest > 0:
+                    transform_gain.append(transforms / (t_fft - rest) - 1)
+        print("parallel efficiency per added thread (median): "
+              f"direct {np.median(direct_gain):.2f}, fft over boxes "
+              f"{np.median(box_gain) if box_gain else float('nan'):.2f}, fft transforms "
+              f"{np.median(transform_gain) if transform_gain else float('nan'):.2f}")
     print("== auto with the constants in pyconv/_plan.py")
     check_auto(rows, args.workers)
 
