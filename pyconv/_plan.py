@@ -11,7 +11,7 @@ method needs (which is nothing beyond input and output).
 import numpy as np
 
 from pyconv import _direct, _fft
-from pyconv._layout import line_axis
+from pyconv._layout import SEGMENT, line_axis
 
 # --------------------------------------------------------------------------
 # MEASURED: the cost model's constants, in seconds, fitted by
@@ -19,28 +19,29 @@ from pyconv._layout import line_axis
 # development machine: AMD EPYC (Zen 5) under KVM, gcc 12 -O3 (SSE2
 # baseline), scipy 1.17 (pocketfft), workers=1, relative least squares.
 # --------------------------------------------------------------------------
-DIRECT = {  # per output: (per non-zero tap, per pass over the accumulator, fixed)
-    # The fit puts the float cost on passes (4 taps each): the loop is bound
-    # by loads and stores, not multiplies.
-    "float32": (0.0, 2.93e-10, 8.35e-11),
-    "float64": (0.0, 4.15e-10, 2.75e-10),
-    "complex64": (6.52e-11, 9.66e-10, 1.76e-09),
-    "complex128": (2.64e-10, 8.56e-10, 2.53e-09),
+DIRECT = {  # (per output per non-zero tap, per output per pass, per output, per row visit)
+    "float32": (6.79e-11, 0.0, 3.70e-10, 1.73e-08),
+    "float64": (5.99e-11, 1.43e-10, 5.76e-10, 1.60e-08),
+    "complex64": (2.53e-10, 1.90e-10, 2.28e-09, 1.73e-08),
+    "complex128": (4.44e-10, 1.04e-10, 2.94e-09, 1.52e-08),
 }
 FFT = {  # (per gathered element per log2(transform size), per gathered element)
-    "float32": (1.89e-10, 1.36e-09),
-    "float64": (3.67e-10, 1.96e-09),
-    "complex64": (4.80e-10, 1.01e-09),
-    "complex128": (8.09e-10, 2.63e-09),
+    # The fit needs no per-element term once the log term is there.
+    "float32": (2.99e-10, 0.0),
+    "float64": (5.38e-10, 0.0),
+    "complex64": (5.22e-10, 0.0),
+    "complex128": (1.08e-09, 0.0),
 }
-FFT_PER_BOX = 1.4e-4  # Python and scipy.fft call overhead per box
+FFT_PER_BOX = 1.5e-4  # Python and scipy.fft call overhead per box
 # What each added thread adds (median of t1 / t2 - 1 over the grid's
 # points of each kind): the direct loop over output lines; the FFT over
 # boxes when there are several, else only inside scipy.fft's transforms
-# (a single box's gather, spectrum product and store are single-threaded).
+# (measured -0.06: no gain, taken as 0). The FFT gains little here: its
+# large temporaries are bound by memory, and first-touch page faults
+# dominate on this virtual machine.
 DIRECT_PARALLEL = 0.85
-FFT_BOX_PARALLEL = 0.8
-FFT_TRANSFORM_PARALLEL = 0.5
+FFT_BOX_PARALLEL = 0.10
+FFT_TRANSFORM_PARALLEL = 0.0
 
 # The FFT may use this much scratch (bytes) beyond input and output.
 FFT_MEMORY_LIMIT = 256 * 2**20
@@ -51,26 +52,33 @@ def _speedup(n_workers, efficiency):
 
 
 def direct_counts(problem):
-    """(outputs, non-zero taps, passes) of the direct method.
+    """(outputs, non-zero taps, passes, row visits) of the direct method.
 
     A pass is one sweep over the accumulator: each kernel row (a fixed tap
-    on every axis but the line axis) takes ceil(its non-zero taps / 4).
+    on every axis but the line axis) takes ceil(its non-zero taps / 4). A
+    row visit is one row applied to one work item (a segment of an output
+    line): it pays the boundary lookups and the loop set-up, which short
+    lines cannot amortise.
     """
     weights = problem.weights
     if weights.ndim == 0:
-        rows = weights.reshape(1, 1)
+        rows, line_len = weights.reshape(1, 1), 1
     else:
         line = line_axis(problem.input)
         rows = np.moveaxis(weights, line, -1).reshape(-1, weights.shape[line])
+        line_len = max(1, problem.output.shape[line])
     per_row = np.count_nonzero(rows, axis=1)
-    return problem.output.size, int(per_row.sum()), int(np.sum(-(-per_row // 4)))
+    outputs = problem.output.size
+    items = outputs // line_len * (-(-line_len // SEGMENT) + 2)
+    return (outputs, int(per_row.sum()), int(np.sum(-(-per_row // 4))),
+            items * int(np.count_nonzero(per_row)))
 
 
 def direct_cost(problem):
     """Predicted seconds for the direct method."""
-    outputs, taps, passes = direct_counts(problem)
-    per_tap, per_pass, fixed = DIRECT[problem.work_dtype.name]
-    seconds = outputs * (taps * per_tap + passes * per_pass + fixed)
+    outputs, taps, passes, row_visits = direct_counts(problem)
+    per_tap, per_pass, fixed, per_row_visit = DIRECT[problem.work_dtype.name]
+    seconds = outputs * (taps * per_tap + passes * per_pass + fixed) + row_visits * per_row_visit
     return seconds / _speedup(problem.n_workers, DIRECT_PARALLEL)
 
 

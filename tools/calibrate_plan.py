@@ -4,11 +4,13 @@
 
 How: for a grid of problems spanning the direct/FFT crossover (1-D, 2-D,
 3-D; float32, float64; complex on a smaller grid), time both methods in the
-same process, alternately, best of 7 runs each, first at workers=1 and
+same process, alternately, best of 7 runs each (and of two sweeps of the
+grid), first at workers=1 and
 then at workers=2. The constants are the non-negative least-squares fit,
 in relative error, of
 
     direct = outputs * (taps * per_tap + passes * per_pass + fixed)
+             + row_visits * per_row_visit
     fft    = elements * (log2(transform) * per_element_log + per_element)
              + boxes * per_box
 
@@ -71,18 +73,28 @@ def problem_for(x, w, workers, method):
                      padding="same", workers=workers, convolution=False, method=method)
 
 
-def measure(points, workers):
+def measure(points, workers, sweeps=2):
+    """Time both methods at every point; the grid is swept `sweeps` times and
+    each point keeps its best (a young process pays first-touch page faults
+    that a warm one does not)."""
     from pyconv import correlate
 
-    rows = []
     rng = np.random.default_rng(0)
+    data = []
     for shape, taps, dtype in points:
         x = rng.standard_normal(shape).astype(dtype)
         w = rng.standard_normal(taps)
         if np.dtype(dtype).kind == "c":
             x = x + 1j * rng.standard_normal(shape).astype(dtype)
-        t_direct, t_fft = best_times(lambda: correlate(x, w, method="direct", workers=workers),
-                                     lambda: correlate(x, w, method="fft", workers=workers))
+        data.append((shape, taps, dtype, x, w))
+    best = [(np.inf, np.inf)] * len(data)
+    for _ in range(sweeps):
+        for i, (shape, taps, dtype, x, w) in enumerate(data):
+            times = best_times(lambda: correlate(x, w, method="direct", workers=workers),
+                               lambda: correlate(x, w, method="fft", workers=workers))
+            best[i] = (min(best[i][0], times[0]), min(best[i][1], times[1]))
+    rows = []
+    for (shape, taps, dtype, x, w), (t_direct, t_fft) in zip(data, best, strict=True):
         rows.append((shape, taps, dtype, x, w, t_direct, t_fft))
         print(f"  {dtype:10s} {str(shape):16s} {str(taps):14s} direct {t_direct * 1e3:9.2f} ms"
               f"   fft {t_fft * 1e3:9.2f} ms", flush=True)
@@ -97,8 +109,8 @@ def fit(rows):
             if dt != dtype:
                 continue
             problem = problem_for(x, w, 1, "auto")
-            outputs, n_taps, passes = _plan.direct_counts(problem)
-            d_features.append([outputs * n_taps, outputs * passes, outputs])
+            outputs, n_taps, passes, row_visits = _plan.direct_counts(problem)
+            d_features.append([outputs * n_taps, outputs * passes, outputs, row_visits])
             d_times.append(t_direct)
             plan = _fft.plan(problem)
             elements = plan.n_boxes * plan.box_elements
