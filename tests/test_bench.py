@@ -1,0 +1,80 @@
+"""`python -m pyconv`, the main job: it runs, checks, and never reports a
+speed-up for a result that failed its check."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from pyconv import _bench
+
+
+def test_main_job_quick_run(tmp_path):
+    # A subprocess from outside the checkout, as a user runs it.
+    out = tmp_path / "results.json"
+    completed = subprocess.run(
+        [sys.executable, "-m", "pyconv", "--quick", "--no-progress", "--json", str(out)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    printed = completed.stdout
+    for word in ("case", "pyconv", "scipy", "speed-up", "max error", "openmp", "stride",
+                 "dilation", "3-D", "1-D", "2-D"):
+        assert word in printed
+    results = json.loads(out.read_text())["results"]
+    assert len(results) == len(_bench.cases("quick"))
+    assert all(r["passed"] and r["speedup"] > 0 for r in results)
+    assert {r["method"] for r in results} == {"direct", "fft"}
+
+
+def test_help():
+    completed = subprocess.run([sys.executable, "-m", "pyconv", "--help"],
+                               capture_output=True, text=True, timeout=60, cwd="/")
+    assert completed.returncode == 0
+    for option in ("--quick", "--full", "--workers", "--json", "--plot"):
+        assert option in completed.stdout
+
+
+def test_failed_check_prints_no_speedup(monkeypatch, capsys):
+    original = _bench.reference_function
+
+    def wrong_reference(case, x, w):
+        function = original(case, x, w)
+        if case.name.startswith("2-D image, small"):
+            return lambda: function() + 1.0
+        return function
+
+    monkeypatch.setattr(_bench, "reference_function", wrong_reference)
+    status = _bench.main(["--quick", "--no-progress"])
+    printed = capsys.readouterr().out
+    assert status == 1
+    row = next(line for line in printed.splitlines() if line.startswith("2-D image, small"))
+    assert "FAILED" in row and "x " not in row + " "
+    others = [line for line in printed.splitlines() if line.startswith("1-D signal")]
+    assert others and all("x" in line for line in others)
+
+
+def test_plot_without_matplotlib_is_a_clear_error(monkeypatch, capsys, tmp_path):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(SystemExit) as exit_info:
+        _bench.main(["--quick", "--no-progress", "--plot", str(tmp_path / "x.png")])
+    assert exit_info.value.code == 2
+    assert "matplotlib" in capsys.readouterr().err
+
+
+def test_plot_writes_a_png(tmp_path):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "speedups.png"
+    assert _bench.main(["--quick", "--no-progress", "--plot", str(path)]) == 0
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_every_case_checks_against_an_independent_result():
+    rng = np.random.default_rng(0)
+    for case in _bench.cases("quick"):
+        x, w = _bench.make_data(case, rng)
+        reference = _bench.reference_function(case, x, w)()
+        assert reference.shape == _bench.pyconv.output_shape(x.shape, w.shape,
+                                                              **{k: v for k, v in case.kwargs.items()
+                                                                 if k != "mode"})
