@@ -6,33 +6,31 @@ and OpenMP threads.
 """
 
 try:
-    from pyconv import _direct  # noqa: F401  (compiled: fails in a source tree)
-except ImportError as error:
-    raise ImportError(
-        "pyconv's compiled modules could not be imported. If this is pyconv's source "
-        "directory, Python found the uncompiled source tree instead of the installed "
-        "package: run Python from another directory. Otherwise reinstall with "
-        "'pip install .' from a checkout."
-    ) from error
+    from pyconv import _direct  # noqa: F401  (compiled: missing in a source checkout)
+except ImportError as _error:
+    # Imported from an unbuilt source tree: use the installed copy instead.
+    from pyconv._handover import hand_over
 
-from pyconv._api import (
-    choose_method,
-    convolve,
-    convolve1d,
-    correlate,
-    correlate1d,
-    output_shape,
-)
-from pyconv._build_info import VERSION as __version__
-from pyconv._config import show_config
+    hand_over(_error)
+else:
+    from pyconv._api import (
+        choose_method,
+        convolve,
+        convolve1d,
+        correlate,
+        correlate1d,
+        output_shape,
+    )
+    from pyconv._build_info import VERSION as __version__
+    from pyconv._config import show_config
 
-__all__ = [
-    "choose_method",
-    "convolve",
-    "convolve1d",
-    "correlate",
-    "correlate1d",
-    "output_shape",
-    "show_config",
-    "__version__",
-]
+    __all__ = [
+        "choose_method",
+        "convolve",
+        "convolve1d",
+        "correlate",
+        "correlate1d",
+        "output_shape",
+        "show_config",
+        "__version__",
+    ]

@@ -25,12 +25,23 @@ with the faster method: the fraction of points within 1.25x, and the worst.
 
 import argparse
 import time
+from typing import NamedTuple
 
 import numpy as np
 from scipy.optimize import nnls
 
 from pyconv import _fft, _plan
 from pyconv._normalize import normalize
+
+
+class Point(NamedTuple):
+    shape: tuple
+    taps: tuple
+    dtype: str
+    x: np.ndarray
+    w: np.ndarray
+    t_direct: float = np.inf
+    t_fft: float = np.inf
 
 
 def grid(quick):
@@ -80,42 +91,41 @@ def measure(points, workers, sweeps=2):
     from pyconv import correlate
 
     rng = np.random.default_rng(0)
-    data = []
+    rows = []
     for shape, taps, dtype in points:
         x = rng.standard_normal(shape).astype(dtype)
         w = rng.standard_normal(taps)
         if np.dtype(dtype).kind == "c":
             x = x + 1j * rng.standard_normal(shape).astype(dtype)
-        data.append((shape, taps, dtype, x, w))
-    best = [(np.inf, np.inf)] * len(data)
+        rows.append(Point(shape, taps, dtype, x, w))
     for _ in range(sweeps):
-        for i, (shape, taps, dtype, x, w) in enumerate(data):
-            times = best_times(lambda: correlate(x, w, method="direct", workers=workers),
-                               lambda: correlate(x, w, method="fft", workers=workers))
-            best[i] = (min(best[i][0], times[0]), min(best[i][1], times[1]))
-    rows = []
-    for (shape, taps, dtype, x, w), (t_direct, t_fft) in zip(data, best, strict=True):
-        rows.append((shape, taps, dtype, x, w, t_direct, t_fft))
-        print(f"  {dtype:10s} {str(shape):16s} {str(taps):14s} direct {t_direct * 1e3:9.2f} ms"
-              f"   fft {t_fft * 1e3:9.2f} ms", flush=True)
+        for i, row in enumerate(rows):
+            t_direct, t_fft = best_times(
+                lambda row=row: correlate(row.x, row.w, method="direct", workers=workers),
+                lambda row=row: correlate(row.x, row.w, method="fft", workers=workers))
+            rows[i] = row._replace(t_direct=min(row.t_direct, t_direct),
+                                   t_fft=min(row.t_fft, t_fft))
+    for row in rows:
+        print(f"  {row.dtype:10s} {str(row.shape):16s} {str(row.taps):14s} direct "
+              f"{row.t_direct * 1e3:9.2f} ms   fft {row.t_fft * 1e3:9.2f} ms", flush=True)
     return rows
 
 
 def fit(rows):
     direct, fft = {}, {}
-    for dtype in sorted({r[2] for r in rows}):
+    for dtype in sorted({row.dtype for row in rows}):
         d_features, f_features, d_times, f_times = [], [], [], []
-        for shape, taps, dt, x, w, t_direct, t_fft in rows:
-            if dt != dtype:
+        for row in rows:
+            if row.dtype != dtype:
                 continue
-            problem = problem_for(x, w, 1, "auto")
+            problem = problem_for(row.x, row.w, 1, "auto")
             outputs, n_taps, passes, row_visits = _plan.direct_counts(problem)
             d_features.append([outputs * n_taps, outputs * passes, outputs, row_visits])
-            d_times.append(t_direct)
+            d_times.append(row.t_direct)
             plan = _fft.plan(problem)
             elements = plan.n_boxes * plan.box_elements
             f_features.append([elements * plan.log2_transform, elements, plan.n_boxes])
-            f_times.append(t_fft)
+            f_times.append(row.t_fft)
         d_features, d_times = np.array(d_features, float), np.array(d_times)
         f_features, f_times = np.array(f_features, float), np.array(f_times)
         direct[dtype] = nnls(d_features / d_times[:, None], np.ones(len(d_times)))[0]
@@ -125,13 +135,13 @@ def fit(rows):
 
 def check_auto(rows, workers):
     ratios = []
-    for shape, taps, dtype, x, w, t_direct, t_fft in rows:
-        chosen = _plan.choose(problem_for(x, w, workers, "auto"))
-        t_auto = t_direct if chosen == "direct" else t_fft
-        ratio = t_auto / min(t_direct, t_fft)
+    for row in rows:
+        chosen = _plan.choose(problem_for(row.x, row.w, workers, "auto"))
+        t_auto = row.t_direct if chosen == "direct" else row.t_fft
+        ratio = t_auto / min(row.t_direct, row.t_fft)
         ratios.append(ratio)
         flag = "  <-- over 1.25x" if ratio > 1.25 else ""
-        print(f"  {dtype:10s} {str(shape):16s} {str(taps):14s} auto={chosen:6s} "
+        print(f"  {row.dtype:10s} {str(row.shape):16s} {str(row.taps):14s} auto={chosen:6s} "
               f"{ratio:5.2f}x the faster{flag}")
     ratios = np.array(ratios)
     print(f"auto within 1.25x of the faster method at {np.mean(ratios <= 1.25):.0%} of "
@@ -160,21 +170,19 @@ def main():
     print(f"== workers={args.workers}")
     rows = measure(points, args.workers)
     if not args.check_only:
-        t1 = {(str(r[0]), str(r[1]), r[2]): (r[5], r[6]) for r in single}
+        single_times = {(row.shape, row.taps, row.dtype): row for row in single}
         direct_gain, box_gain, transform_gain = [], [], []
-        for shape, taps, dtype, x, w, t_direct, t_fft in rows:
-            t1_direct, t1_fft = t1[(str(shape), str(taps), dtype)]
-            direct_gain.append(t1_direct / t_direct - 1)
-            plan = _fft.plan(problem_for(x, w, args.workers, "auto"))
+        for row in rows:
+            one = single_times[(row.shape, row.taps, row.dtype)]
+            direct_gain.append(one.t_direct / row.t_direct - 1)
+            plan = _fft.plan(problem_for(row.x, row.w, args.workers, "auto"))
             if plan.n_boxes > 1:
-                box_gain.append(t1_fft / t_fft - 1)
+                box_gain.append(one.t_fft / row.t_fft - 1)
             else:  # only the transforms are threaded: solve for their speed-up
-                per_log, per_element = fft[dtype][:2]
-                elements = plan.box_elements
-                transforms = elements * plan.log2_transform * per_log
-                rest = t1_fft - transforms
-                if t_fft > rest > 0:
-                    transform_gain.append(transforms / (t_fft - rest) - 1)
+                transforms = plan.box_elements * plan.log2_transform * fft[row.dtype][0]
+                rest = one.t_fft - transforms
+                if row.t_fft > rest > 0:
+                    transform_gain.append(transforms / (row.t_fft - rest) - 1)
         print("parallel efficiency per added thread (median): "
               f"direct {np.median(direct_gain):.2f}, fft over boxes "
               f"{np.median(box_gain) if box_gain else float('nan'):.2f}, fft transforms "
