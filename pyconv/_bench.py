@@ -21,7 +21,7 @@ import scipy.ndimage as ndi
 import scipy.signal
 
 import pyconv
-from pyconv._openmp import effective_workers
+from pyconv._openmp import effective_workers, num_procs
 
 
 @dataclass
@@ -164,6 +164,20 @@ def run_case(case, workers, budget, rng):
                   error, limit, True, method)
 
 
+def machine_description():
+    """CPU model and core count, as far as the platform tells."""
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{model}, {num_procs()} cores"
+
+
 def _progress(items, enabled):
     try:
         from tqdm import tqdm
@@ -255,14 +269,14 @@ def main(argv=None):
                for case in _progress(cases(size), not args.no_progress)]
 
     print(f"pyconv {pyconv.__version__} against scipy, workers={workers}, "
-          f"{time.strftime('%Y-%m-%d')}, {platform.processor() or platform.machine()}")
+          f"{time.strftime('%Y-%m-%d')}, {machine_description()}")
     print(format_table(results))
     print()
     pyconv.show_config()
     if args.json:
         with open(args.json, "w") as stream:
             json.dump({"date": time.strftime("%Y-%m-%d %H:%M:%S"),
-                       "workers": workers, "size": size,
+                       "machine": machine_description(), "workers": workers, "size": size,
                        "config": pyconv.show_config(mode="dicts"),
                        "results": [asdict(r) for r in results]}, stream, indent=2)
     if args.plot:
