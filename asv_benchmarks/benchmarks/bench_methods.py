@@ -1,5 +1,5 @@
-"""Direct vs FFT vs auto across the crossover, and scipy.signal's FFT
-convolutions on the same data.
+"""Direct vs FFT vs auto across the crossover, and scipy (ndimage, and
+scipy.signal's FFT convolutions) on the same data.
 
 The grid is the one tools/calibrate_plan.py fits the cost model on (1-D,
 2-D, 3-D; float32 and float64; kernels on both sides of the crossover).
@@ -9,11 +9,12 @@ faster method's, in one process (1.0 is perfect; the target is <= 1.25 at
 """
 
 import numpy as np
+import scipy.ndimage as ndi
 import scipy.signal
 
 import pyconv
 
-from .common import best_of
+from .common import best_of, ratio
 
 # (shape, taps per axis): sizes and kernels spanning the crossover.
 GRID = {
@@ -79,27 +80,30 @@ class AutoChoice:
     track_fft_chosen.unit = "bool"
 
 
-class ScipySignal:
-    """scipy.signal.oaconvolve / fftconvolve on the same data (same 'same' output)."""
+class Scipy:
+    """scipy on the same data: scipy.ndimage.correlate, and scipy.signal's
+    oaconvolve / fftconvolve (the same 'same' output, kernel reversed)."""
 
-    params = (list(GRID), ["float64"], ["oaconvolve", "fftconvolve"])
+    params = (list(GRID), ["float64"], ["ndimage", "oaconvolve", "fftconvolve"])
     param_names = ["point", "dtype", "function"]
-    timeout = 300
+    timeout = 600
 
     def setup(self, point, dtype, function):
-        self.x, w = _data(point, dtype)
-        self.flipped = w[(slice(None, None, -1),) * w.ndim]
-        self.w = w
-        self.function = getattr(scipy.signal, function)
+        self.x, self.w = _data(point, dtype)
+        if function == "ndimage":
+            self.scipy = lambda: ndi.correlate(self.x, self.w, mode="constant")
+        else:
+            flipped = self.w[(slice(None, None, -1),) * self.w.ndim]
+            convolve = getattr(scipy.signal, function)
+            self.scipy = lambda: convolve(self.x, flipped, mode="same")
 
     def time_scipy(self, point, dtype, function):
-        self.function(self.x, self.flipped, mode="same")
+        self.scipy()
 
     def peakmem_scipy(self, point, dtype, function):
-        self.function(self.x, self.flipped, mode="same")
+        self.scipy()
 
     def track_speedup_of_auto(self, point, dtype, function):
-        return (best_of(lambda: self.function(self.x, self.flipped, mode="same"))
-                / best_of(lambda: pyconv.correlate(self.x, self.w, mode="constant")))
+        return ratio(self.scipy, lambda: pyconv.correlate(self.x, self.w, mode="constant"))
 
     track_speedup_of_auto.unit = "x"

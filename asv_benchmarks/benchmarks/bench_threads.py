@@ -1,6 +1,7 @@
 """workers scaling: 1 and 2 threads, on compute-bound and memory-bound cases."""
 
 import numpy as np
+import scipy.ndimage as ndi
 
 import pyconv
 
@@ -30,6 +31,17 @@ class Workers:
 
     def peakmem_direct(self, case, workers):
         pyconv.correlate(self.x, self.w, method="direct", workers=workers)
+
+    def time_scipy(self, case, workers):
+        """scipy.ndimage on the same data (single-threaded whatever `workers`)."""
+        ndi.correlate(self.x, self.w)
+
+    def track_speedup_over_scipy(self, case, workers):
+        return (best_of(lambda: ndi.correlate(self.x, self.w))
+                / best_of(lambda: pyconv.correlate(self.x, self.w, method="direct",
+                                                   workers=workers)))
+
+    track_speedup_over_scipy.unit = "x"
 
     def track_speedup_over_one_worker(self, case, workers):
         one = best_of(lambda: pyconv.correlate(self.x, self.w, method="direct", workers=1))
