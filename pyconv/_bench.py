@@ -178,6 +178,64 @@ def machine_description():
     return f"{model}, {num_procs()} cores"
 
 
+@dataclass
+class SweepPoint:
+    signal: str  # "1-D" or "2-D"
+    taps: int  # per axis
+    direct_seconds: float
+    fft_seconds: float
+    scipy_seconds: float
+    auto_method: str
+    max_error: float  # direct against fft against scipy.ndimage, worst pair
+    passed: bool
+
+
+def sweep(workers, budget, rng, quick=False):
+    """Direct, FFT and scipy.ndimage across kernel sizes (1-D and 2-D, float64)."""
+    signals = {
+        "1-D": ((50_000 if quick else 200_000,), [3, 7, 15, 31, 63, 127, 255, 511, 1023]),
+        "2-D": ((128, 128) if quick else (256, 256), [3, 5, 9, 15, 25, 41, 63]),
+    }
+    points = []
+    for signal, (shape, taps_list) in signals.items():
+        x = rng.standard_normal(shape)
+        for taps in taps_list:
+            w = rng.standard_normal((taps,) * len(shape))
+
+            def run(method, x=x, w=w):
+                return pyconv.correlate(x, w, method=method, workers=workers, mode="constant")
+
+            def reference(x=x, w=w):
+                return ndi.correlate(x, w, mode="constant")
+
+            results = [run("direct"), run("fft"), reference()]
+            error = max(float(np.max(np.abs(a - b))) for a in results for b in results)
+            passed = error <= tolerance(x, w, x.dtype)
+            direct, fft = best_times(lambda run=run: run("direct"), lambda run=run: run("fft"),
+                                     budget)
+            _, scipy_time = best_times(lambda run=run: run("auto"), reference, budget,
+                                       min_runs=2, max_runs=3)
+            points.append(SweepPoint(signal, taps, direct, fft, scipy_time,
+                                     pyconv.choose_method(x, w, workers=workers,
+                                                          mode="constant"),
+                                     error, passed))
+    return points
+
+
+def format_sweep(points):
+    lines = ["signal  taps   direct      fft    scipy  auto    direct/fft  speed-up (auto)"]
+    for p in points:
+        if not p.passed:
+            lines.append(f"{p.signal:6s} {p.taps:5d}  FAILED (max error {p.max_error:.1e})")
+            continue
+        auto = p.direct_seconds if p.auto_method == "direct" else p.fft_seconds
+        lines.append(f"{p.signal:6s} {p.taps:5d} {p.direct_seconds * 1e3:7.2f}ms "
+                     f"{p.fft_seconds * 1e3:7.2f}ms {p.scipy_seconds * 1e3:7.1f}ms  "
+                     f"{p.auto_method:6s} {p.direct_seconds / p.fft_seconds:9.2f}  "
+                     f"{p.scipy_seconds / auto:10.1f}x")
+    return "\n".join(lines)
+
+
 def _progress(items, enabled):
     try:
         from tqdm import tqdm
@@ -253,6 +311,9 @@ def main(argv=None):
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--plot", metavar="PATH",
                         help="also draw the speed-ups as a PNG bar chart (needs matplotlib)")
+    parser.add_argument("--sweep", action="store_true",
+                        help="also time direct, FFT and scipy.ndimage across kernel sizes "
+                             "(1-D and 2-D; adds about half a minute)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     if args.plot:  # fail before the work, not after
@@ -268,17 +329,24 @@ def main(argv=None):
     results = [run_case(case, workers, budget, rng)
                for case in _progress(cases(size), not args.no_progress)]
 
+    points = sweep(workers, budget, rng, quick=size == "quick") if args.sweep else []
+
     print(f"pyconv {pyconv.__version__} against scipy, workers={workers}, "
           f"{time.strftime('%Y-%m-%d')}, {machine_description()}")
     print(format_table(results))
     print()
+    if points:
+        print("kernel sweep (float64, mode='constant'):")
+        print(format_sweep(points))
+        print()
     pyconv.show_config()
     if args.json:
         with open(args.json, "w") as stream:
             json.dump({"date": time.strftime("%Y-%m-%d %H:%M:%S"),
                        "machine": machine_description(), "workers": workers, "size": size,
                        "config": pyconv.show_config(mode="dicts"),
-                       "results": [asdict(r) for r in results]}, stream, indent=2)
+                       "results": [asdict(r) for r in results],
+                       "sweep": [asdict(p) for p in points]}, stream, indent=2)
     if args.plot:
         plot(results, args.plot, workers)
-    return 0 if all(r.passed for r in results) else 1
+    return 0 if all(r.passed for r in results) and all(p.passed for p in points) else 1

@@ -28,6 +28,16 @@ def test_main_job_quick_run(tmp_path):
     assert {r["method"] for r in results} == {"direct", "fft"}
 
 
+def test_sweep(capsys, tmp_path):
+    out = tmp_path / "sweep.json"
+    assert _bench.main(["--quick", "--no-progress", "--sweep", "--json", str(out)]) == 0
+    assert "kernel sweep" in capsys.readouterr().out
+    points = json.loads(out.read_text())["sweep"]
+    assert {p["signal"] for p in points} == {"1-D", "2-D"}
+    assert all(p["passed"] and p["direct_seconds"] > 0 and p["fft_seconds"] > 0
+               for p in points)
+
+
 def test_help():
     completed = subprocess.run([sys.executable, "-m", "pyconv", "--help"],
                                capture_output=True, text=True, timeout=60, cwd="/")
