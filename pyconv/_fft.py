@@ -68,27 +68,40 @@ def _fast_length(n, real):
     return sfft.next_fast_len(int(n), real=real)
 
 
-# Shortest tile worth transforming: below it the per-transform overhead of
-# scipy.fft, and the overlap copied into every tile, outweigh N log N.
+# Per-transform overhead of scipy.fft, counted as the work of a transform of
+# this length: it makes short tiles (and their copied overlap) unattractive.
 MIN_TILE = 128
 
+# Largest tile (product over the filtered axes): bounds the memory of one box
+# and the time of one transform, which Ctrl-C cannot interrupt (~0.1 s).
+MAX_TILE_ELEMENTS = 1 << 22
 
-def _tile_length(span, stride, out_len, real):
-    """(transform, useful) for one axis: least N log N per useful output."""
-    needed = (out_len - 1) * stride + span + 1
-    whole = _fast_length(needed, real)
-    best = (whole * np.log2(max(whole, 2)) / out_len, whole, out_len)
-    multiple = 2
-    while True:
-        transform = _fast_length(max(MIN_TILE, multiple * (span + 1) + stride), real)
-        if transform >= whole:
-            break
-        useful = (transform - span - 1) // stride + 1
-        tiles = -(-out_len // useful)
-        cost = tiles * transform * np.log2(transform) / out_len
-        if cost < best[0]:
-            best = (cost, transform, useful)
-        multiple *= 2 if multiple < 8 else 1.5
+
+def _tile_length(span, stride, out_len, real, cap):
+    """(transform, useful) for one axis: the least work per output with N <= cap.
+
+    Candidates: the whole axis in one tile, the axis split evenly into T
+    tiles, and (for long axes) tiles a few kernel spans long. The work of a
+    tile is N log2 N plus a fixed per-transform overhead.
+    """
+    overhead = MIN_TILE * np.log2(MIN_TILE)
+    candidates = {_fast_length((out_len - 1) * stride + span + 1, real)}
+    for tiles in range(2, 65):
+        candidates.add(_fast_length((-(-out_len // tiles) - 1) * stride + span + 1, real))
+    length = 2.0 * (span + 1) + stride
+    while length < 16 * cap:
+        candidates.add(_fast_length(length, real))
+        length *= 1.5
+    # Always admit the shortest useful tile, however small the cap.
+    shortest = _fast_length(span + 1 + stride, real)
+    best = None
+    for transform in sorted(candidates | {shortest}):
+        if transform < span + 1 or (transform > cap and transform != shortest):
+            continue
+        useful = min((transform - span - 1) // stride + 1, out_len)
+        work = -(-out_len // useful) * (transform * np.log2(max(transform, 2)) + overhead)
+        if best is None or work < best[0]:
+            best = (work, transform, useful)
     return best[1], best[2]
 
 
@@ -97,28 +110,32 @@ def plan(problem):
     x = problem.input
     weights = problem.weights
     real = problem.work_dtype.kind != "c"
+    def filtered(a):  # a batch axis (or a 1-tap unpadded one, the same thing) rides along
+        span = problem.dilation[a] * (weights.shape[a] - 1)
+        return span or problem.before[a] or problem.after[a] or problem.stride[a] != 1
+
+    filtered_axes = [a for a in range(x.ndim) if filtered(a)]
+    cap = int(MAX_TILE_ELEMENTS ** (1.0 / max(1, len(filtered_axes))))
     axes = []
-    for a in range(x.ndim):
-        taps = weights.shape[a]
-        span = problem.dilation[a] * (taps - 1)
-        if span == 0 and problem.before[a] == problem.after[a] == 0 and problem.stride[a] == 1:
-            continue  # a batch axis (or a 1-tap one, the same thing): rides along
+    for a in filtered_axes:
+        span = problem.dilation[a] * (weights.shape[a] - 1)
         out_len = problem.output.shape[a]
-        transform, useful = _tile_length(span, problem.stride[a], out_len, real)
+        transform, useful = _tile_length(span, problem.stride[a], out_len, real, cap)
         axes.append(FftAxis(a, x.shape[a], span, problem.stride[a], problem.before[a],
                             problem.mode[a], out_len, transform, useful,
                             -(-out_len // useful)))
     by_axis = {fa.axis: fa for fa in axes}
 
-    # Box: C-order blocking of the units (batch indices, tiles), so that a
-    # gathered box holds at most BOX_ELEMENTS (or one unit, if that is more).
+    # Box: C-order blocking of the units (batch indices, tiles). Start from one
+    # unit on every axis and grow the innermost axes first while the gathered
+    # box holds at most BOX_ELEMENTS (a single tile may hold more).
     unit_size = [by_axis[a].transform if a in by_axis else 1 for a in range(x.ndim)]
     unit_count = [by_axis[a].tiles if a in by_axis else x.shape[a] for a in range(x.ndim)]
     box = [1] * x.ndim
-    inner = 1
     for a in reversed(range(x.ndim)):
-        box[a] = min(unit_count[a], max(1, BOX_ELEMENTS // (inner * unit_size[a])))
-        inner *= box[a] * unit_size[a]
+        others = int(np.prod([box[b] * unit_size[b] for b in range(x.ndim) if b != a],
+                             dtype=np.int64))
+        box[a] = min(unit_count[a], max(1, BOX_ELEMENTS // (others * unit_size[a])))
         if box[a] < unit_count[a]:
             break  # earlier axes: one unit per box
     box_elements = int(np.prod([b * u for b, u in zip(box, unit_size, strict=True)],
@@ -317,9 +334,14 @@ def correlate(problem, fft_plan=None):
 
     corners = list(np.ndindex(*[len(starts) for starts in box_starts]))
     if box_threads > 1:
-        with ThreadPoolExecutor(max_workers=box_threads) as pool:
+        pool = ThreadPoolExecutor(max_workers=box_threads)
+        try:
             for _ in pool.map(run_box, corners):
                 pass
+        finally:
+            # On Ctrl-C (or an error) drop the boxes not started yet; only the
+            # ones running finish, so the call stops within about one box.
+            pool.shutdown(wait=True, cancel_futures=True)
     else:
         for corner in corners:
             run_box(corner)

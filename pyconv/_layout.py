@@ -21,6 +21,11 @@ from pyconv._boundary import Mode
 # it reads stay in L1/L2, and a long 1-D signal still splits across threads.
 SEGMENT = 4096
 
+# At most this many multiply-adds per work item (shorter segments for large
+# kernels), so one item takes milliseconds: Ctrl-C is checked between chunks
+# of items, and threads stay balanced.
+ITEM_WORK = 1 << 22
+
 # Multiply-adds between two checks for Ctrl-C (some tens of milliseconds).
 CHUNK_WORK = 1 << 27
 
@@ -105,8 +110,9 @@ def kernel_rows(weights, dilation):
     return intp_array(outer_taps), intp_array(n_taps), offsets, row_weights
 
 
-def line_segments(n, taps, stride, dilation, before, out_len, max_taps, in_place):
-    """Cut an output line of `out_len` into segments of at most SEGMENT outputs.
+def line_segments(n, taps, stride, dilation, before, out_len, max_taps, in_place,
+                  segment=SEGMENT):
+    """Cut an output line of `out_len` into segments of at most `segment` outputs.
 
     Interior segments (every window inside the input) read the input in
     place when `in_place`; edge segments always gather. A gathering segment
@@ -124,9 +130,9 @@ def line_segments(n, taps, stride, dilation, before, out_len, max_taps, in_place
     starts, lengths, direct = [], [], []
     for piece_start, piece_end, interior in ((0, low, False), (low, high, True),
                                              (high, out_len, False)):
-        for start in range(piece_start, piece_end, SEGMENT):
+        for start in range(piece_start, piece_end, segment):
             starts.append(start)
-            lengths.append(min(SEGMENT, piece_end - start))
+            lengths.append(min(segment, piece_end - start))
             direct.append(interior and in_place)
     lengths = intp_array(lengths)
     range_len = (lengths - 1) * stride + span + 1
@@ -163,9 +169,10 @@ def lay_out(problem, x, target):
     max_taps = offsets.shape[1]
     cval = work.type(problem.cval)
     in_place = x.dtype == work and (x.shape[-1] == 1 or x.strides[-1] == x.itemsize)
+    segment = max(16, min(SEGMENT, ITEM_WORK // max(1, int(n_taps.sum()))))
     seg_start, seg_len, seg_direct, seg_per_tap, buf_len = line_segments(
         x.shape[-1], weights.shape[-1], stride[-1], dilation[-1], before[line],
-        target.shape[-1], max_taps, in_place)
+        target.shape[-1], max_taps, in_place, segment)
     output_is_accumulator = target.dtype == work and (
         target.shape[-1] == 1 or target.strides[-1] == target.itemsize)
 

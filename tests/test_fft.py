@@ -161,7 +161,7 @@ def test_fft_integer_rounding_and_saturation():
 def small_tiles(monkeypatch, transform):
     """Force tiles of `transform` positions and boxes of a few tiles."""
 
-    def tile_length(span, stride, out_len, real):
+    def tile_length(span, stride, out_len, real, cap):
         size = max(transform, span + stride + 1)
         return size, (size - span - 1) // stride + 1
 
