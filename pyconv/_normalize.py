@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numbers
 import operator
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +42,23 @@ SUPPORTED_DTYPES = tuple(
 
 # Positions are Py_ssize_t in the kernels; keep every extent well inside it.
 MAX_EXTENT = 2**60
+
+
+def physical_memory():
+    """Bytes of RAM on this machine (a large number where it cannot be read)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return 2**62
+
+
+def check_fits_in_memory(n_bytes, what):
+    """MemoryError, before any allocation, for a request larger than the machine."""
+    if n_bytes > physical_memory():
+        raise MemoryError(
+            f"{what} would need {n_bytes / 2**30:.1f} GiB, more than this machine's "
+            f"{physical_memory() / 2**30:.1f} GiB of memory"
+        )
 
 
 @dataclass(frozen=True)
@@ -433,6 +451,9 @@ def normalize(input, weights, output, mode, cval, origin, *, axes, stride, dilat
     if isinstance(output, np.ndarray):
         result = output
     else:
+        size = int(np.prod(geometry.out_shape, dtype=object))
+        check_fits_in_memory(size * out_dtype.itemsize,
+                             f"the result (shape {geometry.out_shape}, {out_dtype})")
         result = np.empty(geometry.out_shape, dtype=out_dtype)
     return Problem(
         input=input,

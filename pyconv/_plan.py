@@ -12,6 +12,7 @@ import numpy as np
 
 from pyconv import _direct, _fft
 from pyconv._layout import SEGMENT, line_axis
+from pyconv._normalize import check_fits_in_memory
 
 # --------------------------------------------------------------------------
 # MEASURED: the cost model's constants, in seconds, fitted by
@@ -123,6 +124,7 @@ def _decide(problem):
     if not fft_plan.axes:
         return "direct", None  # nothing to transform: a pointwise product
     if problem.method == "fft":
+        check_fits_in_memory(fft_memory(problem, fft_plan), "method='fft' (its scratch)")
         return "fft", fft_plan
     if fft_cost(problem, fft_plan) >= direct_cost(problem):
         return "direct", None
