@@ -37,6 +37,14 @@ from pyconv._boundary import Mode, extend_indices
 # _plan.fft_memory), 24 MiB in float64.
 BOX_ELEMENTS = 1 << 20
 
+# Per-transform overhead of scipy.fft, counted as the work of a transform of
+# this length: it makes short tiles (and their copied overlap) unattractive.
+MIN_TILE = 128
+
+# Largest tile (product over the filtered axes): bounds the memory of one box
+# and the time of one transform, which Ctrl-C cannot interrupt (~0.1 s).
+MAX_TILE_ELEMENTS = 1 << 22
+
 
 @dataclass(frozen=True)
 class FftAxis:
@@ -66,15 +74,6 @@ class FftPlan:
 
 def _fast_length(n, real):
     return sfft.next_fast_len(int(n), real=real)
-
-
-# Per-transform overhead of scipy.fft, counted as the work of a transform of
-# this length: it makes short tiles (and their copied overlap) unattractive.
-MIN_TILE = 128
-
-# Largest tile (product over the filtered axes): bounds the memory of one box
-# and the time of one transform, which Ctrl-C cannot interrupt (~0.1 s).
-MAX_TILE_ELEMENTS = 1 << 22
 
 
 def _tile_length(span, stride, out_len, real, cap):
@@ -110,6 +109,7 @@ def plan(problem):
     x = problem.input
     weights = problem.weights
     real = problem.work_dtype.kind != "c"
+
     def filtered(a):  # a batch axis (or a 1-tap unpadded one, the same thing) rides along
         span = problem.dilation[a] * (weights.shape[a] - 1)
         return span or problem.before[a] or problem.after[a] or problem.stride[a] != 1
@@ -146,7 +146,7 @@ def plan(problem):
     return FftPlan(tuple(axes), real, tuple(box), box_elements, n_boxes, log2_transform)
 
 
-def _kernel_spectrum(problem, fft_plan, positions, real, workers):
+def _kernel_spectrum(problem, fft_plan, positions, workers):
     """The dilated, reversed kernel, zero-padded to the tile grid, transformed.
 
     The reversed kernel starts at index 0 of each axis, so scipy.fft's ``n=``
@@ -168,7 +168,7 @@ def _kernel_spectrum(problem, fft_plan, positions, real, workers):
     kernel[np.ix_(*[np.atleast_1d(p) for p in place])] = weights.reshape(values_shape)
     axes = [(positions.n[fa.axis], fa.transform) for fa in fft_plan.axes]
     last_axis, last_n = axes[-1]
-    if real:
+    if fft_plan.real:
         spectrum = sfft.rfft(kernel, n=last_n, axis=last_axis, workers=workers)
     else:
         spectrum = sfft.fft(kernel, n=last_n, axis=last_axis, workers=workers)
@@ -201,12 +201,11 @@ def _extend_axis(block, fa, first, stop, work, cval):
     pieces = []
 
     def halo(start, end):
-        index = extend_indices(np.arange(start, end), n, fa.mode)
         if fa.mode == Mode.CONSTANT:
             shape = list(block.shape)
             shape[fa.axis] = end - start
             return np.full(shape, cval, dtype=work)
-        return np.take(block, index, axis=fa.axis)
+        return np.take(block, extend_indices(np.arange(start, end), n, fa.mode), axis=fa.axis)
 
     if first < min(0, stop):
         pieces.append(halo(first, min(0, stop)))
@@ -308,8 +307,7 @@ def correlate(problem, fft_plan=None):
     # GIL); a single box: scipy.fft's own threads.
     box_threads = min(problem.n_workers, fft_plan.n_boxes)
     fft_workers = 1 if box_threads > 1 else problem.n_workers
-    spectrum = _kernel_spectrum(problem, fft_plan, positions, fft_plan.real,
-                                problem.n_workers)
+    spectrum = _kernel_spectrum(problem, fft_plan, positions, problem.n_workers)
 
     unit_count = [by_axis[a].tiles if a in by_axis else x.shape[a] for a in range(x.ndim)]
     box_starts = [range(0, unit_count[a], fft_plan.box[a]) for a in range(x.ndim)]
