@@ -56,15 +56,19 @@ def correlate(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *
 
     Notes
     -----
-    Along one filtered axis of length ``n``, with ``k`` taps, stride ``s``,
-    dilation ``d`` and padding ``(before, after)``::
+    Along one filtered axis of length ``n``, with ``k`` taps ``w``, stride
+    ``s``, dilation ``d`` and padding ``(before, after)``::
 
         out[j] = sum over t = 0..k-1 of conj(w[t]) * x_ext[j*s - before + t*d]
+        out_len = max(0, (n + before + after - d*(k-1) - 1) // s + 1)
 
-    summed over every tap in N dimensions, where ``x_ext`` is the input
-    extended past its edges by `mode`. ``padding='same'`` uses
-    ``before = (k // 2 + origin) * d``, which with stride and dilation 1 is
-    exactly scipy.ndimage.correlate. Taps with a zero weight are skipped.
+    where ``x_ext`` is the input extended past its edges by `mode` (``conj``
+    does nothing to real weights). In N dimensions the sum runs over every
+    tap, one index per filtered axis. ``padding='same'`` means
+    ``before = (k // 2 + origin) * d`` and ``after = d*(k-1) - before``,
+    which with stride and dilation 1 is exactly scipy.ndimage.correlate.
+    Taps whose weight is zero are skipped; NaN and inf reach exactly the
+    outputs whose window holds them under a non-zero weight.
 
     Examples
     --------
@@ -76,13 +80,15 @@ def correlate(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *
 
     Every second output of a dilated kernel, only where it fits:
 
-    >>> pyconv.correlate(x, [1.0, 0.0, -1.0], stride=2, dilation=2, padding="valid")
+    >>> pyconv.correlate(x, [1.0, 0.0, -1.0], stride=2, dilation=2,
+    ...                  padding="valid")
     array([-4., -4., -4.])
 
     A 2-D kernel over each frame of a small video (axis 0 is time):
 
     >>> video = np.ones((3, 4, 4), dtype=np.float32)
-    >>> pyconv.correlate(video, np.ones((3, 3)), axes=(1, 2), mode="constant").shape
+    >>> smoothed = pyconv.correlate(video, np.ones((3, 3)), axes=(1, 2))
+    >>> smoothed.shape
     (3, 4, 4)
     """
     problem = normalize(input, weights, output, mode, cval, origin, axes=axes,
@@ -134,17 +140,24 @@ def convolve(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *,
 
     Notes
     -----
-    ``convolve(x, w)`` is ``correlate(x, w[::-1, ::-1, ...])`` with, for
-    ``padding='same'``, the origin mirrored to ``-origin`` (minus one more on
-    axes of even length) exactly as scipy.ndimage.convolve does. With
-    ``padding='full'`` or ``'valid'`` and ``mode='constant'`` it is
-    :func:`scipy.signal.convolve`.
+    Along one filtered axis, with the symbols of :func:`correlate`::
+
+        out[j] = sum over t = 0..k-1 of w[k-1-t] * x_ext[j*s - before + t*d]
+
+    that is, ``correlate(x, w[::-1, ::-1, ...])`` without conjugation. With
+    ``padding='same'`` the origin is mirrored to ``-origin``, minus one more
+    on axes of even length, exactly as scipy.ndimage.convolve does, so
+    ``before = ((k - 1) // 2 - origin) * d``. With ``padding='full'`` or
+    ``'valid'`` and ``mode='constant'`` the result is
+    :func:`scipy.signal.convolve`'s. The output length is the same as
+    :func:`correlate`'s.
 
     Examples
     --------
     >>> import numpy as np
     >>> import pyconv
-    >>> pyconv.convolve([0.0, 1.0, 0.0, 0.0], [1.0, 2.0, 3.0], padding="full", mode="constant")
+    >>> pyconv.convolve([0.0, 1.0, 0.0, 0.0], [1.0, 2.0, 3.0], padding="full",
+    ...                 mode="constant")
     array([0., 1., 2., 3., 0., 0.])
     """
     problem = normalize(input, weights, output, mode, cval, origin, axes=axes,
@@ -192,8 +205,16 @@ def correlate1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, 
 
     Notes
     -----
-    ``out[j] = sum over t of conj(w[t]) * x_ext[j*stride - before + t*dilation]``
-    along `axis`; every other axis is a batch axis.
+    Along `axis`, of length ``n``, with ``k`` taps ``w``, stride ``s`` and
+    dilation ``d``::
+
+        out[j] = sum over t = 0..k-1 of conj(w[t]) * x_ext[j*s - before + t*d]
+        out_len = max(0, (n + before + after - d*(k-1) - 1) // s + 1)
+
+    with ``x_ext`` the input extended by `mode` and ``(before, after)`` from
+    `padding` (for 'same', ``before = (k // 2 + origin) * d``). Every
+    other axis is a batch axis. This is ``correlate(input, weights,
+    axes=(axis,), ...)`` with a 1-D `weights`.
 
     Examples
     --------
@@ -249,8 +270,13 @@ def convolve1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, o
 
     Notes
     -----
-    ``convolve1d(x, w)`` is ``correlate1d(x, w[::-1])`` with the origin of
-    ``padding='same'`` mirrored as scipy.ndimage.convolve1d does.
+    Along `axis`, with the symbols of :func:`correlate1d`::
+
+        out[j] = sum over t = 0..k-1 of w[k-1-t] * x_ext[j*s - before + t*d]
+
+    that is, ``correlate1d(x, w[::-1])`` without conjugation, with the origin
+    of ``padding='same'`` mirrored as scipy.ndimage.convolve1d does:
+    ``before = ((k - 1) // 2 - origin) * d``.
 
     Examples
     --------
@@ -266,11 +292,13 @@ def convolve1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, o
     return _plan.run(problem)
 
 
+@fill
 def output_shape(input_shape, weights_shape, *, axes=None, stride=1, dilation=1,
                  padding="same", origin=0):
     """The shape :func:`correlate` (or :func:`convolve`) would return.
 
-    Checks the arguments exactly as :func:`correlate` does, without data.
+    Checks the geometry arguments exactly as :func:`correlate` does, without
+    any data, so it also tells whether a call would be accepted.
 
     Parameters
     ----------
@@ -278,24 +306,48 @@ def output_shape(input_shape, weights_shape, *, axes=None, stride=1, dilation=1,
         Shape of the input.
     weights_shape : sequence of int
         Shape of the kernel, one entry per filtered axis.
-    axes, stride, dilation, padding, origin
-        As in :func:`correlate`.
+    %(axes)s
+    %(stride)s
+    %(dilation)s
+    %(padding)s
+    %(origin)s
 
     Returns
     -------
     shape : tuple of int
-        Each filtered axis of length ``n`` becomes
-        ``max(0, (n + before + after - dilation*(k-1) - 1) // stride + 1)``
-        (0 when ``n == 0``); batch axes keep their length.
+        The input shape with each filtered axis replaced by its output
+        length; batch axes keep their length.
 
     Raises
     ------
-    ValueError, TypeError
-        As :func:`correlate` raises them for these arguments.
+    ValueError
+        As :func:`correlate` raises it for these arguments: origin out of
+        range or non-zero with padding other than 'same', stride or dilation
+        below 1, negative or unknown padding, a zero in `weights_shape`,
+        the wrong number of kernel axes, repeated or out-of-range axes.
+    TypeError
+        Arguments of the wrong type.
 
     See Also
     --------
-    correlate
+    correlate : Computes what this only measures.
+    choose_method : Which method ``method='auto'`` would use.
+
+    Notes
+    -----
+    A filtered axis of length ``n``, with ``k`` taps, stride ``s``, dilation
+    ``d`` and padding ``(before, after)``, has length::
+
+        out_len = max(0, (n + before + after - d*(k-1) - 1) // s + 1)
+
+    and 0 when ``n == 0``. The forms of `padding` give ``(before, after)``:
+
+    - 'same': ``(c*d, d*(k-1) - c*d)`` with ``c = k // 2 + origin``, so
+      that ``out_len = ceil(n / s)``;
+    - 'valid': ``(0, 0)``;
+    - 'full': ``(d*(k-1), d*(k-1))``;
+    - an int ``p``: ``(p, p)``;
+    - a pair ``(b, a)``: ``(b, a)``.
 
     Examples
     --------
@@ -304,7 +356,12 @@ def output_shape(input_shape, weights_shape, *, axes=None, stride=1, dilation=1,
     (16, 16)
     >>> pyconv.output_shape((32, 32), (5, 5), padding="valid", dilation=2)
     (24, 24)
-    >>> pyconv.output_shape((10, 64, 64), (3, 3), axes=(1, 2), padding=[(1, 0), "full"])
+
+    Frames of a video, each padded by one row before and none after along
+    axis 1, and fully along axis 2:
+
+    >>> pyconv.output_shape((10, 64, 64), (3, 3), axes=(1, 2),
+    ...                     padding=[(1, 0), "full"])
     (10, 63, 66)
     """
     return normalize_geometry(input_shape, weights_shape, axes=axes, stride=stride,

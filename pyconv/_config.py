@@ -59,8 +59,12 @@ def show_config(mode="stdout"):
     Returns
     -------
     config : dict or None
-        With ``mode='dicts'``: sections 'pyconv', 'build', 'openmp', 'simd'
-        and 'runtime'.
+        None with ``mode='stdout'``. With ``mode='dicts'``, a dict of dicts
+        with the sections 'pyconv' (version), 'build' (compiler, Cython,
+        build type, optimisation, C flags, bounds checks), 'openmp'
+        (enabled, version, default_workers, cores), 'simd' (the build's
+        baseline and the CPU's features) and 'runtime' (Python and NumPy
+        versions).
 
     Raises
     ------
@@ -70,11 +74,27 @@ def show_config(mode="stdout"):
     See Also
     --------
     numpy.show_config : The same idea for numpy.
+    correlate : Its `workers` parameter, which default_workers describes.
+
+    Notes
+    -----
+    The build section is written by meson when pyconv is compiled; the
+    rest is read at the time of the call. ``default_workers`` is the number
+    of threads ``workers=None`` gives now, OpenMP's ``omp_get_max_threads()``
+    (``OMP_NUM_THREADS`` or a threadpoolctl limit lowers it), and ``cores``
+    the number of cores this process may run on. If pyconv was built without
+    OpenMP, ``enabled`` is False, every call runs on one thread, and the
+    printed report ends with a warning saying so.
 
     Examples
     --------
     >>> import pyconv
-    >>> pyconv.show_config(mode="dicts")["pyconv"]["version"] == pyconv.__version__
+    >>> config = pyconv.show_config(mode="dicts")
+    >>> config["pyconv"]["version"] == pyconv.__version__
+    True
+    >>> sorted(config)
+    ['build', 'openmp', 'pyconv', 'runtime', 'simd']
+    >>> config["openmp"]["default_workers"] >= 1
     True
     """
     if mode not in ("stdout", "dicts"):

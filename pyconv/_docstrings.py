@@ -87,9 +87,12 @@ method : {'auto', 'direct', 'fft'}, optional
     floating-point rounding.""",
     "workers": """\
 workers : int, optional
-    Threads to use. None (default): as many as OpenMP may use now (respects
-    ``OMP_NUM_THREADS`` and threadpoolctl); ``n >= 1``: n; ``-1``: every
-    core. The result is bitwise the same for any value.""",
+    Threads to use. None (default): as many as OpenMP may use at the time
+    of the call (so ``OMP_NUM_THREADS`` and threadpoolctl limits hold);
+    ``n >= 1``: exactly n; negative values count back from the number of
+    cores (``-1``: all, ``-2``: all but one). The FFT method passes the
+    same number to scipy.fft. The direct method's result is bitwise the
+    same for any value.""",
     "returns": """\
 result : ndarray
     The filtered array (`output` itself when an array was given). Its

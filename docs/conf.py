@@ -1,0 +1,132 @@
+"""Sphinx configuration for pyconv's documentation.
+
+Build with ``sphinx-build -W -b html docs docs/_build/html`` after
+``pip install ".[docs]"``. Every figure is drawn at build time by code that
+calls the installed pyconv; the performance page reads the benchmark results
+committed in ``_static/benchmark.json``.
+"""
+
+import json
+from pathlib import Path
+
+import pyconv
+
+DOCS = Path(__file__).resolve().parent
+
+project = "pyconv"
+author = "pyconv developers"
+copyright = "pyconv developers"
+version = release = pyconv.__version__
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "numpydoc",
+    "matplotlib.sphinxext.plot_directive",
+    "sphinx_gallery.gen_gallery",
+]
+
+exclude_patterns = ["_build", "examples/GALLERY_HEADER.rst"]
+templates_path = ["_templates"]
+default_role = "autolink"
+nitpicky = False  # no intersphinx (the build has no network): scipy names stay plain text
+
+# -- API reference -----------------------------------------------------------
+autosummary_generate = True
+autodoc_typehints = "none"
+numpydoc_show_class_members = False
+# numpydoc checks every public docstring; a failed check is a warning, and -W
+# makes it an error. Not checked: GL01/GL02 (where the text starts and the
+# quotes close: `fill` normalises the docstring with inspect.cleandoc), ES01
+# (an extended summary is not always useful), SA04 (See Also entries without a
+# description), RT02 (named return values, as numpy and scipy write them).
+numpydoc_validation_checks = {"all", "GL01", "GL02", "ES01", "SA04", "RT02"}
+
+# -- Figures -------------------------------------------------------------------
+plot_include_source = True
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 110)]
+plot_working_directory = str(DOCS)  # so page code can read _static/benchmark.json
+plot_pre_code = "import numpy as np\nimport matplotlib.pyplot as plt\nimport pyconv\n"
+plot_rcparams = {
+    "figure.figsize": (7.0, 3.2),
+    "font.size": 9,
+    "axes.titlesize": 9.5,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.fontsize": 8,
+    "legend.frameon": False,
+    "savefig.bbox": "tight",
+}
+plot_apply_rcparams = True
+
+sphinx_gallery_conf = {
+    "examples_dirs": "examples",
+    "gallery_dirs": "generated/gallery",
+    "backreferences_dir": "generated/backreferences",
+    "doc_module": ("pyconv",),
+    "filename_pattern": r"/plot_",
+    "write_computation_times": False,
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "matplotlib_animations": False,
+}
+
+# -- HTML ----------------------------------------------------------------------
+html_theme = "pydata_sphinx_theme"
+html_title = f"pyconv {release}"
+html_static_path = ["_static"]
+html_css_files = ["pyconv.css"]
+html_show_sourcelink = False
+html_theme_options = {
+    "navbar_align": "left",
+    "show_toc_level": 2,
+    "navigation_with_keys": False,
+    "secondary_sidebar_items": ["page-toc"],
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version"],
+}
+html_sidebars = {"index": [], "install": [], "migrating": [], "performance": [], "api": []}
+
+
+# -- Benchmark facts for the performance page ------------------------------------
+def _benchmark_substitutions():
+    """|bench_*| substitutions and a results table from _static/benchmark.json.
+
+    The performance page states the machine, date and build the numbers come
+    from; they are read here so the text always matches the committed JSON.
+    """
+    data = json.loads((DOCS / "_static" / "benchmark.json").read_text())
+    config = data["config"]
+    facts = {
+        "bench_machine": data["machine"],
+        "bench_date": data["date"].split()[0],
+        "bench_workers": str(data["workers"]),
+        "bench_version": config["pyconv"]["version"],
+        "bench_compiler": config["build"]["compiler"],
+        "bench_openmp": "OpenMP " + config["openmp"]["version"]
+        if config["openmp"]["enabled"] else "no OpenMP",
+        "bench_python": config["runtime"]["python"],
+        "bench_numpy": config["runtime"]["numpy"],
+    }
+    rows = ["   * - case", "     - method", "     - pyconv", "     - scipy",
+            "     - speed-up", "     - scipy's computation"]
+    for result in data["results"]:
+        speedup = f"{result['speedup']:.1f}x" if result["passed"] else "FAILED"
+        rows += [f"   * - {result['case']}", f"     - {result['method']}",
+                 f"     - {result['pyconv_seconds'] * 1e3:.2f} ms",
+                 f"     - {result['scipy_seconds'] * 1e3:.2f} ms",
+                 f"     - {speedup}", f"     - {result['reference']}"]
+    table = [".. list-table::", "   :header-rows: 1", "   :class: benchmark-table", ""] + rows
+    generated = DOCS / "generated"
+    generated.mkdir(exist_ok=True)
+    target = generated / "benchmark_table.inc"
+    text = "\n".join(table) + "\n"
+    if not target.exists() or target.read_text() != text:
+        target.write_text(text)
+    return "\n".join(f".. |{key}| replace:: {value}" for key, value in facts.items())
+
+
+rst_prolog = _benchmark_substitutions()
