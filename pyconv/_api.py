@@ -4,8 +4,18 @@ Every call goes ``normalize`` (checks, builds a Problem) -> one kernel.
 """
 
 from pyconv import _plan
+from pyconv._dask import filter_dask, is_dask_array
 from pyconv._docstrings import fill
 from pyconv._normalize import normalize, normalize_geometry
+
+
+def _filter(input, weights, output, mode, cval, origin, **keywords):
+    """Every filter's path: a dask array gets a lazy graph, anything else is
+    checked (normalize) and computed by the method the plan picks."""
+    if is_dask_array(input):
+        return filter_dask(input, weights, output, mode, cval, origin, **keywords)
+    return _plan.run(normalize(input, weights, output, mode, cval, origin, **keywords))
+
 
 __all__ = ["correlate", "convolve", "correlate1d", "convolve1d", "output_shape",
            "choose_method"]
@@ -91,10 +101,9 @@ def correlate(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *
     >>> smoothed.shape
     (3, 4, 4)
     """
-    problem = normalize(input, weights, output, mode, cval, origin, axes=axes,
-                        stride=stride, dilation=dilation, padding=padding,
-                        method=method, workers=workers, convolution=False)
-    return _plan.run(problem)
+    return _filter(input, weights, output, mode, cval, origin, axes=axes,
+                   stride=stride, dilation=dilation, padding=padding, method=method,
+                   workers=workers, convolution=False)
 
 
 @fill
@@ -160,10 +169,9 @@ def convolve(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *,
     ...                 mode="constant")
     array([0., 1., 2., 3., 0., 0.])
     """
-    problem = normalize(input, weights, output, mode, cval, origin, axes=axes,
-                        stride=stride, dilation=dilation, padding=padding,
-                        method=method, workers=workers, convolution=True)
-    return _plan.run(problem)
+    return _filter(input, weights, output, mode, cval, origin, axes=axes,
+                   stride=stride, dilation=dilation, padding=padding, method=method,
+                   workers=workers, convolution=True)
 
 
 @fill
@@ -225,10 +233,9 @@ def correlate1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, 
     array([[0., 3., 3., 3., 0.],
            [2., 3., 3., 3., 2.]])
     """
-    problem = normalize(input, weights, output, mode, cval, origin, axes=(axis,),
-                        stride=stride, dilation=dilation, padding=padding,
-                        method=method, workers=workers, convolution=False, one_axis=True)
-    return _plan.run(problem)
+    return _filter(input, weights, output, mode, cval, origin, axes=(axis,),
+                   stride=stride, dilation=dilation, padding=padding, method=method,
+                   workers=workers, convolution=False, one_axis=True)
 
 
 @fill
@@ -286,10 +293,9 @@ def convolve1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, o
     >>> pyconv.convolve1d(impulse, [1.0, 0.5], padding="full", mode="constant")
     array([1. , 0.5, 0. , 0. , 0. ])
     """
-    problem = normalize(input, weights, output, mode, cval, origin, axes=(axis,),
-                        stride=stride, dilation=dilation, padding=padding,
-                        method=method, workers=workers, convolution=True, one_axis=True)
-    return _plan.run(problem)
+    return _filter(input, weights, output, mode, cval, origin, axes=(axis,),
+                   stride=stride, dilation=dilation, padding=padding, method=method,
+                   workers=workers, convolution=True, one_axis=True)
 
 
 @fill
@@ -423,12 +429,15 @@ def choose_method(input, weights, output=None, mode="reflect", cval=0.0, origin=
     >>> image = np.zeros((512, 512))
     >>> pyconv.choose_method(image, np.ones((3, 3)))
     'direct'
-    >>> pyconv.choose_method(image, np.ones((63, 63)))
+    >>> pyconv.choose_method(image, np.ones((127, 127)))
     'fft'
     >>> image[0, 0] = np.nan
-    >>> pyconv.choose_method(image, np.ones((63, 63)))
+    >>> pyconv.choose_method(image, np.ones((127, 127)))
     'direct'
     """
+    if is_dask_array(input):
+        raise TypeError("choose_method needs an in-memory array; on a dask array each "
+                        "block picks its own method when it is computed")
     problem = normalize(input, weights, output, mode, cval, origin, axes=axes,
                         stride=stride, dilation=dilation, padding=padding,
                         method="auto", workers=workers, convolution=False)

@@ -8,10 +8,11 @@ import inspect
 
 _FRAGMENTS = {
     "input": """\
-input : array_like
+input : array_like or dask.array.Array
     The data: float16/32/64, complex64/128 or 8- to 64-bit integers, any
     layout (non-contiguous, negative strides, either byte order, read-only).
-    It is never modified.""",
+    It is never modified. A dask array gives a lazy dask array, computed
+    block by block (see the user guide's page on dask).""",
     "output": """\
 output : ndarray or dtype, optional
     Where to put the result: an array of exactly the output shape (any

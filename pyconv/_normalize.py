@@ -52,6 +52,12 @@ def physical_memory():
         return 2**62
 
 
+def stand_in(shape, dtype):
+    """A data-free, read-only array of `shape` and `dtype` (every stride 0)."""
+    return np.lib.stride_tricks.as_strided(np.zeros(1, dtype=dtype), shape=shape,
+                                           strides=(0,) * len(shape), writeable=False)
+
+
 def check_fits_in_memory(n_bytes, what):
     """MemoryError, before any allocation, for a request larger than the machine."""
     if n_bytes > physical_memory():
@@ -96,6 +102,7 @@ class Problem:
 
     input: np.ndarray
     weights: np.ndarray
+    axes: tuple[int, ...]  # the filtered axes, in the order given
     stride: tuple[int, ...]
     dilation: tuple[int, ...]
     before: tuple[int, ...]
@@ -387,13 +394,14 @@ def _parse_method(method):
 
 
 def normalize(input, weights, output, mode, cval, origin, *, axes, stride, dilation,
-              padding, workers, convolution, method="auto", one_axis=False):
+              padding, workers, convolution, method="auto", one_axis=False, allocate=True):
     """Check every argument and return a :class:`Problem`.
 
     ``convolution`` flips the kernel on each filtered axis (and, with
     padding "same", mirrors the origin as scipy.ndimage.convolve does);
     otherwise complex weights are conjugated. Nothing is written and nothing
-    large is allocated until every check has passed.
+    large is allocated until every check has passed. With ``allocate=False``
+    (dask) the output is a data-free stand-in of the right shape and dtype.
     """
     input = _as_input_array(input)
     weights = _as_weights_array(weights)
@@ -450,6 +458,8 @@ def normalize(input, weights, output, mode, cval, origin, *, axes, stride, dilat
 
     if isinstance(output, np.ndarray):
         result = output
+    elif not allocate:
+        result = stand_in(geometry.out_shape, out_dtype)
     else:
         size = int(np.prod(geometry.out_shape, dtype=object))
         check_fits_in_memory(size * out_dtype.itemsize,
@@ -458,6 +468,7 @@ def normalize(input, weights, output, mode, cval, origin, *, axes, stride, dilat
     return Problem(
         input=input,
         weights=kernel,
+        axes=geometry.axes,
         stride=tuple(stride_all),
         dilation=tuple(dilation_all),
         before=tuple(before_all),

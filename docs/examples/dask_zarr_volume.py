@@ -1,0 +1,80 @@
+"""
+Filtering a volume larger than memory with dask
+================================================
+
+A 3-D volume is written to a chunked `zarr <https://zarr.dev>`_ store, then
+filtered chunk by chunk on a ``dask.distributed`` cluster of worker
+processes: pyconv builds a lazy dask array, and writing it to another zarr
+store computes it one block at a time, so memory holds a few chunks, never
+the volume.
+
+By default the volume is 1024 x 2048 x 2048 float32 (16 GiB, more than the
+development machine's memory); the test suite runs this script with a tiny
+shape. Run it yourself with ``python dask_zarr_volume.py`` (it needs
+``pip install "dask[array,distributed]" zarr``) and open the dashboard link it
+prints to watch the tasks.
+
+This file is shown, not run, when the documentation is built.
+"""
+
+import argparse
+import tempfile
+from pathlib import Path
+
+import dask.array as da
+import numpy as np
+from dask.distributed import Client, LocalCluster
+
+import pyconv
+
+
+def main(shape, chunks, workdir):
+    workdir = Path(workdir)
+    # 1. A synthetic volume, generated lazily and stored chunk by chunk.
+    volume = da.random.default_rng(0).standard_normal(shape, chunks=chunks,
+                                                      dtype=np.float32)
+    volume.to_zarr(str(workdir / "volume.zarr"), overwrite=True)
+
+    # 2. Worker processes, one thread each; each task runs pyconv on one
+    #    OpenMP thread, so tasks and threads do not fight over the cores.
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster, \
+            Client(cluster) as client:
+        print("dashboard:", client.dashboard_link)
+
+        stored = da.from_zarr(str(workdir / "volume.zarr"))
+        # A 3-D smoothing kernel: a small Gaussian along every axis.
+        taps = np.exp(-0.5 * np.linspace(-2, 2, 5) ** 2)
+        kernel = np.einsum("i,j,k->ijk", taps, taps, taps)
+        kernel /= kernel.sum()
+        smoothed = pyconv.correlate(stored, kernel, mode="nearest")  # lazy
+        # And a strided copy at half resolution, as a pyramid level would be.
+        half = pyconv.correlate(stored, kernel, mode="nearest", stride=2)
+
+        # 3. Writing computes block by block, on the workers.
+        da.to_zarr(smoothed, str(workdir / "smoothed.zarr"), overwrite=True)
+        da.to_zarr(half, str(workdir / "half.zarr"), overwrite=True)
+
+    # 4. Check one corner against the in-memory call on the same data.
+    corner = tuple(slice(0, min(n, 24)) for n in shape)
+    near = np.asarray(da.from_zarr(str(workdir / "volume.zarr"))[corner])
+    expected = pyconv.correlate(near, kernel, mode="nearest")[
+        tuple(slice(0, max(1, n - 4)) for n in near.shape)]
+    result = np.asarray(da.from_zarr(str(workdir / "smoothed.zarr"))[
+        tuple(slice(0, max(1, n - 4)) for n in near.shape)])
+    error = float(np.max(np.abs(result - expected)))
+    print(f"smoothed {smoothed.shape}, half {half.shape}; max error in a corner {error:.1e}")
+    return error
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    parser.add_argument("--shape", type=int, nargs=3, default=(1024, 2048, 2048))
+    parser.add_argument("--chunks", type=int, default=128)
+    parser.add_argument("--workdir", default=None,
+                        help="where the zarr stores go (default: a temporary folder)")
+    args = parser.parse_args()
+    if args.workdir:
+        main(tuple(args.shape), args.chunks, args.workdir)
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            main(tuple(args.shape), args.chunks, folder)

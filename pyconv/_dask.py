@@ -1,0 +1,169 @@
+"""pyconv on dask arrays: lazy, block by block, exact at the array's true edges.
+
+Scheme
+------
+Arguments are checked by the same ``normalize`` as in memory, on a stand-in
+that has the input's shape and dtype but no data, so nothing is computed and
+nothing large is allocated before the graph exists.
+
+Along every filtered axis, the positions the kernel reaches past each edge
+are made lazily and concatenated around the array: the *extended* array.
+They come through the boundary rule (``extend_indices``, the one the kernels
+use) -- values from the far end for wrap, any distance past the edge,
+kernels longer than the array -- or, in mode "constant", are cval. When a
+constant halo is needed and the input's dtype is not the working one, the
+input is cast to the working dtype chunk by chunk first, so cval is never
+rounded to an integer dtype (the in-memory kernels convert the same way).
+
+The output is cut into blocks that follow the input's chunks (shifted by half
+the kernel's span and divided by the stride). Output block [j0, j1) on an
+axis reads extended positions [j0 * stride, (j1 - 1) * stride + span] -- one
+slice, so the stride's phase lines up across blocks by construction -- and
+each block is one task that assembles that slice from its chunks and runs
+pyconv on it with padding "valid". Tasks release the GIL inside pyconv and use
+one OpenMP thread each unless ``workers`` says otherwise, so dask's workers
+and pyconv's threads do not oversubscribe the cores.
+"""
+
+import sys
+
+import numpy as np
+
+from pyconv._boundary import Mode, extend_indices
+from pyconv._normalize import normalize, stand_in
+
+
+def is_dask_array(value):
+    """True for a dask array (without importing dask when it is not in use)."""
+    dask_array = sys.modules.get("dask.array")
+    return dask_array is not None and isinstance(value, dask_array.Array)
+
+
+def _block_edges(chunks, before, span, stride, out_len):
+    """Output block boundaries that follow the input chunks along one axis."""
+    edges = np.cumsum((0,) + tuple(chunks))[1:-1]
+    # Output j is centred on input position j * stride - before + span // 2.
+    inner = -(-(edges + before - span // 2) // stride)
+    inner = inner[(inner > 0) & (inner < out_len)]
+    return np.unique(np.concatenate([[0], inner, [out_len]])).astype(int)
+
+
+def _extend(x, axis, n, before, after, mode, cval):
+    """x with the positions [-before, 0) and [n, n + after) of `axis` added, lazily."""
+    import dask.array as da
+
+    def halo(start, stop):
+        if mode == Mode.CONSTANT:
+            shape = list(x.shape)
+            shape[axis] = stop - start
+            chunks = list(x.chunks)
+            chunks[axis] = (stop - start,)
+            return da.full(shape, cval, dtype=x.dtype, chunks=tuple(chunks))
+        return da.take(x, extend_indices(np.arange(start, stop), n, mode), axis=axis)
+
+    pieces = ([halo(-before, 0)] if before else []) + [x] + \
+        ([halo(n, n + after)] if after else [])
+    return da.concatenate(pieces, axis=axis) if len(pieces) > 1 else x
+
+
+def _assemble(pieces, slices):
+    """One array from nested `pieces` (chunks), each cut by `slices[axis][i]`."""
+    def walk(node, axis, cut):
+        if axis == len(slices):
+            return node[tuple(cut)]
+        return [walk(child, axis + 1, cut + [slices[axis][i]]) for i, child in enumerate(node)]
+
+    return np.block(walk(pieces, 0, []))
+
+
+def _filter_whole(block, convolution, weights, kwargs):
+    from pyconv._api import convolve, correlate
+
+    return (convolve if convolution else correlate)(block, weights, **kwargs)
+
+
+def _filter_block(pieces, slices, convolution, weights, kwargs):
+    """A task: assemble the block's input from its chunks, then filter it."""
+    from pyconv._api import convolve, correlate
+
+    return (convolve if convolution else correlate)(_assemble(pieces, slices), weights,
+                                                     **kwargs)
+
+
+def filter_dask(input, weights, output, mode, cval, origin, *, axes, stride, dilation,
+                padding, method, workers, convolution, one_axis=False):
+    """pyconv.correlate (or convolve) over a dask array, as a lazy dask array."""
+    import dask.array as da
+    from dask.base import tokenize
+    from dask.highlevelgraph import HighLevelGraph
+
+    if isinstance(output, np.ndarray):
+        raise TypeError("output must be a dtype (or None) for a dask array input; "
+                        "store the lazy result with dask (da.store, to_zarr) instead")
+    if isinstance(weights, da.Array):
+        weights = weights.compute()
+    task_workers = 1 if workers is None else workers
+    problem = normalize(stand_in(input.shape, input.dtype), weights, output, mode, cval,
+                        origin, axes=axes, stride=stride, dilation=dilation, padding=padding,
+                        method=method, workers=task_workers, convolution=convolution,
+                        one_axis=one_axis, allocate=False)
+    out_shape, out_dtype = problem.output.shape, problem.output.dtype
+    weights = np.asarray(weights)
+    if 0 in out_shape:
+        return da.zeros(out_shape, dtype=out_dtype)
+    if input.ndim == 0:  # one value, one chunk
+        return input.map_blocks(_filter_whole, convolution, weights,
+                                dict(output=out_dtype, method=problem.method), dtype=out_dtype)
+
+    # Extend every filtered axis by exactly the halo the kernel reaches.
+    extended = input
+    if input.dtype != problem.work_dtype and any(
+            problem.mode[a] == Mode.CONSTANT and (problem.before[a] or problem.after[a])
+            for a in problem.axes):
+        extended = input.astype(problem.work_dtype)  # cval in the working precision
+    for a in problem.axes:
+        extended = _extend(extended, a, input.shape[a], problem.before[a], problem.after[a],
+                           problem.mode[a], problem.cval)
+
+    def span(a):
+        return problem.dilation[a] * (problem.weights.shape[a] - 1)
+
+    ranges = []
+    for a in range(input.ndim):
+        edges = _block_edges(input.chunks[a], problem.before[a], span(a), problem.stride[a],
+                             out_shape[a])
+        ranges.append(list(zip(edges[:-1], edges[1:], strict=True)))
+    offsets = [np.cumsum((0,) + extended.chunks[a]) for a in range(input.ndim)]
+    chunk_keys = np.empty(extended.numblocks, dtype=object)
+    for index in np.ndindex(*extended.numblocks):
+        chunk_keys[index] = (extended.name,) + index
+
+    # Every block: the same weights and geometry on an already extended slice.
+    kwargs = dict(axes=problem.axes, output=out_dtype, method=problem.method,
+                  workers=task_workers, padding="valid",
+                  stride=[problem.stride[a] for a in problem.axes],
+                  dilation=[problem.dilation[a] for a in problem.axes])
+    # (Not the Problem itself: its stand-ins would be hashed at full size.)
+    name = "pyconv-" + tokenize(extended, weights, convolution, problem.axes, problem.stride,
+                                problem.dilation, problem.before, problem.after,
+                                problem.mode, problem.cval, problem.method, out_dtype)
+    layer = {}
+    for block_index in np.ndindex(*[len(r) for r in ranges]):
+        chunk_ranges, slices = [], []
+        for a, i in enumerate(block_index):
+            j0, j1 = ranges[a][i]
+            first, last = j0 * problem.stride[a], (j1 - 1) * problem.stride[a] + span(a)
+            edges = offsets[a]
+            c0 = int(np.searchsorted(edges, first, side="right")) - 1
+            c1 = int(np.searchsorted(edges, last, side="right")) - 1
+            chunk_ranges.append(range(c0, c1 + 1))
+            slices.append([slice(max(first, edges[c]) - edges[c],
+                                 min(last + 1, edges[c + 1]) - edges[c])
+                           for c in range(c0, c1 + 1)])
+        pieces = chunk_keys[np.ix_(*chunk_ranges)].tolist()
+        layer[(name,) + block_index] = (_filter_block, pieces, slices, convolution,
+                                        weights, kwargs)
+    graph = HighLevelGraph.from_collections(name, layer, dependencies=[extended])
+    chunks = tuple(tuple(j1 - j0 for j0, j1 in axis_ranges) for axis_ranges in ranges)
+    return da.Array(graph, name, chunks=chunks, dtype=out_dtype,
+                    meta=np.empty((0,) * input.ndim, dtype=out_dtype))
