@@ -4,7 +4,7 @@ import sys
 
 import numpy as np
 
-from pyconv import _build_info, _openmp
+from pyconv import _build_info, _kernels, _openmp
 
 
 def _simd_summary():
@@ -18,6 +18,8 @@ def _simd_summary():
     available = [name for name in interesting if __cpu_features__.get(name)]
     return {
         "build_baseline": "compiler default for " + _build_info.HOST_CPU,
+        "built_variants": " ".join(["baseline"] + _build_info.SIMD_VARIANTS.split()),
+        "direct_kernels": _kernels.LEVEL,
         "cpu_features": " ".join(available) or "none detected",
     }
 

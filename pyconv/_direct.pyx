@@ -155,8 +155,7 @@ ctypedef struct Plan:
     const Py_ssize_t* seg_len
     const uint8_t* seg_direct         # read the input in place
     const uint8_t* seg_per_tap        # when gathering: one run per tap
-    Py_ssize_t acc_len                # per-thread scratch sizes
-    Py_ssize_t buf_len
+    Py_ssize_t buf_len                # values per gathered row (per-thread scratch)
 
 
 # --------------------------------------------------------------------------
@@ -207,17 +206,13 @@ cdef inline void convert(W* dst, const char* src, Py_ssize_t step, Py_ssize_t co
 
 
 cdef void gather(W* dst, Py_ssize_t count, Py_ssize_t first, Py_ssize_t step,
-                 const Plan* p, const char* line, bint constant, W cval) noexcept nogil:
+                 const Plan* p, const char* line, W cval) noexcept nogil:
     """dst[q] = x_ext[first + q*step] along the line axis, q in [0, count)."""
     cdef int axis = p.ndim - 1
     cdef Py_ssize_t n = p.in_shape[axis]
     cdef Py_ssize_t elem_stride = p.in_strides[axis]
     cdef Py_ssize_t bytes_stride = elem_stride * p.input_itemsize
     cdef Py_ssize_t q, q_low, q_high, index
-    if constant:
-        for q in range(count):
-            dst[q] = cval
-        return
     # Positions grow with q: some before the edge, a run inside, some after.
     q_low = 0 if first >= 0 else (step - 1 - first) // step
     q_high = (n - first + step - 1) // step if first < n else 0
@@ -340,120 +335,84 @@ cdef inline void store(char* out, Py_ssize_t step, const W* acc, Py_ssize_t coun
 
 
 # --------------------------------------------------------------------------
-# The hot loop: acc[j] (+)= sum of w[i] * src[j*step + offsets[i]]
+# The hot loop: out[j] = sum over taps, in order, of w[t] * src_t[j * step_t]
 # --------------------------------------------------------------------------
 
-cdef inline void add_4_taps(W* acc, Py_ssize_t count, Py_ssize_t step, bint overwrite,
-                            const W* s0, const W* s1, const W* s2, const W* s3,
-                            W w0, W w1, W w2, W w3) noexcept nogil:
-    cdef Py_ssize_t j
-    if step == 1:
-        if overwrite:
-            for j in range(count):
-                acc[j] = w0 * s0[j] + w1 * s1[j] + w2 * s2[j] + w3 * s3[j]
-        else:
-            for j in range(count):
-                acc[j] = acc[j] + (w0 * s0[j] + w1 * s1[j] + w2 * s2[j] + w3 * s3[j])
-    else:
-        if overwrite:
-            for j in range(count):
-                acc[j] = (w0 * s0[j * step] + w1 * s1[j * step]
-                          + w2 * s2[j * step] + w3 * s3[j * step])
-        else:
-            for j in range(count):
-                acc[j] = acc[j] + (w0 * s0[j * step] + w1 * s1[j * step]
-                                   + w2 * s2[j * step] + w3 * s3[j * step])
+cdef extern from "_blocks.h":
+    # Register-blocked loops for float32 / float64 (see the header's note).
+    const Py_ssize_t PYCONV_BLOCK_F64
+    const Py_ssize_t PYCONV_BLOCK_F32
+    void pyconv_block_f64(double* out, Py_ssize_t j, const double** sources,
+                          const Py_ssize_t* steps, const double* weights,
+                          Py_ssize_t n_taps) noexcept nogil
+    void pyconv_block_f32(float* out, Py_ssize_t j, const float** sources,
+                          const Py_ssize_t* steps, const float* weights,
+                          Py_ssize_t n_taps) noexcept nogil
+    void pyconv_block_unit_f64(double* out, Py_ssize_t j, const double** sources,
+                               const double* weights, Py_ssize_t n_taps) noexcept nogil
+    void pyconv_block_unit_f32(float* out, Py_ssize_t j, const float** sources,
+                               const float* weights, Py_ssize_t n_taps) noexcept nogil
+    void pyconv_vector_f64(double* out, Py_ssize_t j, const double** sources,
+                           const Py_ssize_t* steps, const double* weights,
+                           Py_ssize_t n_taps) noexcept nogil
+    void pyconv_vector_f32(float* out, Py_ssize_t j, const float** sources,
+                           const Py_ssize_t* steps, const float* weights,
+                           Py_ssize_t n_taps) noexcept nogil
 
 
-cdef inline void add_3_taps(W* acc, Py_ssize_t count, Py_ssize_t step, bint overwrite,
-                            const W* s0, const W* s1, const W* s2,
-                            W w0, W w1, W w2) noexcept nogil:
-    cdef Py_ssize_t j
-    if step == 1:
-        if overwrite:
-            for j in range(count):
-                acc[j] = w0 * s0[j] + w1 * s1[j] + w2 * s2[j]
-        else:
-            for j in range(count):
-                acc[j] = acc[j] + (w0 * s0[j] + w1 * s1[j] + w2 * s2[j])
-    else:
-        if overwrite:
-            for j in range(count):
-                acc[j] = w0 * s0[j * step] + w1 * s1[j * step] + w2 * s2[j * step]
-        else:
-            for j in range(count):
-                acc[j] = acc[j] + (w0 * s0[j * step] + w1 * s1[j * step]
-                                   + w2 * s2[j * step])
-
-
-cdef inline void add_2_taps(W* acc, Py_ssize_t count, Py_ssize_t step, bint overwrite,
-                            const W* s0, const W* s1, W w0, W w1) noexcept nogil:
-    cdef Py_ssize_t j
-    if step == 1:
-        if overwrite:
-            for j in range(count):
-                acc[j] = w0 * s0[j] + w1 * s1[j]
-        else:
-            for j in range(count):
-                acc[j] = acc[j] + (w0 * s0[j] + w1 * s1[j])
-    else:
-        if overwrite:
-            for j in range(count):
-                acc[j] = w0 * s0[j * step] + w1 * s1[j * step]
-        else:
-            for j in range(count):
-                acc[j] = acc[j] + (w0 * s0[j * step] + w1 * s1[j * step])
-
-
-cdef inline void add_1_tap(W* acc, Py_ssize_t count, Py_ssize_t step, bint overwrite,
-                           const W* s0, W w0) noexcept nogil:
-    cdef Py_ssize_t j
-    if step == 1:
-        if overwrite:
-            for j in range(count):
-                acc[j] = w0 * s0[j]
-        else:
-            for j in range(count):
-                acc[j] = acc[j] + w0 * s0[j]
-    else:
-        if overwrite:
-            for j in range(count):
-                acc[j] = w0 * s0[j * step]
-        else:
-            for j in range(count):
-                acc[j] = acc[j] + w0 * s0[j * step]
-
-
-cdef inline void accumulate(W* acc, Py_ssize_t count, const W* src, Py_ssize_t step,
-                            const Py_ssize_t* offsets, const W* weights, Py_ssize_t n_taps,
-                            bint overwrite) noexcept nogil:
-    # Taps go four per pass: one load and one store of the accumulator per
-    # four multiply-adds, and the order of additions is fixed.
-    cdef Py_ssize_t i = 0
-    while n_taps - i >= 4:
-        add_4_taps(acc, count, step, overwrite,
-                   src + offsets[i], src + offsets[i + 1],
-                   src + offsets[i + 2], src + offsets[i + 3],
-                   weights[i], weights[i + 1], weights[i + 2], weights[i + 3])
-        overwrite = False
-        i += 4
-    if n_taps - i == 3:
-        add_3_taps(acc, count, step, overwrite,
-                   src + offsets[i], src + offsets[i + 1], src + offsets[i + 2],
-                   weights[i], weights[i + 1], weights[i + 2])
-    elif n_taps - i == 2:
-        add_2_taps(acc, count, step, overwrite, src + offsets[i], src + offsets[i + 1],
-                   weights[i], weights[i + 1])
-    elif n_taps - i == 1:
-        add_1_tap(acc, count, step, overwrite, src + offsets[i], weights[i])
+cdef inline void accumulate_taps(W* out, Py_ssize_t count, const W** sources,
+                                 const Py_ssize_t* steps, const W* weights,
+                                 Py_ssize_t n_taps, bint unit_steps) noexcept nogil:
+    # Blocks of outputs keep their sums in registers while every tap of every
+    # kernel row is added (_blocks.h); the tail adds the same terms in the
+    # same order, output by output.
+    cdef Py_ssize_t j = 0, t
+    cdef W total
+    if W is double:
+        if unit_steps:
+            while j + PYCONV_BLOCK_F64 <= count:
+                pyconv_block_unit_f64(out, j, sources, weights, n_taps)
+                j += PYCONV_BLOCK_F64
+        while j + PYCONV_BLOCK_F64 <= count:
+            pyconv_block_f64(out, j, sources, steps, weights, n_taps)
+            j += PYCONV_BLOCK_F64
+        while j + 4 <= count:
+            pyconv_vector_f64(out, j, sources, steps, weights, n_taps)
+            j += 4
+    elif W is float:
+        if unit_steps:
+            while j + PYCONV_BLOCK_F32 <= count:
+                pyconv_block_unit_f32(out, j, sources, weights, n_taps)
+                j += PYCONV_BLOCK_F32
+        while j + PYCONV_BLOCK_F32 <= count:
+            pyconv_block_f32(out, j, sources, steps, weights, n_taps)
+            j += PYCONV_BLOCK_F32
+        while j + 8 <= count:
+            pyconv_vector_f32(out, j, sources, steps, weights, n_taps)
+            j += 8
+    while j < count:
+        total = 0
+        for t in range(n_taps):
+            total = total + weights[t] * sources[t][j * steps[t]]
+        out[j] = total
+        j += 1
 
 
 # --------------------------------------------------------------------------
 # One work item, and the parallel loop over items
 # --------------------------------------------------------------------------
 
-cdef void process_item(const Plan* p, Py_ssize_t item, W cval, W* acc_scratch, W* buf,
-                       Py_ssize_t* tap_offsets) noexcept nogil:
+ctypedef struct Scratch:
+    # One thread's working space (pointers into arrays allocated in Python).
+    void* acc            # acc_len values: the item's result before conversion
+    void* row_bufs       # n_rows x buf_len values: gathered rows
+    void** sources       # total_taps pointers: where each tap reads
+    Py_ssize_t* steps    # total_taps: elements between consecutive outputs
+    void* weights        # total_taps values: each tap's weight
+
+
+cdef void process_item(const Plan* p, Py_ssize_t item, const W* cval_cell,
+                       const Scratch* scratch) noexcept nogil:
     cdef int line_axis = p.ndim - 1
     cdef Py_ssize_t segment = item % p.n_segments
     cdef Py_ssize_t line = item // p.n_segments
@@ -464,11 +423,14 @@ cdef void process_item(const Plan* p, Py_ssize_t item, W cval, W* acc_scratch, W
     cdef Py_ssize_t first = start * step - p.before[line_axis]
     cdef Py_ssize_t out_index[MAX_DIMS]
     cdef Py_ssize_t out_offset = start * p.out_strides[line_axis]
-    cdef Py_ssize_t a, r, i, n_taps, position, index, src_offset
-    cdef bint overwrite = True
-    cdef bint constant
-    cdef W* acc
-    cdef const W* weights
+    cdef Py_ssize_t a, r, i, n_taps, n, position, index, src_offset
+    cdef bint constant, unit_steps
+    cdef W* out
+    cdef W* row_buf
+    cdef const W* row_weights
+    cdef const W** sources = <const W**> scratch.sources
+    cdef Py_ssize_t* steps = scratch.steps
+    cdef W* weights = <W*> scratch.weights
     cdef const Py_ssize_t* offsets
     cdef const char* line_start
 
@@ -477,11 +439,8 @@ cdef void process_item(const Plan* p, Py_ssize_t item, W cval, W* acc_scratch, W
         line = line // p.out_shape[a]
         out_offset += out_index[a] * p.out_strides[a]
 
-    if p.output_is_accumulator:
-        acc = (<W*> p.output) + out_offset
-    else:
-        acc = acc_scratch
-
+    # Every non-zero tap of every kernel row, in order: where it reads.
+    n = 0
     for r in range(p.n_rows):
         # The input line this kernel row reads, through each axis' boundary.
         constant = False
@@ -497,58 +456,66 @@ cdef void process_item(const Plan* p, Py_ssize_t item, W cval, W* acc_scratch, W
         if constant and p.skip_constant_rows:
             continue
         n_taps = p.row_n_taps[r]
-        weights = (<const W*> p.row_weights) + r * p.max_taps
+        row_weights = (<const W*> p.row_weights) + r * p.max_taps
         offsets = p.row_offsets + r * p.max_taps
         line_start = p.input + src_offset * p.input_itemsize
-
-        if p.seg_direct[segment] and not constant:
-            accumulate(acc, count, (<const W*> line_start) + first, step,
-                       offsets, weights, n_taps, overwrite)
+        row_buf = (<W*> scratch.row_bufs) + r * p.buf_len
+        for i in range(n_taps):
+            weights[n + i] = row_weights[i]
+        if constant:  # the row lies past a constant edge: every value is cval
+            for i in range(n_taps):
+                sources[n + i] = cval_cell
+                steps[n + i] = 0
+        elif p.seg_direct[segment]:
+            for i in range(n_taps):
+                sources[n + i] = (<const W*> line_start) + first + offsets[i]
+                steps[n + i] = step
         elif p.seg_per_tap[segment]:
             for i in range(n_taps):
-                gather(buf + i * count, count, first + offsets[i], step,
-                       p, line_start, constant, cval)
-                tap_offsets[i] = i * count
-            accumulate(acc, count, buf, 1, tap_offsets, weights, n_taps, overwrite)
+                gather(row_buf + i * count, count, first + offsets[i], step, p, line_start,
+                       cval_cell[0])
+                sources[n + i] = row_buf + i * count
+                steps[n + i] = 1
         else:
-            gather(buf, (count - 1) * step + p.span + 1, first, 1,
-                   p, line_start, constant, cval)
-            accumulate(acc, count, buf, step, offsets, weights, n_taps, overwrite)
-        overwrite = False
+            gather(row_buf, (count - 1) * step + p.span + 1, first, 1, p, line_start,
+                   cval_cell[0])
+            for i in range(n_taps):
+                sources[n + i] = row_buf + offsets[i]
+                steps[n + i] = step
+        n += n_taps
 
-    if overwrite:  # no row contributed: every tap was zero or read a zero cval
-        for i in range(count):
-            acc[i] = 0
-    if not p.output_is_accumulator:
+    unit_steps = True
+    for i in range(n):
+        if steps[i] != 1:
+            unit_steps = False
+            break
+    if p.output_is_accumulator:
+        accumulate_taps((<W*> p.output) + out_offset, count, sources, steps, weights, n,
+                        unit_steps)
+    else:
+        out = <W*> scratch.acc
+        accumulate_taps(out, count, sources, steps, weights, n, unit_steps)
         store(p.output + out_offset * p.output_itemsize, p.out_strides[line_axis],
-              acc, count, p)
+              out, count, p)
 
 
-cdef void run_items(const Plan* p, W cval, W* acc_all, W* buf_all,
-                    Py_ssize_t* tap_offsets_all, Py_ssize_t begin, Py_ssize_t end,
-                    int n_threads) noexcept nogil:
+cdef void run_items(const Plan* p, const W* cval_cell, const Scratch* scratch_all,
+                    Py_ssize_t begin, Py_ssize_t end, int n_threads) noexcept nogil:
     cdef Py_ssize_t item
-    cdef int thread
-    cdef W* acc
-    cdef W* buf
-    cdef Py_ssize_t* tap_offsets
+    cdef const Scratch* scratch
     with parallel(num_threads=n_threads):
-        thread = threadid()
-        acc = acc_all + thread * p.acc_len
-        buf = buf_all + thread * p.buf_len
-        tap_offsets = tap_offsets_all + thread * p.max_taps
+        scratch = scratch_all + threadid()
         for item in prange(begin, end, schedule="static"):
-            process_item(p, item, cval, acc, buf, tap_offsets)
+            process_item(p, item, cval_cell, scratch)
 
 
-cdef void run_chunks(const Plan* p, W cval, W* acc_all, W* buf_all,
-                     Py_ssize_t* tap_offsets_all, Py_ssize_t n_items,
-                     Py_ssize_t chunk, int n_threads) except *:
+cdef void run_chunks(const Plan* p, const W* cval_cell, const Scratch* scratch_all,
+                     Py_ssize_t n_items, Py_ssize_t chunk, int n_threads) except *:
     cdef Py_ssize_t begin = 0, end
     while begin < n_items:
         end = min(begin + chunk, n_items)
         with nogil:
-            run_items(p, cval, acc_all, buf_all, tap_offsets_all, begin, end, n_threads)
+            run_items(p, cval_cell, scratch_all, begin, end, n_threads)
         PyErr_CheckSignals()
         begin = end
 
@@ -644,27 +611,39 @@ def _run(layout):
     plan.seg_len = intp_data(layout.seg_len)
     plan.seg_direct = <const uint8_t*> cnp.PyArray_DATA(layout.seg_direct)
     plan.seg_per_tap = <const uint8_t*> cnp.PyArray_DATA(layout.seg_per_tap)
-    plan.acc_len = layout.acc.shape[1]
-    plan.buf_len = layout.buf.shape[1]
+    plan.buf_len = layout.buf_len
 
+    # One Scratch per thread, pointing into the arrays the layout allocated.
     cdef int n_threads = layout.acc.shape[0]
+    scratch_array = np.empty(n_threads * sizeof(Scratch), dtype=np.uint8)
+    cdef Scratch* scratch = <Scratch*> cnp.PyArray_DATA(scratch_array)
+    cdef char* acc = <char*> cnp.PyArray_DATA(layout.acc)
+    cdef char* row_bufs = <char*> cnp.PyArray_DATA(layout.row_bufs)
+    cdef char* sources = <char*> cnp.PyArray_DATA(layout.sources)
+    cdef char* steps = <char*> cnp.PyArray_DATA(layout.steps)
+    cdef char* tap_weights = <char*> cnp.PyArray_DATA(layout.tap_weights)
+    cdef Py_ssize_t acc_row = layout.acc.strides[0], buf_row = layout.row_bufs.strides[0]
+    cdef Py_ssize_t sources_row = layout.sources.strides[0]
+    cdef Py_ssize_t steps_row = layout.steps.strides[0]
+    cdef Py_ssize_t weights_row = layout.tap_weights.strides[0]
+    cdef int thread
+    for thread in range(n_threads):
+        scratch[thread].acc = acc + thread * acc_row
+        scratch[thread].row_bufs = row_bufs + thread * buf_row
+        scratch[thread].sources = <void**> (sources + thread * sources_row)
+        scratch[thread].steps = <Py_ssize_t*> (steps + thread * steps_row)
+        scratch[thread].weights = tap_weights + thread * weights_row
+
     cdef Py_ssize_t n_items = layout.n_items, chunk = layout.chunk
-    cdef void* acc = cnp.PyArray_DATA(layout.acc)
-    cdef void* buf = cnp.PyArray_DATA(layout.buf)
-    cdef Py_ssize_t* tap_offsets = <Py_ssize_t*> cnp.PyArray_DATA(layout.tap_offsets)
-    cval = layout.cval
+    cdef void* cval_cell = cnp.PyArray_DATA(layout.cval_cell)
     work = weights.dtype
     if work == np.float32:
-        run_chunks[float](&plan, <float> cval, <float*> acc, <float*> buf,
-                          tap_offsets, n_items, chunk, n_threads)
+        run_chunks[float](&plan, <float*> cval_cell, scratch, n_items, chunk, n_threads)
     elif work == np.float64:
-        run_chunks[double](&plan, <double> cval, <double*> acc, <double*> buf,
-                           tap_offsets, n_items, chunk, n_threads)
+        run_chunks[double](&plan, <double*> cval_cell, scratch, n_items, chunk, n_threads)
     elif work == np.complex64:
-        run_chunks["float complex"](&plan, <float complex> cval, <float complex*> acc,
-                                    <float complex*> buf, tap_offsets, n_items, chunk,
-                                    n_threads)
+        run_chunks["float complex"](&plan, <float complex*> cval_cell, scratch, n_items,
+                                    chunk, n_threads)
     else:
-        run_chunks["double complex"](&plan, <double complex> cval, <double complex*> acc,
-                                     <double complex*> buf, tap_offsets, n_items, chunk,
-                                     n_threads)
+        run_chunks["double complex"](&plan, <double complex*> cval_cell, scratch, n_items,
+                                     chunk, n_threads)

@@ -22,12 +22,16 @@ from pyconv._boundary import Mode
 SEGMENT = 4096
 
 # At most this many multiply-adds per work item (shorter segments for large
-# kernels), so one item takes milliseconds: Ctrl-C is checked between chunks
-# of items, and threads stay balanced.
-ITEM_WORK = 1 << 22
+# kernels), so one item takes a millisecond or so: Ctrl-C is checked between
+# chunks of items, threads stay balanced, and the rows an item gathers fit
+# in a thread's cache.
+ITEM_WORK = 1 << 20
 
 # Multiply-adds between two checks for Ctrl-C (some tens of milliseconds).
 CHUNK_WORK = 1 << 27
+
+# Bytes of a cache line (64 on the CPUs that matter; a multiple is harmless).
+CACHE_LINE = 128
 
 
 @dataclass(frozen=True)
@@ -53,10 +57,13 @@ class Layout:
     output_is_accumulator: bool  # working dtype, unit stride along the line
     n_items: int  # lines * segments
     chunk: int  # items between two checks for Ctrl-C
-    acc: np.ndarray  # (threads, acc_len) scratch
-    buf: np.ndarray  # (threads, buf_len) scratch
-    tap_offsets: np.ndarray  # (threads, max_taps) scratch
-    cval: object  # in the working dtype
+    buf_len: int  # values per gathered row
+    acc: np.ndarray  # (threads, acc_len) scratch: an item's result before conversion
+    row_bufs: np.ndarray  # (threads, rows * buf_len) scratch: gathered rows
+    sources: np.ndarray  # (threads, taps) scratch: where each tap reads (pointers)
+    steps: np.ndarray  # (threads, taps) scratch
+    tap_weights: np.ndarray  # (threads, taps) scratch
+    cval_cell: np.ndarray  # (1,): cval in the working dtype, read by rows of cval
 
 
 def intp_array(values):
@@ -181,6 +188,14 @@ def lay_out(problem, x, target):
     work_per_item = max(1, int(n_taps.sum()) * int(seg_len.max()))
     chunk = max(n_threads, CHUNK_WORK // work_per_item // n_threads * n_threads)
     acc_len = 1 if output_is_accumulator else int(seg_len.max())
+    total_taps = max(1, int(n_taps.sum()))
+
+    def per_thread(length, dtype):
+        """Scratch rows padded to whole cache lines: threads never share one."""
+        itemsize = np.dtype(dtype).itemsize
+        padded = -(-(length * itemsize) // CACHE_LINE) * CACHE_LINE // itemsize
+        return np.empty((n_threads, padded + CACHE_LINE // itemsize), dtype=dtype)
+
     return Layout(
         input=x,
         target=target,
@@ -201,8 +216,11 @@ def lay_out(problem, x, target):
         output_is_accumulator=output_is_accumulator,
         n_items=n_items,
         chunk=chunk,
-        acc=np.empty((n_threads, acc_len), dtype=work),
-        buf=np.empty((n_threads, buf_len), dtype=work),
-        tap_offsets=np.empty((n_threads, max_taps), dtype=np.intp),
-        cval=cval,
+        buf_len=buf_len,
+        acc=per_thread(acc_len, work),
+        row_bufs=per_thread(max(1, n_taps.size) * buf_len, work),
+        sources=per_thread(total_taps, np.uintp),
+        steps=per_thread(total_taps, np.intp),
+        tap_weights=per_thread(total_taps, work),
+        cval_cell=np.full(1, cval, dtype=work),
     )

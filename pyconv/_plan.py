@@ -10,7 +10,8 @@ method needs (which is nothing beyond input and output).
 
 import numpy as np
 
-from pyconv import _direct, _fft
+from pyconv import _fft
+from pyconv._kernels import direct as _direct
 from pyconv._layout import SEGMENT, line_axis
 from pyconv._normalize import check_fits_in_memory
 
