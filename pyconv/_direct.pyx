@@ -156,6 +156,17 @@ ctypedef struct Plan:
     const uint8_t* seg_direct         # read the input in place
     const uint8_t* seg_per_tap        # when gathering: one run per tap
     Py_ssize_t buf_len                # values per gathered row (per-thread scratch)
+    # A separable kernel, w = a (outer taps) x b (line taps), done in strips:
+    bint separable
+    Py_ssize_t sep_group              # output lines per strip (along axis ndim - 2)
+    Py_ssize_t sep_n_other            # combinations of taps on axes before ndim - 2
+    Py_ssize_t sep_outer_taps         # taps on axis ndim - 2
+    const Py_ssize_t* sep_other_taps  # n_other x (ndim - 2): each combination's taps
+    const void* sep_outer_weights     # a: n_other x outer_taps
+    Py_ssize_t sep_line_taps          # non-zero taps of b
+    const Py_ssize_t* sep_line_offsets  # tap * dilation along the line
+    const void* sep_line_weights      # b
+    Py_ssize_t sep_positions          # rows of H per combination (strip span along ndim - 2)
 
 
 # --------------------------------------------------------------------------
@@ -244,6 +255,9 @@ cdef inline void store_float(OutFloat* out, Py_ssize_t step, const W* acc,
     cdef Py_ssize_t q
     if (W is floatcomplex or W is doublecomplex) and (OutFloat is float or OutFloat is double):
         return  # unreachable: complex results always go to a complex output
+    elif step == 1:
+        for q in range(count):
+            out[q] = <OutFloat> acc[q]
     else:
         for q in range(count):
             out[q * step] = <OutFloat> acc[q]
@@ -278,9 +292,7 @@ cdef inline void int_limits(OutInt* lowest, OutInt* highest) noexcept nogil:
 
 cdef inline void store_int(OutInt* out, Py_ssize_t step, const W* acc,
                            Py_ssize_t count) noexcept nogil:
-    # Round half to even, then saturate; NaN becomes 0. The limits as W are
-    # exact powers of two or round up to one (2**63, 2**64), so "value >= high"
-    # is the exact saturation test and every value below it converts safely.
+    # Round half to even, then saturate; NaN becomes 0.
     cdef Py_ssize_t q
     cdef OutInt lowest, highest
     cdef W value, low, high
@@ -290,19 +302,36 @@ cdef inline void store_int(OutInt* out, Py_ssize_t step, const W* acc,
         int_limits(&lowest, &highest)
         low = <W> lowest
         high = <W> highest
-        for q in range(count):
-            if W is float:
-                value = nearbyintf(acc[q])
+        if sizeof(OutInt) < 8:
+            # The limits are exact in W: clamp, then convert -- branch-free, so
+            # the loop vectorises (8- and 16-bit images are the common case).
+            if step == 1:
+                for q in range(count):
+                    value = nearbyintf(acc[q]) if W is float else nearbyint(acc[q])
+                    value = value if value == value else 0
+                    value = low if value < low else value
+                    value = high if value > high else value
+                    out[q] = <OutInt> value
             else:
-                value = nearbyint(acc[q])
-            if value != value:
-                out[q * step] = 0
-            elif value >= high:
-                out[q * step] = highest
-            elif value <= low:
-                out[q * step] = lowest
-            else:
-                out[q * step] = <OutInt> value
+                for q in range(count):
+                    value = nearbyintf(acc[q]) if W is float else nearbyint(acc[q])
+                    value = value if value == value else 0
+                    value = low if value < low else value
+                    value = high if value > high else value
+                    out[q * step] = <OutInt> value
+        else:
+            # 64-bit limits round up to 2**63 / 2**64 in W, so "value >= high"
+            # is the exact saturation test and every value below it converts.
+            for q in range(count):
+                value = nearbyint(acc[q]) if W is double else nearbyintf(acc[q])
+                if value != value:
+                    out[q * step] = 0
+                elif value >= high:
+                    out[q * step] = highest
+                elif value <= low:
+                    out[q * step] = lowest
+                else:
+                    out[q * step] = <OutInt> value
 
 
 cdef inline void store(char* out, Py_ssize_t step, const W* acc, Py_ssize_t count,
@@ -409,6 +438,68 @@ ctypedef struct Scratch:
     void** sources       # total_taps pointers: where each tap reads
     Py_ssize_t* steps    # total_taps: elements between consecutive outputs
     void* weights        # total_taps values: each tap's weight
+    void* filtered       # separable: n_other x positions x segment values (H)
+    uint8_t* needed      # separable: positions flags
+
+
+cdef inline Py_ssize_t line_taps(const Plan* p, Py_ssize_t segment, Py_ssize_t count,
+                                 Py_ssize_t first, const char* line_start, bint constant,
+                                 const W* cval_cell, Py_ssize_t n_taps,
+                                 const Py_ssize_t* offsets, const W* tap_weights, W* row_buf,
+                                 const W** sources, Py_ssize_t* steps,
+                                 W* weights) noexcept nogil:
+    """Append where each of `n_taps` taps on one input line reads, over a segment.
+
+    In place for an interior segment of a readable line; otherwise from
+    `row_buf`, gathered once (one run per tap, or the whole range); a line
+    past a constant edge reads cval at step 0. Returns n_taps.
+    """
+    cdef Py_ssize_t i, step = p.stride[p.ndim - 1]
+    for i in range(n_taps):
+        weights[i] = tap_weights[i]
+    if constant:  # every value is cval
+        for i in range(n_taps):
+            sources[i] = cval_cell
+            steps[i] = 0
+    elif p.seg_direct[segment]:
+        for i in range(n_taps):
+            sources[i] = (<const W*> line_start) + first + offsets[i]
+            steps[i] = step
+    elif p.seg_per_tap[segment]:
+        for i in range(n_taps):
+            gather(row_buf + i * count, count, first + offsets[i], step, p, line_start,
+                   cval_cell[0])
+            sources[i] = row_buf + i * count
+            steps[i] = 1
+    else:
+        gather(row_buf, (count - 1) * step + p.span + 1, first, 1, p, line_start,
+               cval_cell[0])
+        for i in range(n_taps):
+            sources[i] = row_buf + offsets[i]
+            steps[i] = step
+    return n_taps
+
+
+cdef inline bint all_unit(const Py_ssize_t* steps, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        if steps[i] != 1:
+            return False
+    return True
+
+
+cdef inline void finish(const Plan* p, W* out_scratch, Py_ssize_t out_offset, Py_ssize_t count,
+                        const W** sources, const Py_ssize_t* steps, const W* weights,
+                        Py_ssize_t n) noexcept nogil:
+    """Sum the taps into the output at `out_offset` (converting if it must)."""
+    cdef int line_axis = p.ndim - 1
+    if p.output_is_accumulator:
+        accumulate_taps((<W*> p.output) + out_offset, count, sources, steps, weights, n,
+                        all_unit(steps, n))
+    else:
+        accumulate_taps(out_scratch, count, sources, steps, weights, n, all_unit(steps, n))
+        store(p.output + out_offset * p.output_itemsize, p.out_strides[line_axis],
+              out_scratch, count, p)
 
 
 cdef void process_item(const Plan* p, Py_ssize_t item, const W* cval_cell,
@@ -423,16 +514,11 @@ cdef void process_item(const Plan* p, Py_ssize_t item, const W* cval_cell,
     cdef Py_ssize_t first = start * step - p.before[line_axis]
     cdef Py_ssize_t out_index[MAX_DIMS]
     cdef Py_ssize_t out_offset = start * p.out_strides[line_axis]
-    cdef Py_ssize_t a, r, i, n_taps, n, position, index, src_offset
-    cdef bint constant, unit_steps
-    cdef W* out
-    cdef W* row_buf
-    cdef const W* row_weights
+    cdef Py_ssize_t a, r, n, position, index, src_offset
+    cdef bint constant
     cdef const W** sources = <const W**> scratch.sources
     cdef Py_ssize_t* steps = scratch.steps
     cdef W* weights = <W*> scratch.weights
-    cdef const Py_ssize_t* offsets
-    cdef const char* line_start
 
     for a in range(line_axis - 1, -1, -1):
         out_index[a] = line % p.out_shape[a]
@@ -455,48 +541,103 @@ cdef void process_item(const Plan* p, Py_ssize_t item, const W* cval_cell,
             src_offset += index * p.in_strides[a]
         if constant and p.skip_constant_rows:
             continue
-        n_taps = p.row_n_taps[r]
-        row_weights = (<const W*> p.row_weights) + r * p.max_taps
-        offsets = p.row_offsets + r * p.max_taps
-        line_start = p.input + src_offset * p.input_itemsize
-        row_buf = (<W*> scratch.row_bufs) + r * p.buf_len
-        for i in range(n_taps):
-            weights[n + i] = row_weights[i]
-        if constant:  # the row lies past a constant edge: every value is cval
-            for i in range(n_taps):
-                sources[n + i] = cval_cell
-                steps[n + i] = 0
-        elif p.seg_direct[segment]:
-            for i in range(n_taps):
-                sources[n + i] = (<const W*> line_start) + first + offsets[i]
-                steps[n + i] = step
-        elif p.seg_per_tap[segment]:
-            for i in range(n_taps):
-                gather(row_buf + i * count, count, first + offsets[i], step, p, line_start,
-                       cval_cell[0])
-                sources[n + i] = row_buf + i * count
-                steps[n + i] = 1
-        else:
-            gather(row_buf, (count - 1) * step + p.span + 1, first, 1, p, line_start,
-                   cval_cell[0])
-            for i in range(n_taps):
-                sources[n + i] = row_buf + offsets[i]
-                steps[n + i] = step
-        n += n_taps
+        n += line_taps(p, segment, count, first, p.input + src_offset * p.input_itemsize,
+                       constant, cval_cell, p.row_n_taps[r], p.row_offsets + r * p.max_taps,
+                       (<const W*> p.row_weights) + r * p.max_taps,
+                       (<W*> scratch.row_bufs) + r * p.buf_len,
+                       sources + n, steps + n, weights + n)
+    finish(p, <W*> scratch.acc, out_offset, count, sources, steps, weights, n)
 
-    unit_steps = True
-    for i in range(n):
-        if steps[i] != 1:
-            unit_steps = False
-            break
-    if p.output_is_accumulator:
-        accumulate_taps((<W*> p.output) + out_offset, count, sources, steps, weights, n,
-                        unit_steps)
-    else:
-        out = <W*> scratch.acc
-        accumulate_taps(out, count, sources, steps, weights, n, unit_steps)
-        store(p.output + out_offset * p.output_itemsize, p.out_strides[line_axis],
-              out, count, p)
+
+cdef void process_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
+                        const Scratch* scratch) noexcept nogil:
+    """A separable kernel, for a strip of output lines (see the module note).
+
+    First H = b applied along the line, once per input line the strip reads
+    (over this segment); then each output line is the sum of a-weighted rows
+    of H. Lines and rows past the edges go through the boundary rule as in
+    process_item.
+    """
+    cdef int line_axis = p.ndim - 1
+    cdef int strip_axis = p.ndim - 2
+    cdef Py_ssize_t segment = item % p.n_segments
+    cdef Py_ssize_t group = item // p.n_segments
+    cdef Py_ssize_t out_len = p.out_shape[strip_axis]
+    cdef Py_ssize_t groups_per_run = (out_len + p.sep_group - 1) // p.sep_group
+    cdef Py_ssize_t run = group // groups_per_run
+    cdef Py_ssize_t y0 = (group % groups_per_run) * p.sep_group
+    cdef Py_ssize_t n_out = min(p.sep_group, out_len - y0)
+    cdef Py_ssize_t start = p.seg_start[segment]
+    cdef Py_ssize_t count = p.seg_len[segment]
+    cdef Py_ssize_t first = start * p.stride[line_axis] - p.before[line_axis]
+    cdef Py_ssize_t step_y = p.stride[strip_axis], dilation_y = p.dilation[strip_axis]
+    cdef Py_ssize_t first_y = y0 * step_y - p.before[strip_axis]
+    cdef Py_ssize_t n_positions = (n_out - 1) * step_y + (p.sep_outer_taps - 1) * dilation_y + 1
+    cdef Py_ssize_t out_index[MAX_DIMS]
+    cdef Py_ssize_t base = start * p.out_strides[line_axis]
+    cdef Py_ssize_t a, o, q, y, t, n, index, position, src_other, src_offset
+    cdef bint constant_other, constant
+    cdef const W** sources = <const W**> scratch.sources
+    cdef Py_ssize_t* steps = scratch.steps
+    cdef W* weights = <W*> scratch.weights
+    cdef W* filtered = <W*> scratch.filtered
+    cdef uint8_t* needed = scratch.needed
+    cdef const W* outer_weights = <const W*> p.sep_outer_weights
+    cdef W weight
+
+    for a in range(strip_axis - 1, -1, -1):
+        out_index[a] = run % p.out_shape[a]
+        run = run // p.out_shape[a]
+        base += out_index[a] * p.out_strides[a]
+    for q in range(n_positions):
+        needed[q] = 0
+    for y in range(n_out):
+        for t in range(p.sep_outer_taps):
+            needed[y * step_y + t * dilation_y] = 1
+
+    # H: b along the line, for every input line the strip reads.
+    for o in range(p.sep_n_other):
+        constant_other = False
+        src_other = 0
+        for a in range(strip_axis):
+            position = (out_index[a] * p.stride[a] - p.before[a]
+                        + p.sep_other_taps[o * strip_axis + a] * p.dilation[a])
+            index = extend_index(position, p.in_shape[a], p.mode[a])
+            if index < 0:
+                constant_other = True
+                break
+            src_other += index * p.in_strides[a]
+        for q in range(n_positions):
+            if not needed[q]:
+                continue
+            index = extend_index(first_y + q, p.in_shape[strip_axis], p.mode[strip_axis])
+            constant = constant_other or index < 0
+            if not constant:
+                src_offset = src_other + index * p.in_strides[strip_axis]
+            else:
+                src_offset = 0
+            n = line_taps(p, segment, count, first, p.input + src_offset * p.input_itemsize,
+                          constant, cval_cell, p.sep_line_taps, p.sep_line_offsets,
+                          <const W*> p.sep_line_weights, <W*> scratch.row_bufs,
+                          sources, steps, weights)
+            accumulate_taps(filtered + (o * p.sep_positions + q) * count, count, sources,
+                            steps, weights, n, all_unit(steps, n))
+
+    # Each output line: the a-weighted rows of H.
+    for y in range(n_out):
+        n = 0
+        for o in range(p.sep_n_other):
+            for t in range(p.sep_outer_taps):
+                weight = outer_weights[o * p.sep_outer_taps + t]
+                if weight == 0:
+                    continue
+                sources[n] = filtered + (o * p.sep_positions + y * step_y
+                                         + t * dilation_y) * count
+                steps[n] = 1
+                weights[n] = weight
+                n += 1
+        finish(p, <W*> scratch.acc, base + (y0 + y) * p.out_strides[strip_axis], count,
+               sources, steps, weights, n)
 
 
 cdef void run_items(const Plan* p, const W* cval_cell, const Scratch* scratch_all,
@@ -506,7 +647,10 @@ cdef void run_items(const Plan* p, const W* cval_cell, const Scratch* scratch_al
     with parallel(num_threads=n_threads):
         scratch = scratch_all + threadid()
         for item in prange(begin, end, schedule="static"):
-            process_item(p, item, cval_cell, scratch)
+            if p.separable:
+                process_strip(p, item, cval_cell, scratch)
+            else:
+                process_item(p, item, cval_cell, scratch)
 
 
 cdef void run_chunks(const Plan* p, const W* cval_cell, const Scratch* scratch_all,
@@ -612,6 +756,18 @@ def _run(layout):
     plan.seg_direct = <const uint8_t*> cnp.PyArray_DATA(layout.seg_direct)
     plan.seg_per_tap = <const uint8_t*> cnp.PyArray_DATA(layout.seg_per_tap)
     plan.buf_len = layout.buf_len
+    strip = layout.separable
+    plan.separable = strip is not None
+    if strip is not None:
+        plan.sep_group = strip.group
+        plan.sep_n_other = strip.outer_weights.shape[0]
+        plan.sep_outer_taps = strip.outer_weights.shape[1]
+        plan.sep_other_taps = intp_data(strip.other_taps)
+        plan.sep_outer_weights = <const void*> cnp.PyArray_DATA(strip.outer_weights)
+        plan.sep_line_taps = strip.line_offsets.size
+        plan.sep_line_offsets = intp_data(strip.line_offsets)
+        plan.sep_line_weights = <const void*> cnp.PyArray_DATA(strip.line_weights)
+        plan.sep_positions = strip.positions
 
     # One Scratch per thread, pointing into the arrays the layout allocated.
     cdef int n_threads = layout.acc.shape[0]
@@ -633,6 +789,11 @@ def _run(layout):
         scratch[thread].sources = <void**> (sources + thread * sources_row)
         scratch[thread].steps = <Py_ssize_t*> (steps + thread * steps_row)
         scratch[thread].weights = tap_weights + thread * weights_row
+        if strip is not None:
+            scratch[thread].filtered = (<char*> cnp.PyArray_DATA(strip.filtered)
+                                        + thread * <Py_ssize_t> strip.filtered.strides[0])
+            scratch[thread].needed = (<uint8_t*> cnp.PyArray_DATA(strip.needed)
+                                      + thread * <Py_ssize_t> strip.needed.strides[0])
 
     cdef Py_ssize_t n_items = layout.n_items, chunk = layout.chunk
     cdef void* cval_cell = cnp.PyArray_DATA(layout.cval_cell)

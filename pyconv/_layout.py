@@ -33,6 +33,11 @@ CHUNK_WORK = 1 << 27
 # Bytes of a cache line (64 on the CPUs that matter; a multiple is harmless).
 CACHE_LINE = 128
 
+# Separable kernels: output lines per strip, and the most values of the
+# line-filtered rows (H) a thread keeps for one strip.
+SEPARABLE_GROUP = 32
+FILTERED_LIMIT = 1 << 16
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -64,6 +69,104 @@ class Layout:
     steps: np.ndarray  # (threads, taps) scratch
     tap_weights: np.ndarray  # (threads, taps) scratch
     cval_cell: np.ndarray  # (1,): cval in the working dtype, read by rows of cval
+    separable: "Separable | None"  # a separable kernel's strips, or None
+
+
+@dataclass(frozen=True)
+class Separable:
+    """w = outer(a, b) with the line axis last: computed in strips of lines."""
+
+    group: int  # output lines per strip, along axis ndim - 2
+    other_taps: np.ndarray  # (n_other, ndim - 2) intp: taps on the axes before
+    outer_weights: np.ndarray  # (n_other, outer_taps): a
+    line_offsets: np.ndarray  # (k,) intp: non-zero taps of b, times the dilation
+    line_weights: np.ndarray  # (k,): b at those taps
+    positions: int  # rows of H per combination of other taps
+    filtered: np.ndarray  # (threads, ...) scratch for H
+    needed: np.ndarray  # (threads, positions) uint8 scratch
+
+
+def separable_factors(weights):
+    """(a, b) with weights == outer(a, b) over (kernel rows, line taps), or None.
+
+    A pivot factorisation: a is the column of the largest weight and b its
+    row, scaled. Accepted only when it keeps every zero weight exactly zero
+    (so zero taps are still skipped and NaN stays local) and the residual is
+    at most one unit of the working precision of sum |w|: the result then
+    stays within rounding of the full kernel's.
+    """
+    matrix = weights.reshape(-1, weights.shape[-1])
+    if min(matrix.shape) < 2 or not np.isfinite(matrix).all():
+        return None
+    wide = matrix.astype(np.complex128 if matrix.dtype.kind == "c" else np.float64)
+    row, column = np.unravel_index(np.argmax(np.abs(wide)), wide.shape)
+    if wide[row, column] == 0:
+        return None
+    a = wide[:, column]
+    b = wide[row, :] / wide[row, column]
+    product = np.outer(a, b)
+    if not np.array_equal(wide == 0, product == 0):
+        return None
+    if np.abs(wide - product).sum() > np.finfo(matrix.dtype).eps * np.abs(wide).sum():
+        return None
+    return a.astype(matrix.dtype), b.astype(matrix.dtype)
+
+
+def strip_choice(weights, target_shape, stride, dilation, in_place):
+    """The separable strip plan for a kernel (line axis last), or None.
+
+    Returns (a, b, group, positions, n_other, outer_taps, cost) when the
+    strips cost less per output than the plain loop: `cost` is the
+    multiply-adds per output (b along the line for each input line a strip
+    reads, then a across them); the plain loop does one per non-zero tap. A
+    converted input (read through a gather) gains more: every line is then
+    converted once instead of once per kernel row.
+    """
+    if weights.ndim < 2:
+        return None
+    factors = separable_factors(weights)
+    if factors is None:
+        return None
+    a, b = factors
+    group = min(SEPARABLE_GROUP, target_shape[-2])
+    outer_taps = weights.shape[-2]
+    positions = (group - 1) * stride[-2] + (outer_taps - 1) * dilation[-2] + 1
+    n_other = a.size // outer_taps
+    lines_read = n_other * min(positions, group * outer_taps) / group
+    cost = np.count_nonzero(b) * lines_read + np.count_nonzero(a)
+    plain = np.count_nonzero(weights)
+    if cost < (1.0 if not in_place else 0.8) * plain:
+        return a, b, group, positions, n_other, outer_taps, float(cost)
+    return None
+
+
+def direct_work(problem):
+    """(outputs, multiply-adds per output, kernel rows per work item) of the direct method.
+
+    The same choices lay_out makes (line axis, separable strips), without
+    allocating anything: for the cost model in _plan.
+    """
+    x = problem.input
+    weights = problem.weights
+    outputs = problem.output.size
+    if x.ndim == 0:
+        return outputs, float(np.count_nonzero(weights)), 1.0
+    line = line_axis(x)
+    order = [a for a in range(x.ndim) if a != line] + [line]
+    weights = weights.transpose(order)
+    out_shape = [problem.output.shape[a] for a in order]
+    stride = [problem.stride[a] for a in order]
+    dilation = [problem.dilation[a] for a in order]
+    in_place = x.dtype.newbyteorder("=") == problem.work_dtype and (
+        x.shape[line] == 1 or x.strides[line] == x.itemsize)
+    strip = strip_choice(weights, out_shape, stride, dilation, in_place)
+    rows = weights.reshape(-1, weights.shape[-1])
+    if strip is not None:
+        per_output, rows_per_item = strip[-1], strip[4] * strip[3] / strip[2]
+    else:
+        per_output = float(np.count_nonzero(rows))
+        rows_per_item = float(np.count_nonzero(np.count_nonzero(rows, axis=1)))
+    return outputs, per_output, rows_per_item
 
 
 def intp_array(values):
@@ -182,19 +285,49 @@ def lay_out(problem, x, target):
         target.shape[-1], max_taps, in_place, segment)
     output_is_accumulator = target.dtype == work and (
         target.shape[-1] == 1 or target.strides[-1] == target.itemsize)
-
-    n_items = seg_start.size * int(np.prod(target.shape[:-1], dtype=np.int64))
-    n_threads = max(1, min(problem.n_workers, n_items))
-    work_per_item = max(1, int(n_taps.sum()) * int(seg_len.max()))
-    chunk = max(n_threads, CHUNK_WORK // work_per_item // n_threads * n_threads)
-    acc_len = 1 if output_is_accumulator else int(seg_len.max())
     total_taps = max(1, int(n_taps.sum()))
+
+    # A separable kernel is done in strips when that costs less per output:
+    # b along the line once per input line read, then a across the lines.
+    strip = strip_choice(weights, target.shape, stride, dilation, in_place)
+    if strip is not None:
+        a, b, group, positions, n_other, outer_taps_y, strip_cost = strip
+        segment = max(16, min(segment, FILTERED_LIMIT // (n_other * positions)))
+        seg_start, seg_len, seg_direct, seg_per_tap, buf_len = line_segments(
+            x.shape[-1], weights.shape[-1], stride[-1], dilation[-1], before[line],
+            target.shape[-1], np.count_nonzero(b), in_place, segment)
+        runs = int(np.prod(target.shape[:-2], dtype=np.int64))
+        n_items = seg_start.size * runs * -(-target.shape[-2] // group)
+        work_per_item = group * int(seg_len.max()) * max(1, int(strip_cost))
+    else:
+        n_items = seg_start.size * int(np.prod(target.shape[:-1], dtype=np.int64))
+        work_per_item = total_taps * int(seg_len.max())
+    n_threads = max(1, min(problem.n_workers, n_items))
+    chunk = max(n_threads, CHUNK_WORK // max(1, work_per_item) // n_threads * n_threads)
+    acc_len = 1 if output_is_accumulator else int(seg_len.max())
 
     def per_thread(length, dtype):
         """Scratch rows padded to whole cache lines: threads never share one."""
         itemsize = np.dtype(dtype).itemsize
         padded = -(-(length * itemsize) // CACHE_LINE) * CACHE_LINE // itemsize
         return np.empty((n_threads, padded + CACHE_LINE // itemsize), dtype=dtype)
+
+    separable = None
+    if strip is not None:
+        taps_b = np.flatnonzero(b != 0)
+        other_shape = weights.shape[:-2]
+        other_taps = (np.stack(np.unravel_index(np.arange(n_other), other_shape), axis=-1)
+                      if other_shape else np.zeros((1, 0), dtype=np.intp))
+        separable = Separable(
+            group=group,
+            other_taps=intp_array(other_taps),
+            outer_weights=np.ascontiguousarray(a.reshape(n_other, outer_taps_y)),
+            line_offsets=intp_array(taps_b * dilation[-1]),
+            line_weights=np.ascontiguousarray(b[taps_b]),
+            positions=positions,
+            filtered=per_thread(n_other * positions * int(seg_len.max()), work),
+            needed=per_thread(positions, np.uint8),
+        )
 
     return Layout(
         input=x,
@@ -223,4 +356,5 @@ def lay_out(problem, x, target):
         steps=per_thread(total_taps, np.intp),
         tap_weights=per_thread(total_taps, work),
         cval_cell=np.full(1, cval, dtype=work),
+        separable=separable,
     )

@@ -12,7 +12,7 @@ import numpy as np
 
 from pyconv import _fft
 from pyconv._kernels import direct as _direct
-from pyconv._layout import SEGMENT, line_axis
+from pyconv._layout import SEGMENT, direct_work, line_axis
 from pyconv._normalize import check_fits_in_memory
 
 # --------------------------------------------------------------------------
@@ -21,11 +21,11 @@ from pyconv._normalize import check_fits_in_memory
 # development machine: AMD EPYC (Zen 5) under KVM, gcc 12 -O3 (SSE2
 # baseline), scipy 1.17 (pocketfft), workers=1, relative least squares.
 # --------------------------------------------------------------------------
-DIRECT = {  # (per output per non-zero tap, per output per pass, per output, per row visit)
-    "float32": (6.79e-11, 0.0, 3.70e-10, 1.73e-08),
-    "float64": (5.99e-11, 1.43e-10, 5.76e-10, 1.60e-08),
-    "complex64": (2.53e-10, 1.90e-10, 2.28e-09, 1.73e-08),
-    "complex128": (4.44e-10, 1.04e-10, 2.94e-09, 1.52e-08),
+DIRECT = {  # (per output per multiply-add, per output, per row visit)
+    "float32": (3.0e-11, 3.0e-10, 1.5e-08),
+    "float64": (6.0e-11, 6.0e-10, 1.5e-08),
+    "complex64": (2.5e-10, 2.0e-09, 1.5e-08),
+    "complex128": (4.5e-10, 3.0e-09, 1.5e-08),
 }
 FFT = {  # (per gathered element per log2(transform size), per gathered element)
     # The fit needs no per-element term once the log term is there.
@@ -54,33 +54,26 @@ def _speedup(n_workers, efficiency):
 
 
 def direct_counts(problem):
-    """(outputs, non-zero taps, passes, row visits) of the direct method.
+    """(outputs, multiply-adds per output, row visits) of the direct method.
 
-    A pass is one sweep over the accumulator: each kernel row (a fixed tap
-    on every axis but the line axis) takes ceil(its non-zero taps / 4). A
-    row visit is one row applied to one work item (a segment of an output
-    line): it pays the boundary lookups and the loop set-up, which short
-    lines cannot amortise.
+    A row visit is one kernel row (or, for a separable kernel, one line of
+    a strip) set up for one work item: it pays the boundary lookups and the
+    loop set-up, which short lines cannot amortise.
     """
-    weights = problem.weights
-    if weights.ndim == 0:
-        rows, line_len = weights.reshape(1, 1), 1
-    else:
-        line = line_axis(problem.input)
-        rows = np.moveaxis(weights, line, -1).reshape(-1, weights.shape[line])
-        line_len = max(1, problem.output.shape[line])
-    per_row = np.count_nonzero(rows, axis=1)
-    outputs = problem.output.size
+    outputs, per_output, rows_per_item = direct_work(problem)
+    if problem.output.ndim == 0:
+        return outputs, per_output, 1
+    line_len = max(1, problem.output.shape[line_axis(problem.input)]) \
+        if problem.input.ndim else 1
     items = outputs // line_len * (-(-line_len // SEGMENT) + 2)
-    return (outputs, int(per_row.sum()), int(np.sum(-(-per_row // 4))),
-            items * int(np.count_nonzero(per_row)))
+    return outputs, per_output, int(items * rows_per_item)
 
 
 def direct_cost(problem):
     """Predicted seconds for the direct method."""
-    outputs, taps, passes, row_visits = direct_counts(problem)
-    per_tap, per_pass, fixed, per_row_visit = DIRECT[problem.work_dtype.name]
-    seconds = outputs * (taps * per_tap + passes * per_pass + fixed) + row_visits * per_row_visit
+    outputs, per_output, row_visits = direct_counts(problem)
+    per_tap, fixed, per_row_visit = DIRECT[problem.work_dtype.name]
+    seconds = outputs * (per_output * per_tap + fixed) + row_visits * per_row_visit
     return seconds / _speedup(problem.n_workers, DIRECT_PARALLEL)
 
 

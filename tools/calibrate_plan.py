@@ -9,7 +9,7 @@ grid), first at workers=1 and
 then at workers=2. The constants are the non-negative least-squares fit,
 in relative error, of
 
-    direct = outputs * (taps * per_tap + passes * per_pass + fixed)
+    direct = outputs * (multiply_adds * per_multiply_add + fixed)
              + row_visits * per_row_visit
     fft    = elements * (log2(transform) * per_element_log + per_element)
              + boxes * per_box
@@ -119,8 +119,8 @@ def fit(rows):
             if row.dtype != dtype:
                 continue
             problem = problem_for(row.x, row.w, 1, "auto")
-            outputs, n_taps, passes, row_visits = _plan.direct_counts(problem)
-            d_features.append([outputs * n_taps, outputs * passes, outputs, row_visits])
+            outputs, per_output, row_visits = _plan.direct_counts(problem)
+            d_features.append([outputs * per_output, outputs, row_visits])
             d_times.append(row.t_direct)
             plan = _fft.plan(problem)
             elements = plan.n_boxes * plan.box_elements
