@@ -1,9 +1,9 @@
 /*
  * Register-blocked inner loop of the direct kernels (float32 and float64).
  *
- * One call computes a block of outputs out[j + i], i < PYCONV_BLOCK_F64 (or
- * _F32), as sum over taps t, in order, of weights[t] * sources[t][(j+i) *
- * steps[t]]. The block's eight accumulators are vector variables, so they
+ * One call computes a block of outputs out[i], i < PYCONV_BLOCK_F64 (or _F32),
+ * as sum over taps t, in order, of weights[t] * sources[t][(j+i) * steps[t]]:
+ * `out` points at the block, `j` is the block's first output on the line. The block's eight accumulators are vector variables, so they
  * stay in registers while every tap of every kernel row is added; each output
  * is stored once, and the eight independent chains keep the multiply-add
  * units busy.
@@ -73,14 +73,14 @@ static inline void pyconv_block_f64(double *out, Py_ssize_t j, const double *con
             a7 += w * pyconv_load_v4d(src + 28 * step, step);
         }
     }
-    memcpy(out + j, &a0, sizeof a0);
-    memcpy(out + j + 4, &a1, sizeof a1);
-    memcpy(out + j + 8, &a2, sizeof a2);
-    memcpy(out + j + 12, &a3, sizeof a3);
-    memcpy(out + j + 16, &a4, sizeof a4);
-    memcpy(out + j + 20, &a5, sizeof a5);
-    memcpy(out + j + 24, &a6, sizeof a6);
-    memcpy(out + j + 28, &a7, sizeof a7);
+    memcpy(out, &a0, sizeof a0);
+    memcpy(out + 4, &a1, sizeof a1);
+    memcpy(out + 8, &a2, sizeof a2);
+    memcpy(out + 12, &a3, sizeof a3);
+    memcpy(out + 16, &a4, sizeof a4);
+    memcpy(out + 20, &a5, sizeof a5);
+    memcpy(out + 24, &a6, sizeof a6);
+    memcpy(out + 28, &a7, sizeof a7);
 }
 
 static inline void pyconv_block_f32(float *out, Py_ssize_t j, const float *const *sources,
@@ -109,14 +109,14 @@ static inline void pyconv_block_f32(float *out, Py_ssize_t j, const float *const
             a7 += w * pyconv_load_v8f(src + 56 * step, step);
         }
     }
-    memcpy(out + j, &a0, sizeof a0);
-    memcpy(out + j + 8, &a1, sizeof a1);
-    memcpy(out + j + 16, &a2, sizeof a2);
-    memcpy(out + j + 24, &a3, sizeof a3);
-    memcpy(out + j + 32, &a4, sizeof a4);
-    memcpy(out + j + 40, &a5, sizeof a5);
-    memcpy(out + j + 48, &a6, sizeof a6);
-    memcpy(out + j + 56, &a7, sizeof a7);
+    memcpy(out, &a0, sizeof a0);
+    memcpy(out + 8, &a1, sizeof a1);
+    memcpy(out + 16, &a2, sizeof a2);
+    memcpy(out + 24, &a3, sizeof a3);
+    memcpy(out + 32, &a4, sizeof a4);
+    memcpy(out + 40, &a5, sizeof a5);
+    memcpy(out + 48, &a6, sizeof a6);
+    memcpy(out + 56, &a7, sizeof a7);
 }
 
 /* The same block when every tap reads consecutive values (step 1, the
@@ -139,14 +139,14 @@ static inline void pyconv_block_unit_f64(double *out, Py_ssize_t j,
         memcpy(&x, src + 24, 32); a6 += w * x;
         memcpy(&x, src + 28, 32); a7 += w * x;
     }
-    memcpy(out + j, &a0, 32);
-    memcpy(out + j + 4, &a1, 32);
-    memcpy(out + j + 8, &a2, 32);
-    memcpy(out + j + 12, &a3, 32);
-    memcpy(out + j + 16, &a4, 32);
-    memcpy(out + j + 20, &a5, 32);
-    memcpy(out + j + 24, &a6, 32);
-    memcpy(out + j + 28, &a7, 32);
+    memcpy(out, &a0, 32);
+    memcpy(out + 4, &a1, 32);
+    memcpy(out + 8, &a2, 32);
+    memcpy(out + 12, &a3, 32);
+    memcpy(out + 16, &a4, 32);
+    memcpy(out + 20, &a5, 32);
+    memcpy(out + 24, &a6, 32);
+    memcpy(out + 28, &a7, 32);
 }
 
 static inline void pyconv_block_unit_f32(float *out, Py_ssize_t j,
@@ -168,14 +168,14 @@ static inline void pyconv_block_unit_f32(float *out, Py_ssize_t j,
         memcpy(&x, src + 48, 32); a6 += w * x;
         memcpy(&x, src + 56, 32); a7 += w * x;
     }
-    memcpy(out + j, &a0, 32);
-    memcpy(out + j + 8, &a1, 32);
-    memcpy(out + j + 16, &a2, 32);
-    memcpy(out + j + 24, &a3, 32);
-    memcpy(out + j + 32, &a4, 32);
-    memcpy(out + j + 40, &a5, 32);
-    memcpy(out + j + 48, &a6, 32);
-    memcpy(out + j + 56, &a7, 32);
+    memcpy(out, &a0, 32);
+    memcpy(out + 8, &a1, 32);
+    memcpy(out + 16, &a2, 32);
+    memcpy(out + 24, &a3, 32);
+    memcpy(out + 32, &a4, 32);
+    memcpy(out + 40, &a5, 32);
+    memcpy(out + 48, &a6, 32);
+    memcpy(out + 56, &a7, 32);
 }
 
 /* One vector of outputs (4 doubles / 8 floats): for what is left after the
@@ -196,7 +196,7 @@ static inline void pyconv_vector_f64(double *out, Py_ssize_t j, const double *co
             a += w * pyconv_load_v4d(src, step);
         }
     }
-    memcpy(out + j, &a, sizeof a);
+    memcpy(out, &a, sizeof a);
 }
 
 static inline void pyconv_vector_f32(float *out, Py_ssize_t j, const float *const *sources,
@@ -217,7 +217,7 @@ static inline void pyconv_vector_f32(float *out, Py_ssize_t j, const float *cons
             a += w * pyconv_load_v8f(src, step);
         }
     }
-    memcpy(out + j, &a, sizeof a);
+    memcpy(out, &a, sizeof a);
 }
 
 #endif

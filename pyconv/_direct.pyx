@@ -369,8 +369,8 @@ cdef inline void store(char* out, Py_ssize_t step, const W* acc, Py_ssize_t coun
 
 cdef extern from "_blocks.h":
     # Register-blocked loops for float32 / float64 (see the header's note).
-    const Py_ssize_t PYCONV_BLOCK_F64
-    const Py_ssize_t PYCONV_BLOCK_F32
+    enum: PYCONV_BLOCK_F64
+    enum: PYCONV_BLOCK_F32
     void pyconv_block_f64(double* out, Py_ssize_t j, const double** sources,
                           const Py_ssize_t* steps, const double* weights,
                           Py_ssize_t n_taps) noexcept nogil
@@ -391,33 +391,37 @@ cdef extern from "_blocks.h":
 
 cdef inline void accumulate_taps(W* out, Py_ssize_t count, const W** sources,
                                  const Py_ssize_t* steps, const W* weights,
-                                 Py_ssize_t n_taps, bint unit_steps) noexcept nogil:
+                                 Py_ssize_t n_taps, bint unit_steps,
+                                 void* parts) noexcept nogil:
     # Blocks of outputs keep their sums in registers while every tap of every
     # kernel row is added (_blocks.h); the tail adds the same terms in the
-    # same order, output by output.
+    # same order, output by output. `parts`: scratch for complex weights.
     cdef Py_ssize_t j = 0, t
     cdef W total
+    if W is floatcomplex or W is doublecomplex:
+        accumulate_complex(out, count, sources, steps, weights, n_taps, unit_steps, parts)
+        return
     if W is double:
         if unit_steps:
             while j + PYCONV_BLOCK_F64 <= count:
-                pyconv_block_unit_f64(out, j, sources, weights, n_taps)
+                pyconv_block_unit_f64(out + j, j, sources, weights, n_taps)
                 j += PYCONV_BLOCK_F64
         while j + PYCONV_BLOCK_F64 <= count:
-            pyconv_block_f64(out, j, sources, steps, weights, n_taps)
+            pyconv_block_f64(out + j, j, sources, steps, weights, n_taps)
             j += PYCONV_BLOCK_F64
         while j + 4 <= count:
-            pyconv_vector_f64(out, j, sources, steps, weights, n_taps)
+            pyconv_vector_f64(out + j, j, sources, steps, weights, n_taps)
             j += 4
     elif W is float:
         if unit_steps:
             while j + PYCONV_BLOCK_F32 <= count:
-                pyconv_block_unit_f32(out, j, sources, weights, n_taps)
+                pyconv_block_unit_f32(out + j, j, sources, weights, n_taps)
                 j += PYCONV_BLOCK_F32
         while j + PYCONV_BLOCK_F32 <= count:
-            pyconv_block_f32(out, j, sources, steps, weights, n_taps)
+            pyconv_block_f32(out + j, j, sources, steps, weights, n_taps)
             j += PYCONV_BLOCK_F32
         while j + 8 <= count:
-            pyconv_vector_f32(out, j, sources, steps, weights, n_taps)
+            pyconv_vector_f32(out + j, j, sources, steps, weights, n_taps)
             j += 8
     while j < count:
         total = 0
@@ -425,6 +429,73 @@ cdef inline void accumulate_taps(W* out, Py_ssize_t count, const W** sources,
             total = total + weights[t] * sources[t][j * steps[t]]
         out[j] = total
         j += 1
+
+
+cdef inline void accumulate_complex(W* out, Py_ssize_t count, const W** sources,
+                                    const Py_ssize_t* steps, const W* weights,
+                                    Py_ssize_t n_taps, bint unit_steps,
+                                    void* parts) noexcept nogil:
+    # A complex sum as two real ones over the interleaved (re, im) values:
+    # P = sum Re(w) x and Q = sum Im(w) x, out = (P.re - Q.im) + i (P.im + Q.re).
+    # With unit steps the interleaved values are contiguous reals and the
+    # real register blocks do the work; the tail forms the very same sums.
+    cdef Py_ssize_t j = 0, t, k, index
+    cdef double pd[PYCONV_BLOCK_F64]
+    cdef double qd[PYCONV_BLOCK_F64]
+    cdef float pf[PYCONV_BLOCK_F32]
+    cdef float qf[PYCONV_BLOCK_F32]
+    cdef double p_re, p_im, q_re, q_im
+    cdef float pf_re, pf_im, qf_re, qf_im
+    cdef double* real_d = <double*> parts
+    cdef double* imag_d = real_d + n_taps
+    cdef float* real_f = <float*> parts
+    cdef float* imag_f = real_f + n_taps
+    if W is doublecomplex:
+        if unit_steps:
+            for t in range(n_taps):
+                real_d[t] = weights[t].real
+                imag_d[t] = weights[t].imag
+            while j + PYCONV_BLOCK_F64 // 2 <= count:
+                pyconv_block_unit_f64(pd, 2 * j, <const double**> sources, real_d, n_taps)
+                pyconv_block_unit_f64(qd, 2 * j, <const double**> sources, imag_d, n_taps)
+                for k in range(PYCONV_BLOCK_F64 // 2):
+                    out[j + k].real = pd[2 * k] - qd[2 * k + 1]
+                    out[j + k].imag = pd[2 * k + 1] + qd[2 * k]
+                j += PYCONV_BLOCK_F64 // 2
+        while j < count:
+            p_re = p_im = q_re = q_im = 0
+            for t in range(n_taps):
+                index = j * steps[t]
+                p_re = p_re + weights[t].real * sources[t][index].real
+                p_im = p_im + weights[t].real * sources[t][index].imag
+                q_re = q_re + weights[t].imag * sources[t][index].real
+                q_im = q_im + weights[t].imag * sources[t][index].imag
+            out[j].real = p_re - q_im
+            out[j].imag = p_im + q_re
+            j += 1
+    elif W is floatcomplex:
+        if unit_steps:
+            for t in range(n_taps):
+                real_f[t] = weights[t].real
+                imag_f[t] = weights[t].imag
+            while j + PYCONV_BLOCK_F32 // 2 <= count:
+                pyconv_block_unit_f32(pf, 2 * j, <const float**> sources, real_f, n_taps)
+                pyconv_block_unit_f32(qf, 2 * j, <const float**> sources, imag_f, n_taps)
+                for k in range(PYCONV_BLOCK_F32 // 2):
+                    out[j + k].real = pf[2 * k] - qf[2 * k + 1]
+                    out[j + k].imag = pf[2 * k + 1] + qf[2 * k]
+                j += PYCONV_BLOCK_F32 // 2
+        while j < count:
+            pf_re = pf_im = qf_re = qf_im = 0
+            for t in range(n_taps):
+                index = j * steps[t]
+                pf_re = pf_re + weights[t].real * sources[t][index].real
+                pf_im = pf_im + weights[t].real * sources[t][index].imag
+                qf_re = qf_re + weights[t].imag * sources[t][index].real
+                qf_im = qf_im + weights[t].imag * sources[t][index].imag
+            out[j].real = pf_re - qf_im
+            out[j].imag = pf_im + qf_re
+            j += 1
 
 
 # --------------------------------------------------------------------------
@@ -438,6 +509,7 @@ ctypedef struct Scratch:
     void** sources       # total_taps pointers: where each tap reads
     Py_ssize_t* steps    # total_taps: elements between consecutive outputs
     void* weights        # total_taps values: each tap's weight
+    void* parts          # 2 x total_taps reals: complex weights' real and imaginary parts
     void* filtered       # separable: n_other x positions x segment values (H)
     uint8_t* needed      # separable: positions flags
 
@@ -488,16 +560,18 @@ cdef inline bint all_unit(const Py_ssize_t* steps, Py_ssize_t n) noexcept nogil:
     return True
 
 
-cdef inline void finish(const Plan* p, W* out_scratch, Py_ssize_t out_offset, Py_ssize_t count,
-                        const W** sources, const Py_ssize_t* steps, const W* weights,
-                        Py_ssize_t n) noexcept nogil:
+cdef inline void finish(const Plan* p, const Scratch* scratch, Py_ssize_t out_offset,
+                        Py_ssize_t count, const W** sources, const Py_ssize_t* steps,
+                        const W* weights, Py_ssize_t n) noexcept nogil:
     """Sum the taps into the output at `out_offset` (converting if it must)."""
     cdef int line_axis = p.ndim - 1
+    cdef W* out_scratch = <W*> scratch.acc
     if p.output_is_accumulator:
         accumulate_taps((<W*> p.output) + out_offset, count, sources, steps, weights, n,
-                        all_unit(steps, n))
+                        all_unit(steps, n), scratch.parts)
     else:
-        accumulate_taps(out_scratch, count, sources, steps, weights, n, all_unit(steps, n))
+        accumulate_taps(out_scratch, count, sources, steps, weights, n, all_unit(steps, n),
+                        scratch.parts)
         store(p.output + out_offset * p.output_itemsize, p.out_strides[line_axis],
               out_scratch, count, p)
 
@@ -546,7 +620,7 @@ cdef void process_item(const Plan* p, Py_ssize_t item, const W* cval_cell,
                        (<const W*> p.row_weights) + r * p.max_taps,
                        (<W*> scratch.row_bufs) + r * p.buf_len,
                        sources + n, steps + n, weights + n)
-    finish(p, <W*> scratch.acc, out_offset, count, sources, steps, weights, n)
+    finish(p, scratch, out_offset, count, sources, steps, weights, n)
 
 
 cdef void process_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
@@ -621,7 +695,7 @@ cdef void process_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
                           <const W*> p.sep_line_weights, <W*> scratch.row_bufs,
                           sources, steps, weights)
             accumulate_taps(filtered + (o * p.sep_positions + q) * count, count, sources,
-                            steps, weights, n, all_unit(steps, n))
+                            steps, weights, n, all_unit(steps, n), scratch.parts)
 
     # Each output line: the a-weighted rows of H.
     for y in range(n_out):
@@ -636,7 +710,7 @@ cdef void process_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
                 steps[n] = 1
                 weights[n] = weight
                 n += 1
-        finish(p, <W*> scratch.acc, base + (y0 + y) * p.out_strides[strip_axis], count,
+        finish(p, scratch, base + (y0 + y) * p.out_strides[strip_axis], count,
                sources, steps, weights, n)
 
 
@@ -789,6 +863,8 @@ def _run(layout):
         scratch[thread].sources = <void**> (sources + thread * sources_row)
         scratch[thread].steps = <Py_ssize_t*> (steps + thread * steps_row)
         scratch[thread].weights = tap_weights + thread * weights_row
+        scratch[thread].parts = (<char*> cnp.PyArray_DATA(layout.parts)
+                                 + thread * <Py_ssize_t> layout.parts.strides[0])
         if strip is not None:
             scratch[thread].filtered = (<char*> cnp.PyArray_DATA(strip.filtered)
                                         + thread * <Py_ssize_t> strip.filtered.strides[0])

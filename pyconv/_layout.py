@@ -68,6 +68,7 @@ class Layout:
     sources: np.ndarray  # (threads, taps) scratch: where each tap reads (pointers)
     steps: np.ndarray  # (threads, taps) scratch
     tap_weights: np.ndarray  # (threads, taps) scratch
+    parts: np.ndarray  # (threads, 2 * taps) float64 scratch: complex weights' parts
     cval_cell: np.ndarray  # (1,): cval in the working dtype, read by rows of cval
     separable: "Separable | None"  # a separable kernel's strips, or None
 
@@ -355,6 +356,7 @@ def lay_out(problem, x, target):
         sources=per_thread(total_taps, np.uintp),
         steps=per_thread(total_taps, np.intp),
         tap_weights=per_thread(total_taps, work),
+        parts=per_thread(2 * total_taps, np.float64),
         cval_cell=np.full(1, cval, dtype=work),
         separable=separable,
     )
