@@ -415,7 +415,8 @@ def choose_method(input, weights, output=None, mode="reflect", cval=0.0, origin=
     Notes
     -----
     The choice compares predicted times: the direct method costs about
-    ``outputs * non-zero taps`` multiply-adds, the FFT about
+    ``outputs * non-zero taps`` multiply-adds (``outputs * (sum of the
+    sides)`` for a separable kernel), the FFT about
     ``elements * log2(transform size)`` per tile it transforms, each times a
     constant measured on the development machine (``pyconv._plan``). The
     FFT is never chosen when the input, the weights or `cval` hold a NaN or
@@ -427,12 +428,19 @@ def choose_method(input, weights, output=None, mode="reflect", cval=0.0, origin=
     >>> import numpy as np
     >>> import pyconv
     >>> image = np.zeros((512, 512))
-    >>> pyconv.choose_method(image, np.ones((3, 3)))
+    >>> kernel = np.random.default_rng(0).standard_normal((63, 63))
+    >>> pyconv.choose_method(image, kernel[:3, :3], workers=2)
     'direct'
-    >>> pyconv.choose_method(image, np.ones((127, 127)))
+    >>> pyconv.choose_method(image, kernel, workers=2)
     'fft'
     >>> image[0, 0] = np.nan
-    >>> pyconv.choose_method(image, np.ones((127, 127)))
+    >>> pyconv.choose_method(image, kernel, workers=2)
+    'direct'
+
+    A separable kernel (an outer product, like this box) costs the direct
+    method the sum of its sides per output, not their product:
+
+    >>> pyconv.choose_method(np.zeros((512, 512)), np.ones((63, 63)), workers=2)
     'direct'
     """
     if is_dask_array(input):
