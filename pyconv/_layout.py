@@ -129,16 +129,20 @@ def strip_choice(weights, target_shape, stride, dilation, in_place):
     if factors is None:
         return None
     a, b = factors
-    group = min(SEPARABLE_GROUP, target_shape[-2])
     outer_taps = weights.shape[-2]
-    positions = (group - 1) * stride[-2] + (outer_taps - 1) * dilation[-2] + 1
     n_other = a.size // outer_taps
-    lines_read = n_other * min(positions, group * outer_taps) / group
-    cost = np.count_nonzero(b) * lines_read + np.count_nonzero(a)
+    # The choice depends on the kernel alone (a full strip, stride 1), never on
+    # the output's shape or stride: a strided result stays bitwise a slice of
+    # the dense one, and a block of a larger array sums as the whole does.
+    nominal_lines = SEPARABLE_GROUP + (outer_taps - 1) * dilation[-2]
+    cost = (np.count_nonzero(b) * n_other * nominal_lines / SEPARABLE_GROUP
+            + np.count_nonzero(a))
     plain = np.count_nonzero(weights)
-    if cost < (1.0 if not in_place else 0.8) * plain:
-        return a, b, group, positions, n_other, outer_taps, float(cost)
-    return None
+    if cost >= (1.0 if not in_place else 0.8) * plain:
+        return None
+    group = min(SEPARABLE_GROUP, target_shape[-2])
+    positions = (group - 1) * stride[-2] + (outer_taps - 1) * dilation[-2] + 1
+    return a, b, group, positions, n_other, outer_taps, float(cost)
 
 
 def direct_work(problem):
