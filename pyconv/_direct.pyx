@@ -150,11 +150,13 @@ ctypedef struct Plan:
     const Py_ssize_t* row_offsets     # n_rows x max_taps: tap * dilation on the line
     const void* row_weights           # n_rows x max_taps, working dtype
     bint skip_constant_rows           # cval == 0 and every weight finite
-    Py_ssize_t n_segments
+    Py_ssize_t n_segments             # chunks of an output line, one per work item
     const Py_ssize_t* seg_start
     const Py_ssize_t* seg_len
-    const uint8_t* seg_direct         # read the input in place
-    const uint8_t* seg_per_tap        # when gathering: one run per tap
+    Py_ssize_t interior_low           # outputs [low, high) have their window inside
+    Py_ssize_t interior_high
+    bint in_place                     # the input's lines can be read where they are
+    Py_ssize_t max_taps_on_line       # most taps a gathered line holds (per-tap layout)
     Py_ssize_t buf_len                # values per gathered row (per-thread scratch)
     # A separable kernel, w = a (outer taps) x b (line taps), done in strips:
     bint separable
@@ -510,21 +512,24 @@ ctypedef struct Scratch:
     Py_ssize_t* steps    # total_taps: elements between consecutive outputs
     void* weights        # total_taps values: each tap's weight
     void* parts          # 2 x total_taps reals: complex weights' real and imaginary parts
+    Py_ssize_t* row_sources  # n_rows: each kernel row's input line (element offset)
+    uint8_t* row_constant    # n_rows: the row lies past a constant edge
     void* filtered       # separable: n_other x positions x segment values (H)
     uint8_t* needed      # separable: positions flags
 
 
-cdef inline Py_ssize_t line_taps(const Plan* p, Py_ssize_t segment, Py_ssize_t count,
+cdef inline Py_ssize_t line_taps(const Plan* p, bint direct, bint per_tap, Py_ssize_t count,
                                  Py_ssize_t first, const char* line_start, bint constant,
                                  const W* cval_cell, Py_ssize_t n_taps,
                                  const Py_ssize_t* offsets, const W* tap_weights, W* row_buf,
                                  const W** sources, Py_ssize_t* steps,
                                  W* weights) noexcept nogil:
-    """Append where each of `n_taps` taps on one input line reads, over a segment.
+    """Append where each of `n_taps` taps on one input line reads, over `count` outputs.
 
-    In place for an interior segment of a readable line; otherwise from
-    `row_buf`, gathered once (one run per tap, or the whole range); a line
-    past a constant edge reads cval at step 0. Returns n_taps.
+    In place (`direct`) for interior outputs of a readable line; otherwise
+    from `row_buf`, gathered once (one run per tap with `per_tap`, or the
+    whole range); a line past a constant edge reads cval at step 0.
+    Returns n_taps.
     """
     cdef Py_ssize_t i, step = p.stride[p.ndim - 1]
     for i in range(n_taps):
@@ -533,11 +538,11 @@ cdef inline Py_ssize_t line_taps(const Plan* p, Py_ssize_t segment, Py_ssize_t c
         for i in range(n_taps):
             sources[i] = cval_cell
             steps[i] = 0
-    elif p.seg_direct[segment]:
+    elif direct:
         for i in range(n_taps):
             sources[i] = (<const W*> line_start) + first + offsets[i]
             steps[i] = step
-    elif p.seg_per_tap[segment]:
+    elif per_tap:
         for i in range(n_taps):
             gather(row_buf + i * count, count, first + offsets[i], step, p, line_start,
                    cval_cell[0])
@@ -550,6 +555,34 @@ cdef inline Py_ssize_t line_taps(const Plan* p, Py_ssize_t segment, Py_ssize_t c
             sources[i] = row_buf + offsets[i]
             steps[i] = step
     return n_taps
+
+
+cdef inline Py_ssize_t pieces(const Plan* p, Py_ssize_t start, Py_ssize_t count,
+                              Py_ssize_t* piece_start, Py_ssize_t* piece_count,
+                              bint* piece_interior) noexcept nogil:
+    """Cut outputs [start, start + count) at the interior's bounds: up to 3 pieces."""
+    cdef Py_ssize_t end = start + count, n = 0, a, b
+    cdef Py_ssize_t bounds[4]
+    cdef int k
+    bounds[0] = start
+    bounds[1] = max(start, min(end, p.interior_low))
+    bounds[2] = max(bounds[1], min(end, p.interior_high))
+    bounds[3] = end
+    for k in range(3):
+        a = bounds[k]
+        b = bounds[k + 1]
+        if b > a:
+            piece_start[n] = a
+            piece_count[n] = b - a
+            piece_interior[n] = k == 1
+            n += 1
+    return n
+
+
+cdef inline bint gathers_per_tap(const Plan* p, Py_ssize_t count) noexcept nogil:
+    # One run per tap when that is shorter than the range of positions.
+    cdef Py_ssize_t step = p.stride[p.ndim - 1]
+    return p.max_taps_on_line * count < (count - 1) * step + p.span + 1
 
 
 cdef inline bint all_unit(const Py_ssize_t* steps, Py_ssize_t n) noexcept nogil:
@@ -584,12 +617,15 @@ cdef void process_item(const Plan* p, Py_ssize_t item, const W* cval_cell,
     cdef Py_ssize_t start = p.seg_start[segment]
     cdef Py_ssize_t count = p.seg_len[segment]
     cdef Py_ssize_t step = p.stride[line_axis]
-    # Position (on the extended line) that output `start` reads with tap 0.
-    cdef Py_ssize_t first = start * step - p.before[line_axis]
     cdef Py_ssize_t out_index[MAX_DIMS]
-    cdef Py_ssize_t out_offset = start * p.out_strides[line_axis]
-    cdef Py_ssize_t a, r, n, position, index, src_offset
-    cdef bint constant
+    cdef Py_ssize_t out_offset = 0
+    cdef Py_ssize_t piece_start[3]
+    cdef Py_ssize_t piece_count[3]
+    cdef bint piece_interior[3]
+    cdef Py_ssize_t a, r, n, k, n_pieces, position, index, src_offset
+    cdef bint constant, direct, per_tap
+    cdef Py_ssize_t* row_sources = scratch.row_sources
+    cdef uint8_t* row_constant = scratch.row_constant
     cdef const W** sources = <const W**> scratch.sources
     cdef Py_ssize_t* steps = scratch.steps
     cdef W* weights = <W*> scratch.weights
@@ -599,10 +635,9 @@ cdef void process_item(const Plan* p, Py_ssize_t item, const W* cval_cell,
         line = line // p.out_shape[a]
         out_offset += out_index[a] * p.out_strides[a]
 
-    # Every non-zero tap of every kernel row, in order: where it reads.
-    n = 0
+    # The input line each kernel row reads, through each axis' boundary: once
+    # per item, whatever pieces the chunk has.
     for r in range(p.n_rows):
-        # The input line this kernel row reads, through each axis' boundary.
         constant = False
         src_offset = 0
         for a in range(line_axis):
@@ -613,24 +648,36 @@ cdef void process_item(const Plan* p, Py_ssize_t item, const W* cval_cell,
                 constant = True
                 break
             src_offset += index * p.in_strides[a]
-        if constant and p.skip_constant_rows:
-            continue
-        n += line_taps(p, segment, count, first, p.input + src_offset * p.input_itemsize,
-                       constant, cval_cell, p.row_n_taps[r], p.row_offsets + r * p.max_taps,
-                       (<const W*> p.row_weights) + r * p.max_taps,
-                       (<W*> scratch.row_bufs) + r * p.buf_len,
-                       sources + n, steps + n, weights + n)
-    finish(p, scratch, out_offset, count, sources, steps, weights, n)
+        row_sources[r] = src_offset
+        row_constant[r] = constant
+
+    # Edge pieces gather (past the line's ends), the interior reads in place.
+    n_pieces = pieces(p, start, count, piece_start, piece_count, piece_interior)
+    for k in range(n_pieces):
+        direct = piece_interior[k] and p.in_place
+        per_tap = not direct and gathers_per_tap(p, piece_count[k])
+        n = 0
+        for r in range(p.n_rows):
+            if row_constant[r] and p.skip_constant_rows:
+                continue
+            n += line_taps(p, direct, per_tap, piece_count[k],
+                           piece_start[k] * step - p.before[line_axis],
+                           p.input + row_sources[r] * p.input_itemsize, row_constant[r],
+                           cval_cell, p.row_n_taps[r], p.row_offsets + r * p.max_taps,
+                           (<const W*> p.row_weights) + r * p.max_taps,
+                           (<W*> scratch.row_bufs) + r * p.buf_len,
+                           sources + n, steps + n, weights + n)
+        finish(p, scratch, out_offset + piece_start[k] * p.out_strides[line_axis],
+               piece_count[k], sources, steps, weights, n)
 
 
 cdef void process_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
                         const Scratch* scratch) noexcept nogil:
     """A separable kernel, for a strip of output lines (see the module note).
 
-    First H = b applied along the line, once per input line the strip reads
-    (over this segment); then each output line is the sum of a-weighted rows
-    of H. Lines and rows past the edges go through the boundary rule as in
-    process_item.
+    First H = b applied along the line, once per input line the strip reads;
+    then each output line is the sum of a-weighted rows of H. Lines and rows
+    past the edges go through the boundary rule as in process_item.
     """
     cdef int line_axis = p.ndim - 1
     cdef int strip_axis = p.ndim - 2
@@ -641,21 +688,24 @@ cdef void process_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
     cdef Py_ssize_t run = group // groups_per_run
     cdef Py_ssize_t y0 = (group % groups_per_run) * p.sep_group
     cdef Py_ssize_t n_out = min(p.sep_group, out_len - y0)
-    cdef Py_ssize_t start = p.seg_start[segment]
-    cdef Py_ssize_t count = p.seg_len[segment]
-    cdef Py_ssize_t first = start * p.stride[line_axis] - p.before[line_axis]
     cdef Py_ssize_t step_y = p.stride[strip_axis], dilation_y = p.dilation[strip_axis]
     cdef Py_ssize_t first_y = y0 * step_y - p.before[strip_axis]
     cdef Py_ssize_t n_positions = (n_out - 1) * step_y + (p.sep_outer_taps - 1) * dilation_y + 1
     cdef Py_ssize_t out_index[MAX_DIMS]
-    cdef Py_ssize_t base = start * p.out_strides[line_axis]
-    cdef Py_ssize_t a, o, q, y, t, n, index, position, src_other, src_offset
-    cdef bint constant_other, constant
+    cdef Py_ssize_t base = 0
+    cdef Py_ssize_t piece_start[3]
+    cdef Py_ssize_t piece_count[3]
+    cdef bint piece_interior[3]
+    cdef Py_ssize_t a, o, q, y, t, n, k, n_pieces, count, first, index, position
+    cdef Py_ssize_t src_other
+    cdef bint constant_other, direct, per_tap
     cdef const W** sources = <const W**> scratch.sources
     cdef Py_ssize_t* steps = scratch.steps
     cdef W* weights = <W*> scratch.weights
     cdef W* filtered = <W*> scratch.filtered
     cdef uint8_t* needed = scratch.needed
+    cdef Py_ssize_t* line_sources = scratch.row_sources   # per position of the strip
+    cdef uint8_t* line_constant = scratch.row_constant
     cdef const W* outer_weights = <const W*> p.sep_outer_weights
     cdef W weight
 
@@ -669,8 +719,10 @@ cdef void process_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
         for t in range(p.sep_outer_taps):
             needed[y * step_y + t * dilation_y] = 1
 
-    # H: b along the line, for every input line the strip reads.
+    n_pieces = pieces(p, p.seg_start[segment], p.seg_len[segment], piece_start, piece_count,
+                      piece_interior)
     for o in range(p.sep_n_other):
+        # The input lines this combination of other taps reads, once per item.
         constant_other = False
         src_other = 0
         for a in range(strip_axis):
@@ -685,19 +737,29 @@ cdef void process_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
             if not needed[q]:
                 continue
             index = extend_index(first_y + q, p.in_shape[strip_axis], p.mode[strip_axis])
-            constant = constant_other or index < 0
-            if not constant:
-                src_offset = src_other + index * p.in_strides[strip_axis]
-            else:
-                src_offset = 0
-            n = line_taps(p, segment, count, first, p.input + src_offset * p.input_itemsize,
-                          constant, cval_cell, p.sep_line_taps, p.sep_line_offsets,
-                          <const W*> p.sep_line_weights, <W*> scratch.row_bufs,
-                          sources, steps, weights)
-            accumulate_taps(filtered + (o * p.sep_positions + q) * count, count, sources,
-                            steps, weights, n, all_unit(steps, n), scratch.parts)
+            line_constant[q] = constant_other or index < 0
+            line_sources[q] = 0 if line_constant[q] else (
+                src_other + index * p.in_strides[strip_axis])
+        # H: b along the line, for every input line the strip reads, per piece.
+        for k in range(n_pieces):
+            count = piece_count[k]
+            first = piece_start[k] * p.stride[line_axis] - p.before[line_axis]
+            direct = piece_interior[k] and p.in_place
+            per_tap = not direct and gathers_per_tap(p, count)
+            for q in range(n_positions):
+                if not needed[q]:
+                    continue
+                n = line_taps(p, direct, per_tap, count, first,
+                              p.input + line_sources[q] * p.input_itemsize, line_constant[q],
+                              cval_cell, p.sep_line_taps, p.sep_line_offsets,
+                              <const W*> p.sep_line_weights, <W*> scratch.row_bufs,
+                              sources, steps, weights)
+                accumulate_taps(filtered + (o * p.sep_positions + q) * p.seg_len[segment]
+                                + piece_start[k] - p.seg_start[segment], count, sources,
+                                steps, weights, n, all_unit(steps, n), scratch.parts)
 
     # Each output line: the a-weighted rows of H.
+    count = p.seg_len[segment]
     for y in range(n_out):
         n = 0
         for o in range(p.sep_n_other):
@@ -710,8 +772,9 @@ cdef void process_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
                 steps[n] = 1
                 weights[n] = weight
                 n += 1
-        finish(p, scratch, base + (y0 + y) * p.out_strides[strip_axis], count,
-               sources, steps, weights, n)
+        finish(p, scratch, base + (y0 + y) * p.out_strides[strip_axis]
+               + p.seg_start[segment] * p.out_strides[line_axis], count, sources, steps,
+               weights, n)
 
 
 cdef void run_items(const Plan* p, const W* cval_cell, const Scratch* scratch_all,
@@ -827,8 +890,10 @@ def _run(layout):
     plan.n_segments = layout.seg_start.size
     plan.seg_start = intp_data(layout.seg_start)
     plan.seg_len = intp_data(layout.seg_len)
-    plan.seg_direct = <const uint8_t*> cnp.PyArray_DATA(layout.seg_direct)
-    plan.seg_per_tap = <const uint8_t*> cnp.PyArray_DATA(layout.seg_per_tap)
+    plan.interior_low = layout.interior[0]
+    plan.interior_high = layout.interior[1]
+    plan.in_place = layout.in_place
+    plan.max_taps_on_line = layout.max_taps_on_line
     plan.buf_len = layout.buf_len
     strip = layout.separable
     plan.separable = strip is not None
@@ -865,6 +930,11 @@ def _run(layout):
         scratch[thread].weights = tap_weights + thread * weights_row
         scratch[thread].parts = (<char*> cnp.PyArray_DATA(layout.parts)
                                  + thread * <Py_ssize_t> layout.parts.strides[0])
+        scratch[thread].row_sources = <Py_ssize_t*> (
+            <char*> cnp.PyArray_DATA(layout.row_sources)
+            + thread * <Py_ssize_t> layout.row_sources.strides[0])
+        scratch[thread].row_constant = (<uint8_t*> cnp.PyArray_DATA(layout.row_constant)
+                                        + thread * <Py_ssize_t> layout.row_constant.strides[0])
         if strip is not None:
             scratch[thread].filtered = (<char*> cnp.PyArray_DATA(strip.filtered)
                                         + thread * <Py_ssize_t> strip.filtered.strides[0])

@@ -55,10 +55,11 @@ class Layout:
     row_offsets: np.ndarray  # (rows, max_taps): tap * dilation, left-packed
     row_weights: np.ndarray  # (rows, max_taps): their weights, working dtype
     skip_constant_rows: bool  # cval == 0 and every weight finite
-    seg_start: np.ndarray  # (segments,)
+    seg_start: np.ndarray  # (chunks,): each work item is one chunk of a line
     seg_len: np.ndarray
-    seg_direct: np.ndarray  # uint8: read the input in place
-    seg_per_tap: np.ndarray  # uint8: when gathering, one run per tap
+    interior: tuple  # outputs [low, high) on the line have their window inside
+    in_place: bool  # the input's lines can be read where they are
+    max_taps_on_line: int  # most taps one gathered line holds
     output_is_accumulator: bool  # working dtype, unit stride along the line
     n_items: int  # lines * segments
     chunk: int  # items between two checks for Ctrl-C
@@ -69,6 +70,8 @@ class Layout:
     steps: np.ndarray  # (threads, taps) scratch
     tap_weights: np.ndarray  # (threads, taps) scratch
     parts: np.ndarray  # (threads, 2 * taps) float64 scratch: complex weights' parts
+    row_sources: np.ndarray  # (threads, rows or strip positions) intp scratch
+    row_constant: np.ndarray  # (threads, same) uint8 scratch
     cval_cell: np.ndarray  # (1,): cval in the working dtype, read by rows of cval
     separable: "Separable | None"  # a separable kernel's strips, or None
 
@@ -225,37 +228,36 @@ def kernel_rows(weights, dilation):
     return intp_array(outer_taps), intp_array(n_taps), offsets, row_weights
 
 
-def line_segments(n, taps, stride, dilation, before, out_len, max_taps, in_place,
-                  segment=SEGMENT):
-    """Cut an output line of `out_len` into segments of at most `segment` outputs.
+def line_chunks(n, taps, stride, dilation, before, out_len, max_taps, in_place, segment):
+    """Cut an output line of `out_len` into chunks of at most `segment` outputs.
 
-    Interior segments (every window inside the input) read the input in
-    place when `in_place`; edge segments always gather. A gathering segment
-    takes one run per tap when that is shorter than the range of positions
-    it spans (large stride or dilation), so the gather never costs more
-    than the taps read. Returns (starts, lengths, direct, per_tap,
-    buffer_len).
+    Returns (starts, lengths, (low, high), buffer_len). Outputs [low, high)
+    have their whole window inside the input; within a chunk, the kernel
+    reads those in place when `in_place`, and gathers the rest (the edges,
+    or everything) into a per-row buffer: one run per tap when that is
+    shorter than the range of positions, so a gather never costs more than
+    the taps read. `buffer_len` is the largest such buffer.
     """
     span = dilation * (taps - 1)
-    # Outputs [low, high) have their whole window inside [0, n).
     low = min(-(-before // stride), out_len)
     last_start = n - 1 + before - span
-    high = min(last_start // stride + 1, out_len) if last_start >= 0 else 0
-    high = max(high, low)
-    starts, lengths, direct = [], [], []
-    for piece_start, piece_end, interior in ((0, low, False), (low, high, True),
-                                             (high, out_len, False)):
-        for start in range(piece_start, piece_end, segment):
-            starts.append(start)
-            lengths.append(min(segment, piece_end - start))
-            direct.append(interior and in_place)
-    lengths = intp_array(lengths)
-    range_len = (lengths - 1) * stride + span + 1
-    per_tap_len = max_taps * lengths
-    per_tap = per_tap_len < range_len
-    buffer_len = int(np.where(per_tap, per_tap_len, range_len).max())
-    return (intp_array(starts), lengths, np.asarray(direct, dtype=np.uint8),
-            per_tap.astype(np.uint8), buffer_len)
+    high = max(low, min(last_start // stride + 1, out_len) if last_start >= 0 else 0)
+    starts = np.arange(0, out_len, segment, dtype=np.intp)
+    lengths = np.minimum(segment, out_len - starts).astype(np.intp)
+    # The gathered pieces of every chunk: its edges, or all of it.
+    ends = starts + lengths
+    if in_place:
+        gathered = np.concatenate([np.clip(np.minimum(ends, low) - starts, 0, None),
+                                   np.clip(ends - np.maximum(starts, high), 0, None)])
+    else:
+        gathered = lengths
+    gathered = gathered[gathered > 0]
+    if gathered.size == 0:
+        buffer_len = 1
+    else:
+        range_len = (gathered - 1) * stride + span + 1
+        buffer_len = int(np.minimum(range_len, max_taps * gathered).max())
+    return starts, lengths, (int(low), int(high)), buffer_len
 
 
 def lay_out(problem, x, target):
@@ -285,7 +287,7 @@ def lay_out(problem, x, target):
     cval = work.type(problem.cval)
     in_place = x.dtype == work and (x.shape[-1] == 1 or x.strides[-1] == x.itemsize)
     segment = max(16, min(SEGMENT, ITEM_WORK // max(1, int(n_taps.sum()))))
-    seg_start, seg_len, seg_direct, seg_per_tap, buf_len = line_segments(
+    seg_start, seg_len, interior, buf_len = line_chunks(
         x.shape[-1], weights.shape[-1], stride[-1], dilation[-1], before[line],
         target.shape[-1], max_taps, in_place, segment)
     output_is_accumulator = target.dtype == work and (
@@ -298,7 +300,7 @@ def lay_out(problem, x, target):
     if strip is not None:
         a, b, group, positions, n_other, outer_taps_y, strip_cost = strip
         segment = max(16, min(segment, FILTERED_LIMIT // (n_other * positions)))
-        seg_start, seg_len, seg_direct, seg_per_tap, buf_len = line_segments(
+        seg_start, seg_len, interior, buf_len = line_chunks(
             x.shape[-1], weights.shape[-1], stride[-1], dilation[-1], before[line],
             target.shape[-1], np.count_nonzero(b), in_place, segment)
         runs = int(np.prod(target.shape[:-2], dtype=np.int64))
@@ -310,6 +312,7 @@ def lay_out(problem, x, target):
     n_threads = max(1, min(problem.n_workers, n_items))
     chunk = max(n_threads, CHUNK_WORK // max(1, work_per_item) // n_threads * n_threads)
     acc_len = 1 if output_is_accumulator else int(seg_len.max())
+    row_slots = max(1, n_taps.size, strip[3] if strip is not None else 0)
 
     def per_thread(length, dtype):
         """Scratch rows padded to whole cache lines: threads never share one."""
@@ -349,8 +352,9 @@ def lay_out(problem, x, target):
         skip_constant_rows=bool(cval == 0) and bool(np.isfinite(weights).all()),
         seg_start=seg_start,
         seg_len=seg_len,
-        seg_direct=seg_direct,
-        seg_per_tap=seg_per_tap,
+        interior=interior,
+        in_place=bool(in_place),
+        max_taps_on_line=(int(np.count_nonzero(strip[1])) if strip is not None else max_taps),
         output_is_accumulator=output_is_accumulator,
         n_items=n_items,
         chunk=chunk,
@@ -361,6 +365,8 @@ def lay_out(problem, x, target):
         steps=per_thread(total_taps, np.intp),
         tap_weights=per_thread(total_taps, work),
         parts=per_thread(2 * total_taps, np.float64),
+        row_sources=per_thread(row_slots, np.intp),
+        row_constant=per_thread(row_slots, np.uint8),
         cval_cell=np.full(1, cval, dtype=work),
         separable=separable,
     )

@@ -36,7 +36,7 @@ def benchmarks(monkeypatch):
     for point, (shape, _) in list(methods.GRID.items()):
         monkeypatch.setitem(methods.GRID, point, ((6,) * len(shape), 3))
     dask_suite = importlib.import_module("benchmarks.bench_dask")
-    for case, (shape, chunks, taps, dtype) in list(dask_suite.CASES.items()):
+    for case, (shape, _chunks, taps, dtype) in list(dask_suite.CASES.items()):
         monkeypatch.setitem(dask_suite.CASES, case, ((9,) * len(shape), (4,) * len(shape),
                                                      taps, dtype))
     threads = importlib.import_module("benchmarks.bench_threads")
