@@ -23,6 +23,7 @@ A single tile per axis when the whole axis fits one transform cheaply; the
 tile length otherwise minimises N log N per useful output.
 """
 
+import itertools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -195,9 +196,14 @@ def _extend_axis(block, fa, first, stop, work, cval):
     """Positions [first, stop) of `block` along fa.axis, extended by fa.mode.
 
     The run inside the input is a slice; only the halo past the edges goes
-    through the boundary rule. The result is a new array in `work` dtype.
+    through the boundary rule. The result is a new array in `work` dtype,
+    or a view of `block` when the positions are all inside and already are.
     """
     n = fa.length
+    if 0 <= first and stop <= n and block.dtype == work:
+        inside = [slice(None)] * block.ndim
+        inside[fa.axis] = slice(first, stop)
+        return block[tuple(inside)]
     pieces = []
 
     def halo(start, end):
@@ -220,7 +226,14 @@ def _extend_axis(block, fa, first, stop, work, cval):
 
 
 def _gather(x, problem, fft_plan, positions, box_start, box_stop):
-    """The tiles of one box, in the working dtype, each filtered axis split (tiles, N)."""
+    """The tiles of one box, in the working dtype, each filtered axis split (tiles, N).
+
+    Returns (tiles, owned). Tiles are strided views (of the input itself when
+    the box lies inside it and is already in the working dtype): pocketfft
+    reads any strides, and copying first costs as much again. `owned` says
+    the array is scratch the transform may overwrite: a fresh copy in which
+    no two tiles overlap.
+    """
     work = problem.work_dtype
     region = [slice(box_start[a], box_stop[a]) for a in range(x.ndim)]
     for fa in fft_plan.axes:
@@ -243,7 +256,8 @@ def _gather(x, problem, fft_plan, positions, box_start, box_stop):
             block = np.moveaxis(windows[tuple(picked)], -1, axis + 1)
         else:
             block = np.expand_dims(block, axis)
-    return np.ascontiguousarray(block)
+    owned = block.flags.c_contiguous and not np.may_share_memory(block, x)
+    return block, owned
 
 
 def _store(values, out):
@@ -269,13 +283,49 @@ def _store(values, out):
         out[...] = values
 
 
-def _transform_box(tiles, spectrum, fft_plan, positions, workers):
-    """Correlate a box of tiles with the kernel; keep the strided valid points."""
+def _put_box(values, target, start, stop, by_axis):
+    """Store a box's `values` (each filtered axis split in (tiles, useful)) in `target`.
+
+    Rather than merge the two axes (a copy), the target is viewed split the
+    same way: whole tiles in one piece, the last tile's used part in
+    another, so up to 2**k stores for k filtered axes.
+    """
+    choices = []  # per input axis: (values index, target first, target shape, strides)
+    for a in range(target.ndim):
+        step = target.strides[a]
+        if a not in by_axis:
+            choices.append([((slice(None),), start[a], (stop[a] - start[a],), (step,))])
+            continue
+        fa = by_axis[a]
+        first = start[a] * fa.useful
+        whole, rest = divmod(min(stop[a] * fa.useful, fa.out_len) - first, fa.useful)
+        options = []
+        if whole:
+            options.append(((slice(0, whole), slice(None)), first, (whole, fa.useful),
+                            (fa.useful * step, step)))
+        if rest:
+            options.append(((slice(whole, whole + 1), slice(0, rest)), first + whole * fa.useful,
+                            (1, rest), (fa.useful * step, step)))
+        choices.append(options)
+    for pieces in itertools.product(*choices):
+        corner = target[tuple(slice(first, None) for _, first, _, _ in pieces)]
+        view = np.lib.stride_tricks.as_strided(
+            corner, shape=sum((shape for _, _, shape, _ in pieces), ()),
+            strides=sum((strides for _, _, _, strides in pieces), ()), writeable=True)
+        _store(values[sum((index for index, _, _, _ in pieces), ())], view)
+
+
+def _transform_box(tiles, owned, spectrum, fft_plan, positions, workers):
+    """Correlate a box of tiles with the kernel; keep the strided valid points.
+
+    `owned`: `tiles` is scratch the forward transform may overwrite (never
+    when it is a view of the caller's input).
+    """
     transforms = [positions.n[fa.axis] for fa in fft_plan.axes]
     if fft_plan.real:
-        values = sfft.rfftn(tiles, axes=transforms, workers=workers, overwrite_x=True)
+        values = sfft.rfftn(tiles, axes=transforms, workers=workers, overwrite_x=owned)
     else:
-        values = sfft.fftn(tiles, axes=transforms, workers=workers, overwrite_x=True)
+        values = sfft.fftn(tiles, axes=transforms, workers=workers, overwrite_x=owned)
     del tiles
     values *= spectrum
     # Inverse axis by axis, keeping only the strided valid points each time;
@@ -315,20 +365,9 @@ def correlate(problem, fft_plan=None):
     def run_box(corner):
         start = [box_starts[a][i] for a, i in enumerate(corner)]
         stop = [min(start[a] + fft_plan.box[a], unit_count[a]) for a in range(x.ndim)]
-        tiles = _gather(x, problem, fft_plan, positions, start, stop)
-        values = _transform_box(tiles, spectrum, fft_plan, positions, fft_workers)
-        # Merge (tiles, useful) back into one axis; crop the last tile's excess.
-        merged, region = [], []
-        for a in range(x.ndim):
-            if a in by_axis:
-                fa = by_axis[a]
-                merged.append((stop[a] - start[a]) * fa.useful)
-                region.append(slice(start[a] * fa.useful, min(stop[a] * fa.useful, fa.out_len)))
-            else:
-                merged.append(stop[a] - start[a])
-                region.append(slice(start[a], stop[a]))
-        values = values.reshape(merged)
-        _store(values[tuple(slice(0, r.stop - r.start) for r in region)], target[tuple(region)])
+        tiles, owned = _gather(x, problem, fft_plan, positions, start, stop)
+        values = _transform_box(tiles, owned, spectrum, fft_plan, positions, fft_workers)
+        _put_box(values, target, start, stop, by_axis)
 
     corners = list(np.ndindex(*[len(starts) for starts in box_starts]))
     if box_threads > 1:

@@ -190,6 +190,28 @@ def test_tiled_equals_unblocked_1d(rng, monkeypatch, mode, stride):
                  x, w, cval=-1.0)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128, np.float32])
+def test_boxes_read_in_place_leave_the_input_alone(rng, monkeypatch, dtype):
+    # Interior boxes hand pocketfft strided views of the input itself (and a
+    # single-tile box a contiguous one): the transform must never overwrite them.
+    x = (rng.standard_normal((4, 700)) + (1j * rng.standard_normal((4, 700))
+                                          if dtype == np.complex128 else 0)).astype(dtype)
+    w = rng.standard_normal(9)
+    before = x.copy()
+    unblocked = pyconv.correlate1d(x, w, mode="mirror", method="fft")
+    small_tiles(monkeypatch, 64)
+    problem = normalize(x, w, None, "mirror", 0.0, 0, axes=(-1,), stride=1, dilation=1,
+                        padding="same", workers=None, convolution=False, one_axis=True)
+    fft_plan = _fft.plan(problem)
+    positions = _fft._Positions(x.ndim, {fa.axis: fa for fa in fft_plan.axes})
+    _, owned = _fft._gather(x, problem, fft_plan, positions, [0, 2], [1, 4])
+    assert not owned
+    tiled = pyconv.correlate1d(x, w, mode="mirror", method="fft")
+    np.testing.assert_array_equal(x, before)
+    assert_close(tiled, unblocked, x, w)
+    assert_close(tiled, reference(x, w[None], mode="mirror"), x, w)
+
+
 @pytest.mark.parametrize("padding", ["same", "valid", "full"])
 def test_tiled_equals_unblocked_3d_with_batch(rng, monkeypatch, padding):
     x = rng.standard_normal((3, 50, 45, 40))

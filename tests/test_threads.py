@@ -125,8 +125,9 @@ def test_concurrent_calls_from_python_threads():
 
 def test_gil_is_released():
     """Another Python thread keeps running while a long call computes."""
-    x = np.random.default_rng(0).standard_normal((1500, 1500))
-    w = np.ones((15, 15))
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((1500, 1500))
+    w = rng.standard_normal((15, 15))  # not separable: a long call (~0.1 s)
     ticks = []
     done = threading.Event()
 
