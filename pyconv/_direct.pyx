@@ -6,26 +6,36 @@ Every axis is treated as filtered; a batch axis is a filtered axis with a
 one-tap kernel, no padding and stride 1. The axes are permuted (as views) so
 that the *line axis* -- the input's most contiguous axis -- comes last.
 
-The output is cut into independent work items: one output *line* (a fixed
-index on every other axis) times one *segment* of that line. For an item,
-each *kernel row* (a fixed tap on every other axis, with the non-zero taps it
-has along the line) picks one input line through the boundary rule of each
-other axis, and adds ``w[t] * x[j*stride + t*dilation]`` over the segment,
-four taps per pass over the accumulator.
+Each output value is the sum, in a fixed order, of ``w[t] * x[j*stride +
+t*dilation]`` over every non-zero tap of every *kernel row* (a fixed tap on
+every other axis); a row reads one input line, picked through the boundary
+rule of each other axis. The sums run in register blocks of up to eight
+vectors of outputs (_blocks.h), so each output is stored once.
 
-Segments whose whole window lies inside a contiguous input line of the
-working dtype read the input in place. Every other segment (near an edge, a
-converted dtype, a strided input, a row that falls on ``cval``) first gathers
-what it reads into a per-thread buffer: either the contiguous range of
-positions, or one run per tap when stride or dilation make that range much
-longer than what the taps read. Positions past an edge go through
-``extend_index`` (any distance is exact), dtypes are converted there, and
-nothing the size of the input is ever copied.
+The output is cut into independent work items, in one of three ways
+(_layout.lay_out chooses):
 
-Each item is computed by one thread in a fixed order, and the cut into items
-does not depend on the thread count, so results are bitwise identical for
-any ``workers``. Items run in chunks; between chunks the GIL is taken to let
-Ctrl-C through.
+* Lines: one output line times one *chunk* of it. Outputs whose window lies
+  inside a contiguous input line of the working dtype read it in place; the
+  rest of the chunk (its edges, widened to a vector's worth, or all of it
+  for a converted dtype or strided lines) first gathers what it reads into
+  a per-thread buffer: the contiguous range of positions, or one run per
+  tap when stride or dilation make that range much longer than what the
+  taps read.
+* Gathered strips: a strip of output lines along axis ndim - 2 (times a
+  chunk). Every input line the strip reads is gathered once, and each
+  output line reads all its rows there in place -- the same terms in the
+  same order as the line loop, for short lines (whose edges weigh) and
+  converted inputs (converted once, not once per kernel row).
+* Separable strips: for w = outer(a, b), b along the line once per input
+  line the strip reads, then a across those filtered lines.
+
+Positions past an edge go through ``extend_index`` (any distance is exact),
+dtypes are converted as lines are gathered, and nothing the size of the
+input is ever copied. Each item is computed by one thread in a fixed order,
+and the cut into items does not depend on the thread count, so results are
+bitwise identical for any ``workers``. Items run in chunks; between chunks
+the GIL is taken to let Ctrl-C through.
 """
 
 import numpy as np
@@ -157,18 +167,30 @@ ctypedef struct Plan:
     Py_ssize_t interior_high
     bint in_place                     # the input's lines can be read where they are
     Py_ssize_t max_taps_on_line       # most taps a gathered line holds (per-tap layout)
+    Py_ssize_t edge_piece             # fewest outputs an edge piece takes (see pieces)
     Py_ssize_t buf_len                # values per gathered row (per-thread scratch)
-    # A separable kernel, w = a (outer taps) x b (line taps), done in strips:
-    bint separable
-    Py_ssize_t sep_group              # output lines per strip (along axis ndim - 2)
-    Py_ssize_t sep_n_other            # combinations of taps on axes before ndim - 2
+    # Strips of output lines along axis ndim - 2 (see _layout.Strips):
+    int strips                        # NO_STRIPS, SEPARABLE_STRIPS or GATHERED_STRIPS
+    Py_ssize_t strip_group            # output lines per strip
+    Py_ssize_t strip_n_other          # combinations of taps on axes before ndim - 2
+    const Py_ssize_t* strip_other_taps  # n_other x (ndim - 2): each combination's taps
+    Py_ssize_t strip_positions        # buffered lines per combination
+    Py_ssize_t strip_line_len         # values per buffered line (gathered strips)
+    # ... separable, w = a (outer taps) x b (line taps):
     Py_ssize_t sep_outer_taps         # taps on axis ndim - 2
-    const Py_ssize_t* sep_other_taps  # n_other x (ndim - 2): each combination's taps
     const void* sep_outer_weights     # a: n_other x outer_taps
     Py_ssize_t sep_line_taps          # non-zero taps of b
     const Py_ssize_t* sep_line_offsets  # tap * dilation along the line
     const void* sep_line_weights      # b
-    Py_ssize_t sep_positions          # rows of H per combination (strip span along ndim - 2)
+    # ... gathered: each kernel row's combination and its tap on axis ndim - 2
+    const Py_ssize_t* row_other
+    const Py_ssize_t* row_strip_tap
+
+
+cdef enum:
+    NO_STRIPS = 0
+    SEPARABLE_STRIPS = 1
+    GATHERED_STRIPS = 2
 
 
 # --------------------------------------------------------------------------
@@ -371,66 +393,51 @@ cdef inline void store(char* out, Py_ssize_t step, const W* acc, Py_ssize_t coun
 
 cdef extern from "_blocks.h":
     # Register-blocked loops for float32 / float64 (see the header's note).
-    enum: PYCONV_BLOCK_F64
-    enum: PYCONV_BLOCK_F32
-    void pyconv_block_f64(double* out, Py_ssize_t j, const double** sources,
-                          const Py_ssize_t* steps, const double* weights,
-                          Py_ssize_t n_taps) noexcept nogil
-    void pyconv_block_f32(float* out, Py_ssize_t j, const float** sources,
-                          const Py_ssize_t* steps, const float* weights,
-                          Py_ssize_t n_taps) noexcept nogil
-    void pyconv_block_unit_f64(double* out, Py_ssize_t j, const double** sources,
-                               const double* weights, Py_ssize_t n_taps) noexcept nogil
-    void pyconv_block_unit_f32(float* out, Py_ssize_t j, const float** sources,
-                               const float* weights, Py_ssize_t n_taps) noexcept nogil
-    void pyconv_vector_f64(double* out, Py_ssize_t j, const double** sources,
-                           const Py_ssize_t* steps, const double* weights,
-                           Py_ssize_t n_taps) noexcept nogil
-    void pyconv_vector_f32(float* out, Py_ssize_t j, const float** sources,
-                           const Py_ssize_t* steps, const float* weights,
-                           Py_ssize_t n_taps) noexcept nogil
+    enum: PYCONV_VECTOR_F64
+    enum: PYCONV_VECTOR_F32
+    void pyconv_accumulate_f64(double* out, Py_ssize_t count, const double** sources,
+                               const Py_ssize_t* steps, const double* weights,
+                               Py_ssize_t n_taps, int unit_steps) noexcept nogil
+    void pyconv_accumulate_f32(float* out, Py_ssize_t count, const float** sources,
+                               const Py_ssize_t* steps, const float* weights,
+                               Py_ssize_t n_taps, int unit_steps) noexcept nogil
+    void pyconv_unit8_f64(double* out, Py_ssize_t j, const double** sources,
+                          const double* weights, Py_ssize_t n_taps) noexcept nogil
+    void pyconv_unit8_f32(float* out, Py_ssize_t j, const float** sources,
+                          const float* weights, Py_ssize_t n_taps) noexcept nogil
 
 
 cdef inline void accumulate_taps(W* out, Py_ssize_t count, const W** sources,
                                  const Py_ssize_t* steps, const W* weights,
                                  Py_ssize_t n_taps, bint unit_steps,
                                  void* parts) noexcept nogil:
-    # Blocks of outputs keep their sums in registers while every tap of every
-    # kernel row is added (_blocks.h); the tail adds the same terms in the
-    # same order, output by output. `parts`: scratch for complex weights.
+    # Register blocks for a vector's worth of outputs or more (_blocks.h);
+    # fewer (a short edge piece or line) add the same terms in the same
+    # order, output by output. `parts`: scratch for complex weights.
     cdef Py_ssize_t j = 0, t
     cdef W total
     if W is floatcomplex or W is doublecomplex:
         accumulate_complex(out, count, sources, steps, weights, n_taps, unit_steps, parts)
         return
     if W is double:
-        if unit_steps:
-            while j + PYCONV_BLOCK_F64 <= count:
-                pyconv_block_unit_f64(out + j, j, sources, weights, n_taps)
-                j += PYCONV_BLOCK_F64
-        while j + PYCONV_BLOCK_F64 <= count:
-            pyconv_block_f64(out + j, j, sources, steps, weights, n_taps)
-            j += PYCONV_BLOCK_F64
-        while j + 4 <= count:
-            pyconv_vector_f64(out + j, j, sources, steps, weights, n_taps)
-            j += 4
+        if count >= PYCONV_VECTOR_F64:
+            pyconv_accumulate_f64(out, count, sources, steps, weights, n_taps, unit_steps)
+            return
     elif W is float:
-        if unit_steps:
-            while j + PYCONV_BLOCK_F32 <= count:
-                pyconv_block_unit_f32(out + j, j, sources, weights, n_taps)
-                j += PYCONV_BLOCK_F32
-        while j + PYCONV_BLOCK_F32 <= count:
-            pyconv_block_f32(out + j, j, sources, steps, weights, n_taps)
-            j += PYCONV_BLOCK_F32
-        while j + 8 <= count:
-            pyconv_vector_f32(out + j, j, sources, steps, weights, n_taps)
-            j += 8
+        if count >= PYCONV_VECTOR_F32:
+            pyconv_accumulate_f32(out, count, sources, steps, weights, n_taps, unit_steps)
+            return
     while j < count:
         total = 0
         for t in range(n_taps):
             total = total + weights[t] * sources[t][j * steps[t]]
         out[j] = total
         j += 1
+
+
+# Complex outputs per real block of 8 vectors (of interleaved re, im values).
+DEF CBLOCK_F64 = 16
+DEF CBLOCK_F32 = 32
 
 
 cdef inline void accumulate_complex(W* out, Py_ssize_t count, const W** sources,
@@ -442,10 +449,10 @@ cdef inline void accumulate_complex(W* out, Py_ssize_t count, const W** sources,
     # With unit steps the interleaved values are contiguous reals and the
     # real register blocks do the work; the tail forms the very same sums.
     cdef Py_ssize_t j = 0, t, k, index
-    cdef double pd[PYCONV_BLOCK_F64]
-    cdef double qd[PYCONV_BLOCK_F64]
-    cdef float pf[PYCONV_BLOCK_F32]
-    cdef float qf[PYCONV_BLOCK_F32]
+    cdef double pd[2 * CBLOCK_F64]
+    cdef double qd[2 * CBLOCK_F64]
+    cdef float pf[2 * CBLOCK_F32]
+    cdef float qf[2 * CBLOCK_F32]
     cdef double p_re, p_im, q_re, q_im
     cdef float pf_re, pf_im, qf_re, qf_im
     cdef double* real_d = <double*> parts
@@ -457,13 +464,13 @@ cdef inline void accumulate_complex(W* out, Py_ssize_t count, const W** sources,
             for t in range(n_taps):
                 real_d[t] = weights[t].real
                 imag_d[t] = weights[t].imag
-            while j + PYCONV_BLOCK_F64 // 2 <= count:
-                pyconv_block_unit_f64(pd, 2 * j, <const double**> sources, real_d, n_taps)
-                pyconv_block_unit_f64(qd, 2 * j, <const double**> sources, imag_d, n_taps)
-                for k in range(PYCONV_BLOCK_F64 // 2):
+            while j + CBLOCK_F64 <= count:
+                pyconv_unit8_f64(pd, 2 * j, <const double**> sources, real_d, n_taps)
+                pyconv_unit8_f64(qd, 2 * j, <const double**> sources, imag_d, n_taps)
+                for k in range(CBLOCK_F64):
                     out[j + k].real = pd[2 * k] - qd[2 * k + 1]
                     out[j + k].imag = pd[2 * k + 1] + qd[2 * k]
-                j += PYCONV_BLOCK_F64 // 2
+                j += CBLOCK_F64
         while j < count:
             p_re = p_im = q_re = q_im = 0
             for t in range(n_taps):
@@ -480,13 +487,13 @@ cdef inline void accumulate_complex(W* out, Py_ssize_t count, const W** sources,
             for t in range(n_taps):
                 real_f[t] = weights[t].real
                 imag_f[t] = weights[t].imag
-            while j + PYCONV_BLOCK_F32 // 2 <= count:
-                pyconv_block_unit_f32(pf, 2 * j, <const float**> sources, real_f, n_taps)
-                pyconv_block_unit_f32(qf, 2 * j, <const float**> sources, imag_f, n_taps)
-                for k in range(PYCONV_BLOCK_F32 // 2):
+            while j + CBLOCK_F32 <= count:
+                pyconv_unit8_f32(pf, 2 * j, <const float**> sources, real_f, n_taps)
+                pyconv_unit8_f32(qf, 2 * j, <const float**> sources, imag_f, n_taps)
+                for k in range(CBLOCK_F32):
                     out[j + k].real = pf[2 * k] - qf[2 * k + 1]
                     out[j + k].imag = pf[2 * k + 1] + qf[2 * k]
-                j += PYCONV_BLOCK_F32 // 2
+                j += CBLOCK_F32
         while j < count:
             pf_re = pf_im = qf_re = qf_im = 0
             for t in range(n_taps):
@@ -514,8 +521,8 @@ ctypedef struct Scratch:
     void* parts          # 2 x total_taps reals: complex weights' real and imaginary parts
     Py_ssize_t* row_sources  # n_rows: each kernel row's input line (element offset)
     uint8_t* row_constant    # n_rows: the row lies past a constant edge
-    void* filtered       # separable: n_other x positions x segment values (H)
-    uint8_t* needed      # separable: positions flags
+    void* lines          # strips: n_other x positions buffered lines
+    uint8_t* needed      # strips: positions flags
 
 
 cdef inline Py_ssize_t line_taps(const Plan* p, bint direct, bint per_tap, Py_ssize_t count,
@@ -560,20 +567,31 @@ cdef inline Py_ssize_t line_taps(const Plan* p, bint direct, bint per_tap, Py_ss
 cdef inline Py_ssize_t pieces(const Plan* p, Py_ssize_t start, Py_ssize_t count,
                               Py_ssize_t* piece_start, Py_ssize_t* piece_count,
                               bint* piece_interior) noexcept nogil:
-    """Cut outputs [start, start + count) at the interior's bounds: up to 3 pieces."""
-    cdef Py_ssize_t end = start + count, n = 0, a, b
+    """Cut outputs [start, start + count) into up to 3 pieces: edge, interior, edge.
+
+    Only an input read in place has an interior. An edge piece (gathered)
+    takes at least `edge_piece` outputs, so it runs in vector blocks rather
+    than output by output; _layout.line_chunks sizes the buffers the same way.
+    """
+    cdef Py_ssize_t end = start + count, n = 0
     cdef Py_ssize_t bounds[4]
     cdef int k
     bounds[0] = start
-    bounds[1] = max(start, min(end, p.interior_low))
-    bounds[2] = max(bounds[1], min(end, p.interior_high))
     bounds[3] = end
+    if p.in_place:
+        bounds[1] = max(start, min(end, p.interior_low))
+        bounds[2] = max(bounds[1], min(end, p.interior_high))
+        if bounds[1] > start:
+            bounds[1] = min(end, max(bounds[1], start + p.edge_piece))
+            bounds[2] = max(bounds[2], bounds[1])
+        if bounds[2] < end:
+            bounds[2] = max(bounds[1], min(bounds[2], end - p.edge_piece))
+    else:
+        bounds[1] = bounds[2] = start
     for k in range(3):
-        a = bounds[k]
-        b = bounds[k + 1]
-        if b > a:
-            piece_start[n] = a
-            piece_count[n] = b - a
+        if bounds[k + 1] > bounds[k]:
+            piece_start[n] = bounds[k]
+            piece_count[n] = bounds[k + 1] - bounds[k]
             piece_interior[n] = k == 1
             n += 1
     return n
@@ -654,7 +672,7 @@ cdef void process_item(const Plan* p, Py_ssize_t item, const W* cval_cell,
     # Edge pieces gather (past the line's ends), the interior reads in place.
     n_pieces = pieces(p, start, count, piece_start, piece_count, piece_interior)
     for k in range(n_pieces):
-        direct = piece_interior[k] and p.in_place
+        direct = piece_interior[k]
         per_tap = not direct and gathers_per_tap(p, piece_count[k])
         n = 0
         for r in range(p.n_rows):
@@ -671,6 +689,43 @@ cdef void process_item(const Plan* p, Py_ssize_t item, const W* cval_cell,
                piece_count[k], sources, steps, weights, n)
 
 
+cdef inline Py_ssize_t strip_start(const Plan* p, Py_ssize_t item, Py_ssize_t* out_index,
+                                   Py_ssize_t* base, Py_ssize_t* n_out) noexcept nogil:
+    """A strip item's first output line y0 (returned), its index on the axes
+    before ndim - 2 (`out_index`, `base` the output offset) and its lines."""
+    cdef int strip_axis = p.ndim - 2
+    cdef Py_ssize_t group = item // p.n_segments
+    cdef Py_ssize_t out_len = p.out_shape[strip_axis]
+    cdef Py_ssize_t groups_per_run = (out_len + p.strip_group - 1) // p.strip_group
+    cdef Py_ssize_t run = group // groups_per_run
+    cdef Py_ssize_t y0 = (group % groups_per_run) * p.strip_group
+    cdef Py_ssize_t a
+    n_out[0] = min(p.strip_group, out_len - y0)
+    base[0] = 0
+    for a in range(strip_axis - 1, -1, -1):
+        out_index[a] = run % p.out_shape[a]
+        run = run // p.out_shape[a]
+        base[0] += out_index[a] * p.out_strides[a]
+    return y0
+
+
+cdef inline bint other_lines(const Plan* p, const Py_ssize_t* out_index, Py_ssize_t o,
+                             Py_ssize_t* src_other) noexcept nogil:
+    """Where combination `o` of taps on the axes before ndim - 2 reads (input
+    element offset), or True when one of them falls past a constant edge."""
+    cdef int strip_axis = p.ndim - 2
+    cdef Py_ssize_t a, position, index
+    src_other[0] = 0
+    for a in range(strip_axis):
+        position = (out_index[a] * p.stride[a] - p.before[a]
+                    + p.strip_other_taps[o * strip_axis + a] * p.dilation[a])
+        index = extend_index(position, p.in_shape[a], p.mode[a])
+        if index < 0:
+            return True
+        src_other[0] += index * p.in_strides[a]
+    return False
+
+
 cdef void process_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
                         const Scratch* scratch) noexcept nogil:
     """A separable kernel, for a strip of output lines (see the module note).
@@ -682,37 +737,27 @@ cdef void process_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
     cdef int line_axis = p.ndim - 1
     cdef int strip_axis = p.ndim - 2
     cdef Py_ssize_t segment = item % p.n_segments
-    cdef Py_ssize_t group = item // p.n_segments
-    cdef Py_ssize_t out_len = p.out_shape[strip_axis]
-    cdef Py_ssize_t groups_per_run = (out_len + p.sep_group - 1) // p.sep_group
-    cdef Py_ssize_t run = group // groups_per_run
-    cdef Py_ssize_t y0 = (group % groups_per_run) * p.sep_group
-    cdef Py_ssize_t n_out = min(p.sep_group, out_len - y0)
+    cdef Py_ssize_t out_index[MAX_DIMS]
+    cdef Py_ssize_t base, n_out
+    cdef Py_ssize_t y0 = strip_start(p, item, out_index, &base, &n_out)
     cdef Py_ssize_t step_y = p.stride[strip_axis], dilation_y = p.dilation[strip_axis]
     cdef Py_ssize_t first_y = y0 * step_y - p.before[strip_axis]
     cdef Py_ssize_t n_positions = (n_out - 1) * step_y + (p.sep_outer_taps - 1) * dilation_y + 1
-    cdef Py_ssize_t out_index[MAX_DIMS]
-    cdef Py_ssize_t base = 0
     cdef Py_ssize_t piece_start[3]
     cdef Py_ssize_t piece_count[3]
     cdef bint piece_interior[3]
-    cdef Py_ssize_t a, o, q, y, t, n, k, n_pieces, count, first, index, position
-    cdef Py_ssize_t src_other
+    cdef Py_ssize_t o, q, y, t, n, k, n_pieces, count, first, index, src_other
     cdef bint constant_other, direct, per_tap
     cdef const W** sources = <const W**> scratch.sources
     cdef Py_ssize_t* steps = scratch.steps
     cdef W* weights = <W*> scratch.weights
-    cdef W* filtered = <W*> scratch.filtered
+    cdef W* filtered = <W*> scratch.lines
     cdef uint8_t* needed = scratch.needed
     cdef Py_ssize_t* line_sources = scratch.row_sources   # per position of the strip
     cdef uint8_t* line_constant = scratch.row_constant
     cdef const W* outer_weights = <const W*> p.sep_outer_weights
     cdef W weight
 
-    for a in range(strip_axis - 1, -1, -1):
-        out_index[a] = run % p.out_shape[a]
-        run = run // p.out_shape[a]
-        base += out_index[a] * p.out_strides[a]
     for q in range(n_positions):
         needed[q] = 0
     for y in range(n_out):
@@ -721,18 +766,9 @@ cdef void process_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
 
     n_pieces = pieces(p, p.seg_start[segment], p.seg_len[segment], piece_start, piece_count,
                       piece_interior)
-    for o in range(p.sep_n_other):
+    for o in range(p.strip_n_other):
         # The input lines this combination of other taps reads, once per item.
-        constant_other = False
-        src_other = 0
-        for a in range(strip_axis):
-            position = (out_index[a] * p.stride[a] - p.before[a]
-                        + p.sep_other_taps[o * strip_axis + a] * p.dilation[a])
-            index = extend_index(position, p.in_shape[a], p.mode[a])
-            if index < 0:
-                constant_other = True
-                break
-            src_other += index * p.in_strides[a]
+        constant_other = other_lines(p, out_index, o, &src_other)
         for q in range(n_positions):
             if not needed[q]:
                 continue
@@ -744,7 +780,7 @@ cdef void process_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
         for k in range(n_pieces):
             count = piece_count[k]
             first = piece_start[k] * p.stride[line_axis] - p.before[line_axis]
-            direct = piece_interior[k] and p.in_place
+            direct = piece_interior[k]
             per_tap = not direct and gathers_per_tap(p, count)
             for q in range(n_positions):
                 if not needed[q]:
@@ -754,7 +790,7 @@ cdef void process_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
                               cval_cell, p.sep_line_taps, p.sep_line_offsets,
                               <const W*> p.sep_line_weights, <W*> scratch.row_bufs,
                               sources, steps, weights)
-                accumulate_taps(filtered + (o * p.sep_positions + q) * p.seg_len[segment]
+                accumulate_taps(filtered + (o * p.strip_positions + q) * p.seg_len[segment]
                                 + piece_start[k] - p.seg_start[segment], count, sources,
                                 steps, weights, n, all_unit(steps, n), scratch.parts)
 
@@ -762,12 +798,12 @@ cdef void process_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
     count = p.seg_len[segment]
     for y in range(n_out):
         n = 0
-        for o in range(p.sep_n_other):
+        for o in range(p.strip_n_other):
             for t in range(p.sep_outer_taps):
                 weight = outer_weights[o * p.sep_outer_taps + t]
                 if weight == 0:
                     continue
-                sources[n] = filtered + (o * p.sep_positions + y * step_y
+                sources[n] = filtered + (o * p.strip_positions + y * step_y
                                          + t * dilation_y) * count
                 steps[n] = 1
                 weights[n] = weight
@@ -777,6 +813,83 @@ cdef void process_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
                weights, n)
 
 
+cdef void process_gathered_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
+                                 const Scratch* scratch) noexcept nogil:
+    """A strip of output lines over input lines gathered once (see the module note).
+
+    Every input line the strip reads is gathered once -- extended past the
+    line's edges by the boundary rule, in the working dtype -- over the
+    range this chunk reads; each output line then reads all its kernel rows
+    there in place, with the same terms in the same order as process_item.
+    """
+    cdef int line_axis = p.ndim - 1
+    cdef int strip_axis = p.ndim - 2
+    cdef Py_ssize_t segment = item % p.n_segments
+    cdef Py_ssize_t start = p.seg_start[segment]
+    cdef Py_ssize_t count = p.seg_len[segment]
+    cdef Py_ssize_t step_x = p.stride[line_axis]
+    cdef Py_ssize_t first = start * step_x - p.before[line_axis]
+    cdef Py_ssize_t line_len = (count - 1) * step_x + p.span + 1
+    cdef Py_ssize_t out_index[MAX_DIMS]
+    cdef Py_ssize_t base, n_out
+    cdef Py_ssize_t y0 = strip_start(p, item, out_index, &base, &n_out)
+    cdef Py_ssize_t step_y = p.stride[strip_axis], dilation_y = p.dilation[strip_axis]
+    cdef Py_ssize_t first_y = y0 * step_y - p.before[strip_axis]
+    cdef Py_ssize_t n_positions = 0
+    cdef Py_ssize_t o, q, y, r, i, n, index, src_other, slot
+    cdef bint constant_other, constant
+    cdef const W** sources = <const W**> scratch.sources
+    cdef Py_ssize_t* steps = scratch.steps
+    cdef W* weights = <W*> scratch.weights
+    cdef W* lines = <W*> scratch.lines
+    cdef uint8_t* needed = scratch.needed
+    cdef uint8_t* line_constant = scratch.row_constant  # per (combination, position)
+    cdef const W* row_weights = <const W*> p.row_weights
+    cdef const W* line
+
+    for r in range(p.n_rows):
+        n_positions = max(n_positions, (n_out - 1) * step_y
+                          + p.row_strip_tap[r] * dilation_y + 1)
+    for q in range(n_positions):
+        needed[q] = 0
+    for y in range(n_out):
+        for r in range(p.n_rows):
+            needed[y * step_y + p.row_strip_tap[r] * dilation_y] = 1
+
+    for o in range(p.strip_n_other):
+        constant_other = other_lines(p, out_index, o, &src_other)
+        for q in range(n_positions):
+            if not needed[q]:
+                continue
+            slot = o * p.strip_positions + q
+            index = extend_index(first_y + q, p.in_shape[strip_axis], p.mode[strip_axis])
+            line_constant[slot] = constant_other or index < 0
+            if not line_constant[slot]:
+                gather(lines + slot * line_len, line_len, first, 1, p,
+                       p.input + (src_other + index * p.in_strides[strip_axis])
+                       * p.input_itemsize, cval_cell[0])
+
+    for y in range(n_out):
+        n = 0
+        for r in range(p.n_rows):
+            slot = p.row_other[r] * p.strip_positions + y * step_y + p.row_strip_tap[r] * dilation_y
+            constant = line_constant[slot]
+            if constant and p.skip_constant_rows:
+                continue
+            line = lines + slot * line_len
+            for i in range(p.row_n_taps[r]):
+                if constant:  # a line past a constant edge reads cval at step 0
+                    sources[n] = cval_cell
+                    steps[n] = 0
+                else:
+                    sources[n] = line + p.row_offsets[r * p.max_taps + i]
+                    steps[n] = step_x
+                weights[n] = row_weights[r * p.max_taps + i]
+                n += 1
+        finish(p, scratch, base + (y0 + y) * p.out_strides[strip_axis]
+               + start * p.out_strides[line_axis], count, sources, steps, weights, n)
+
+
 cdef void run_items(const Plan* p, const W* cval_cell, const Scratch* scratch_all,
                     Py_ssize_t begin, Py_ssize_t end, int n_threads) noexcept nogil:
     cdef Py_ssize_t item
@@ -784,7 +897,9 @@ cdef void run_items(const Plan* p, const W* cval_cell, const Scratch* scratch_al
     with parallel(num_threads=n_threads):
         scratch = scratch_all + threadid()
         for item in prange(begin, end, schedule="static"):
-            if p.separable:
+            if p.strips == GATHERED_STRIPS:
+                process_gathered_strip(p, item, cval_cell, scratch)
+            elif p.strips == SEPARABLE_STRIPS:
                 process_strip(p, item, cval_cell, scratch)
             else:
                 process_item(p, item, cval_cell, scratch)
@@ -894,19 +1009,24 @@ def _run(layout):
     plan.interior_high = layout.interior[1]
     plan.in_place = layout.in_place
     plan.max_taps_on_line = layout.max_taps_on_line
+    plan.edge_piece = layout.edge_piece
     plan.buf_len = layout.buf_len
-    strip = layout.separable
-    plan.separable = strip is not None
-    if strip is not None:
-        plan.sep_group = strip.group
-        plan.sep_n_other = strip.outer_weights.shape[0]
-        plan.sep_outer_taps = strip.outer_weights.shape[1]
-        plan.sep_other_taps = intp_data(strip.other_taps)
-        plan.sep_outer_weights = <const void*> cnp.PyArray_DATA(strip.outer_weights)
-        plan.sep_line_taps = strip.line_offsets.size
-        plan.sep_line_offsets = intp_data(strip.line_offsets)
-        plan.sep_line_weights = <const void*> cnp.PyArray_DATA(strip.line_weights)
-        plan.sep_positions = strip.positions
+    strips = layout.strips
+    plan.strips = NO_STRIPS
+    if strips is not None:
+        plan.strips = SEPARABLE_STRIPS if strips.separable else GATHERED_STRIPS
+        plan.strip_group = strips.group
+        plan.strip_n_other = strips.other_taps.shape[0]
+        plan.strip_other_taps = intp_data(strips.other_taps)
+        plan.strip_positions = strips.positions
+        plan.strip_line_len = strips.line_len
+        plan.sep_outer_taps = strips.outer_weights.shape[1]
+        plan.sep_outer_weights = <const void*> cnp.PyArray_DATA(strips.outer_weights)
+        plan.sep_line_taps = strips.line_offsets.size
+        plan.sep_line_offsets = intp_data(strips.line_offsets)
+        plan.sep_line_weights = <const void*> cnp.PyArray_DATA(strips.line_weights)
+        plan.row_other = intp_data(strips.row_other)
+        plan.row_strip_tap = intp_data(strips.row_strip_tap)
 
     # One Scratch per thread, pointing into the arrays the layout allocated.
     cdef int n_threads = layout.acc.shape[0]
@@ -935,11 +1055,11 @@ def _run(layout):
             + thread * <Py_ssize_t> layout.row_sources.strides[0])
         scratch[thread].row_constant = (<uint8_t*> cnp.PyArray_DATA(layout.row_constant)
                                         + thread * <Py_ssize_t> layout.row_constant.strides[0])
-        if strip is not None:
-            scratch[thread].filtered = (<char*> cnp.PyArray_DATA(strip.filtered)
-                                        + thread * <Py_ssize_t> strip.filtered.strides[0])
-            scratch[thread].needed = (<uint8_t*> cnp.PyArray_DATA(strip.needed)
-                                      + thread * <Py_ssize_t> strip.needed.strides[0])
+        if strips is not None:
+            scratch[thread].lines = (<char*> cnp.PyArray_DATA(strips.buffer)
+                                     + thread * <Py_ssize_t> strips.buffer.strides[0])
+            scratch[thread].needed = (<uint8_t*> cnp.PyArray_DATA(strips.needed)
+                                      + thread * <Py_ssize_t> strips.needed.strides[0])
 
     cdef Py_ssize_t n_items = layout.n_items, chunk = layout.chunk
     cdef void* cval_cell = cnp.PyArray_DATA(layout.cval_cell)

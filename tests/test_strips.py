@@ -1,0 +1,174 @@
+"""How the direct method walks the output, checked path by path.
+
+* Separable kernels run in strips (b along the line, then a across lines):
+  within rounding of the full kernel in every mode, including ``constant``
+  with a non-zero cval, with stride, dilation and every padding form.
+* Gathered strips (input lines buffered once per strip, for short or
+  converted lines): bitwise the same as the line-by-line loop.
+* The line-by-line loop's edge pieces and register blocks: every line
+  length, and an output's value does not depend on where blocks fall.
+"""
+
+import numpy as np
+import pytest
+from common import MODES, assert_close, random_array
+from reference import correlate as reference
+from reference import to_dtype
+
+import pyconv
+from pyconv import _kernels, _layout
+
+PADDINGS = ["same", "valid", "full", 3, (0, 2)]
+
+
+@pytest.fixture
+def layouts(monkeypatch):
+    """The layouts the direct method builds, newest last."""
+    seen = []
+    real = _kernels.direct.lay_out  # the kernel module in use (baseline or AVX2)
+
+    def spy(*args):
+        seen.append(real(*args))
+        return seen[-1]
+
+    monkeypatch.setattr(_kernels.direct, "lay_out", spy)
+    return seen
+
+
+def kind(layout):
+    if layout.strips is None:
+        return "lines"
+    return "separable" if layout.strips.separable else "gathered"
+
+
+def per_axis(padding, n):
+    return [padding] * n if isinstance(padding, tuple) else padding
+
+
+# --------------------------------------------------------------------------
+# Separable strips
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("padding", PADDINGS, ids=str)
+@pytest.mark.parametrize("mode", MODES)
+def test_separable_2d_every_mode_and_padding(rng, layouts, mode, padding):
+    x = rng.standard_normal((70, 37))
+    w = np.outer(rng.standard_normal(5), rng.standard_normal(4))
+    for stride, dilation in [(1, 1), ((2, 1), (1, 2)), (3, 2), ((1, 2), (3, 1))]:
+        kwargs = dict(mode=mode, cval=1.5, stride=stride, dilation=dilation,
+                      padding=per_axis(padding, 2))
+        actual = pyconv.correlate(x, w, method="direct", **kwargs)
+        assert kind(layouts[-1]) == "separable"
+        assert_close(actual, reference(x, w, **kwargs), x, w, cval=1.5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.complex128, np.uint8, np.int16])
+@pytest.mark.parametrize("mode", ["constant", "reflect", "wrap"])
+def test_separable_3d_dtypes(rng, layouts, dtype, mode):
+    x = random_array(rng, (5, 40, 33), dtype)
+    w = np.einsum("i,j,k->ijk", rng.standard_normal(3), rng.standard_normal(4),
+                  rng.standard_normal(5))
+    if np.dtype(dtype).kind == "c":
+        w = w * (1 - 0.5j)
+    kwargs = dict(mode=mode, cval=-2.0, padding="full", stride=(1, 2, 1))
+    actual = pyconv.correlate(x, w, method="direct", **kwargs)
+    assert kind(layouts[-1]) == "separable"
+    assert_close(actual, to_dtype(reference(x, w, **kwargs), dtype), x, w, out_dtype=dtype,
+                 cval=-2.0)
+
+
+def test_separable_keeps_zero_taps_and_nan_local(rng, layouts):
+    # A zero row and column stay exactly zero in the factors, so a NaN under
+    # a zero tap never reaches the output (as with the full kernel).
+    w = np.outer([1.0, 0.0, 2.0, 1.0, -1.0], [0.5, 0.0, -1.0, 3.0, 2.0, 1.0])
+    x = rng.standard_normal((40, 30))
+    x[10, 10] = np.nan
+    actual = pyconv.correlate(x, w, method="direct", mode="nearest")
+    assert kind(layouts[-1]) == "separable"
+    expected = reference(np.nan_to_num(x), w, mode="nearest")
+    poisoned = np.isnan(actual)
+    for i, j in zip(*np.nonzero(poisoned), strict=True):
+        # Only outputs whose window puts a non-zero tap on x[10, 10] (the
+        # window of output (i, j) starts at (i - 2, j - 3)).
+        assert w[10 - i + 2, 10 - j + 3] != 0
+    assert poisoned.sum() == np.count_nonzero(w)
+    assert_close(actual[~poisoned], expected[~poisoned], x[~np.isnan(x)], w)
+
+
+# --------------------------------------------------------------------------
+# Gathered strips: bitwise the line-by-line loop
+# --------------------------------------------------------------------------
+
+GATHERED_CASES = {
+    "2d modes cval": ((70, 37), np.float64, (3, 4), {"cval": 1.5}),
+    "2d stride y": ((70, 37), np.float64, (5, 3), {"stride": (2, 1), "mode": "wrap"}),
+    "2d stride x dilation": ((70, 37), np.float32, (4, 3),
+                             {"stride": (1, 2), "dilation": (2, 3), "padding": "full"}),
+    "3d zero rows cval 0": ((6, 40, 33), np.float64, (3, 3, 3), {"mode": "constant"}),
+    "3d zero rows cval 2": ((6, 40, 33), np.float32, (3, 3, 3),
+                            {"mode": "constant", "cval": 2.0, "padding": "full"}),
+    "4d": ((3, 4, 20, 18), np.float64, (2, 3, 3, 2), {"mode": "mirror"}),
+    "converted long lines": ((40, 3000), np.uint8, (3, 3), {"mode": "nearest"}),
+    "complex": ((50, 30), np.complex64, (3, 3), {"mode": "reflect"}),
+    "batch axis": ((3, 50, 40), np.float64, (3, 5), {"axes": (1, 2)}),
+}
+
+
+@pytest.mark.parametrize("case", GATHERED_CASES)
+def test_gathered_strips_are_the_line_loop_bitwise(rng, layouts, monkeypatch, case):
+    shape, dtype, taps, kwargs = GATHERED_CASES[case]
+    x = random_array(rng, shape, dtype)
+    w = rng.standard_normal(taps)
+    w[(1,) * (w.ndim - 1)] = 0  # a kernel row of zeros: skipped
+    if np.dtype(dtype).kind == "c":
+        w = w * (1 + 0.25j)
+    strips = pyconv.correlate(x, w, method="direct", workers=2, **kwargs)
+    assert kind(layouts[-1]) == "gathered"
+    monkeypatch.setattr(_layout, "gathered_strip_choice", lambda *args: None)
+    lines = pyconv.correlate(x, w, method="direct", workers=2, **kwargs)
+    assert kind(layouts[-1]) == "lines"
+    np.testing.assert_array_equal(strips, lines)
+    cval = kwargs.get("cval", 0.0)
+    assert_close(strips, to_dtype(reference(x, w, **kwargs), dtype), x, w, cval=cval)
+
+
+def test_gathered_strips_split_long_converted_lines(rng, layouts):
+    x = random_array(rng, (40, 3000), np.uint16)
+    w = rng.standard_normal((9, 3))
+    actual = pyconv.correlate(x, w, method="direct", mode="mirror")
+    layout = layouts[-1]
+    assert kind(layout) == "gathered" and layout.seg_start.size > 1
+    assert_close(actual, to_dtype(reference(x, w, mode="mirror"), np.uint16), x, w)
+
+
+# --------------------------------------------------------------------------
+# The line-by-line loop: edge pieces and blocks
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_every_line_length(rng, layouts, monkeypatch, dtype):
+    # Lengths around the edge pieces (8 outputs) and the register blocks (one
+    # vector, 2, 4 and 8 of them): every split of a line is exercised.
+    monkeypatch.setattr(_layout, "gathered_strip_choice", lambda *args: None)
+    w = rng.standard_normal((3, 5))
+    for n in range(1, 140):
+        x = rng.standard_normal((4, n)).astype(dtype)
+        for mode in ("reflect", "constant"):
+            actual = pyconv.correlate(x, w, mode=mode, cval=0.5, method="direct")
+            assert kind(layouts[-1]) == "lines"
+            assert_close(actual, reference(x, w, mode=mode, cval=0.5), x, w, cval=0.5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
+def test_outputs_do_not_depend_on_where_blocks_fall(rng, dtype):
+    # The same output computed at different places in a line (so in a block,
+    # a partly overlapping last vector, or the one-by-one loop) is bitwise equal.
+    x = random_array(rng, (5, 300), dtype)
+    w = rng.standard_normal((3, 7))
+    whole = pyconv.correlate(x, w, padding="valid", method="direct")
+    for start in (0, 1, 3, 7, 13, 50):
+        for stop in (start + 7, start + 9, start + 40, 300):
+            part = pyconv.correlate(x[:, start:stop], w, padding="valid", method="direct")
+            np.testing.assert_array_equal(part, whole[:, start:stop - 6])
