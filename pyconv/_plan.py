@@ -22,17 +22,17 @@ from pyconv._normalize import check_fits_in_memory
 # baseline), scipy 1.17 (pocketfft), workers=1, relative least squares.
 # --------------------------------------------------------------------------
 DIRECT = {  # (per output per multiply-add, per output, per row visit)
-    "float32": (2.92e-11, 2.97e-10, 2.70e-08),
-    "float64": (5.28e-11, 4.42e-10, 2.63e-08),
-    "complex64": (1.07e-10, 4.30e-10, 5.81e-08),
-    "complex128": (1.82e-10, 1.17e-09, 5.06e-08),
+    "float32": (2.78e-11, 3.39e-10, 1.87e-08),
+    "float64": (5.10e-11, 5.06e-10, 2.31e-08),
+    "complex64": (9.42e-11, 7.69e-10, 2.80e-08),
+    "complex128": (1.76e-10, 1.54e-09, 3.36e-08),
 }
 FFT = {  # (per gathered element per log2(transform size), per gathered element)
     # The fit needs no per-element term once the log term is there.
-    "float32": (2.83e-10, 0.0),
-    "float64": (5.15e-10, 0.0),
-    "complex64": (5.56e-10, 0.0),
-    "complex128": (1.00e-09, 0.0),
+    "float32": (2.68e-10, 0.0),
+    "float64": (4.84e-10, 0.0),
+    "complex64": (5.26e-10, 0.0),
+    "complex128": (9.85e-10, 0.0),
 }
 FFT_PER_BOX = 2.8e-4  # Python and scipy.fft call overhead per box
 # What each added thread adds (median of t1 / t2 - 1 over the grid's
@@ -41,8 +41,8 @@ FFT_PER_BOX = 2.8e-4  # Python and scipy.fft call overhead per box
 # (measured 0.00: no gain). The FFT gains less than the direct loop: its
 # temporaries are bound by memory, and first-touch page faults weigh heavily
 # on this virtual machine.
-DIRECT_PARALLEL = 0.73
-FFT_BOX_PARALLEL = 0.18
+DIRECT_PARALLEL = 0.60
+FFT_BOX_PARALLEL = 0.09
 FFT_TRANSFORM_PARALLEL = 0.0
 
 # The FFT may use this much scratch (bytes) beyond input and output.
