@@ -395,6 +395,8 @@ cdef extern from "_blocks.h":
     # Register-blocked loops for float32 / float64 (see the header's note).
     enum: PYCONV_VECTOR_F64
     enum: PYCONV_VECTOR_F32
+    enum: PYCONV_BLOCK_REALS_F64
+    enum: PYCONV_BLOCK_REALS_F32
     void pyconv_accumulate_f64(double* out, Py_ssize_t count, const double** sources,
                                const Py_ssize_t* steps, const double* weights,
                                Py_ssize_t n_taps, int unit_steps) noexcept nogil
@@ -435,11 +437,6 @@ cdef inline void accumulate_taps(W* out, Py_ssize_t count, const W** sources,
         j += 1
 
 
-# Complex outputs per real block of 8 vectors (of interleaved re, im values).
-DEF CBLOCK_F64 = 16
-DEF CBLOCK_F32 = 32
-
-
 cdef inline void accumulate_complex(W* out, Py_ssize_t count, const W** sources,
                                     const Py_ssize_t* steps, const W* weights,
                                     Py_ssize_t n_taps, bint unit_steps,
@@ -449,10 +446,10 @@ cdef inline void accumulate_complex(W* out, Py_ssize_t count, const W** sources,
     # With unit steps the interleaved values are contiguous reals and the
     # real register blocks do the work; the tail forms the very same sums.
     cdef Py_ssize_t j = 0, t, k, index
-    cdef double pd[2 * CBLOCK_F64]
-    cdef double qd[2 * CBLOCK_F64]
-    cdef float pf[2 * CBLOCK_F32]
-    cdef float qf[2 * CBLOCK_F32]
+    cdef double pd[PYCONV_BLOCK_REALS_F64]
+    cdef double qd[PYCONV_BLOCK_REALS_F64]
+    cdef float pf[PYCONV_BLOCK_REALS_F32]
+    cdef float qf[PYCONV_BLOCK_REALS_F32]
     cdef double p_re, p_im, q_re, q_im
     cdef float pf_re, pf_im, qf_re, qf_im
     cdef double* real_d = <double*> parts
@@ -464,13 +461,13 @@ cdef inline void accumulate_complex(W* out, Py_ssize_t count, const W** sources,
             for t in range(n_taps):
                 real_d[t] = weights[t].real
                 imag_d[t] = weights[t].imag
-            while j + CBLOCK_F64 <= count:
+            while j + PYCONV_BLOCK_REALS_F64 // 2 <= count:
                 pyconv_unit8_f64(pd, 2 * j, <const double**> sources, real_d, n_taps)
                 pyconv_unit8_f64(qd, 2 * j, <const double**> sources, imag_d, n_taps)
-                for k in range(CBLOCK_F64):
+                for k in range(PYCONV_BLOCK_REALS_F64 // 2):
                     out[j + k].real = pd[2 * k] - qd[2 * k + 1]
                     out[j + k].imag = pd[2 * k + 1] + qd[2 * k]
-                j += CBLOCK_F64
+                j += PYCONV_BLOCK_REALS_F64 // 2
         while j < count:
             p_re = p_im = q_re = q_im = 0
             for t in range(n_taps):
@@ -487,13 +484,13 @@ cdef inline void accumulate_complex(W* out, Py_ssize_t count, const W** sources,
             for t in range(n_taps):
                 real_f[t] = weights[t].real
                 imag_f[t] = weights[t].imag
-            while j + CBLOCK_F32 <= count:
+            while j + PYCONV_BLOCK_REALS_F32 // 2 <= count:
                 pyconv_unit8_f32(pf, 2 * j, <const float**> sources, real_f, n_taps)
                 pyconv_unit8_f32(qf, 2 * j, <const float**> sources, imag_f, n_taps)
-                for k in range(CBLOCK_F32):
+                for k in range(PYCONV_BLOCK_REALS_F32 // 2):
                     out[j + k].real = pf[2 * k] - qf[2 * k + 1]
                     out[j + k].imag = pf[2 * k + 1] + qf[2 * k]
-                j += CBLOCK_F32
+                j += PYCONV_BLOCK_REALS_F32 // 2
         while j < count:
             pf_re = pf_im = qf_re = qf_im = 0
             for t in range(n_taps):

@@ -18,7 +18,8 @@ CODE = textwrap.dedent("""
                                 ((50_000,), (31,), {"mode": "constant"}),
                                 ((17, 40, 33), (3, 3, 3), {"mode": "wrap"}),
                                 ((120, 130), (7, 7), {"stride": (2, 3), "dilation": 2,
-                                                      "padding": "full"})]:
+                                                      "padding": "full"}),
+                                ((64, 300), (3, 5), {"stride": 2, "mode": "nearest"})]:
         for dtype in (np.float32, np.float64, np.complex64, np.uint8):
             x = (rng.standard_normal(shape) * 20).astype(dtype)
             out = pyconv.correlate(x, rng.standard_normal(taps), method="direct", **kwargs)

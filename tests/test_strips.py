@@ -172,3 +172,17 @@ def test_outputs_do_not_depend_on_where_blocks_fall(rng, dtype):
         for stop in (start + 7, start + 9, start + 40, 300):
             part = pyconv.correlate(x[:, start:stop], w, padding="valid", method="direct")
             np.testing.assert_array_equal(part, whole[:, start:stop - 6])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64])
+@pytest.mark.parametrize("stride", [2, 3, (1, 2), (2, 1)])
+def test_strided_loads_are_the_dense_result_subsampled(rng, dtype, stride):
+    # Stride 2 along the line loads two vectors and keeps every other value;
+    # other strides load value by value. Either way each output is the dense
+    # one, bitwise (same terms, same order), in place or gathered.
+    x = random_array(rng, (40, 301), dtype)
+    w = rng.standard_normal((3, 5))
+    dense = pyconv.correlate(x, w, mode="mirror", method="direct")
+    sy, sx = (stride, stride) if isinstance(stride, int) else stride
+    strided = pyconv.correlate(x, w, mode="mirror", method="direct", stride=stride)
+    np.testing.assert_array_equal(strided, dense[::sy, ::sx])
