@@ -315,7 +315,20 @@ def main(argv=None):
                         help="also time direct, FFT and scipy.ndimage across kernel sizes "
                              "(1-D and 2-D; adds about half a minute)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--opencv", action="store_true",
+                        help="instead: the table against OpenCV at workers=2, each time also "
+                             "as a multiple of this machine's floor (needs "
+                             "opencv-python-headless; a few minutes)")
     args = parser.parse_args(argv)
+    if args.opencv:
+        from pyconv import _vs_opencv
+
+        try:
+            _vs_opencv.import_cv2()
+        except ImportError as error:
+            parser.error(str(error))
+        passed = _vs_opencv.report(json_path=args.json, progress=not args.no_progress)
+        return 0 if passed else 1
     if args.plot:  # fail before the work, not after
         try:
             import matplotlib  # noqa: F401

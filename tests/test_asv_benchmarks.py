@@ -39,6 +39,8 @@ def benchmarks(monkeypatch):
     for case, (shape, _chunks, taps, dtype) in list(dask_suite.CASES.items()):
         monkeypatch.setitem(dask_suite.CASES, case, ((9,) * len(shape), (4,) * len(shape),
                                                      taps, dtype))
+    opencv = importlib.import_module("benchmarks.bench_opencv")
+    monkeypatch.setattr(opencv, "SCALE", 0.005)
     threads = importlib.import_module("benchmarks.bench_threads")
     for case, (shape, taps, dtype) in list(threads.CASES.items()):
         monkeypatch.setitem(threads.CASES, case, ((6,) * len(shape), (3,) * len(taps), dtype))
