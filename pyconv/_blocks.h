@@ -78,20 +78,16 @@ static inline pyconv_vf32 pyconv_load_f32(const float *p, Py_ssize_t step)
     return v;
 }
 
-/* Every lane `value` (a plain broadcast: adding it to a zero vector would
- * turn -0.0 into +0.0). */
+/* Every lane `value`. value - 0 is exact for every value (-0.0 included,
+ * unlike value + 0), so the compiler folds it to a plain broadcast. */
 static inline pyconv_vf64 pyconv_splat_f64(double value)
 {
-    pyconv_vf64 v;
-    _Pragma("GCC unroll 16") for (int k = 0; k < PYCONV_VECTOR_F64; k++) v[k] = value;
-    return v;
+    return value - (pyconv_vf64){0};
 }
 
 static inline pyconv_vf32 pyconv_splat_f32(float value)
 {
-    pyconv_vf32 v;
-    _Pragma("GCC unroll 16") for (int k = 0; k < PYCONV_VECTOR_F32; k++) v[k] = value;
-    return v;
+    return value - (pyconv_vf32){0};
 }
 
 /* Blocks of NV vectors (V lanes each): pyconv_block<NV>_<T> for taps with
