@@ -191,4 +191,64 @@ static inline void pyconv_accumulate_##NAME(T *out, Py_ssize_t count,           
 PYCONV_DEFINE_ACCUMULATE(double, pyconv_vf64, PYCONV_VECTOR_F64, f64)
 PYCONV_DEFINE_ACCUMULATE(float, pyconv_vf32, PYCONV_VECTOR_F32, f32)
 
+/* Storing float32 sums to 8- and 16-bit integers: round half to even,
+ * saturate, NaN to 0 -- what store_int in _direct.pyx does value by value,
+ * with the same results. On an AVX2 build, 32 (8-bit) or 16 (16-bit) values
+ * per pass: clamp in float (maxps returns its second operand for a NaN,
+ * which is 0 for an unsigned type; signed types zero NaN first), round, then
+ * the saturating packs. Returns how many leading values it stored; the
+ * caller stores the rest (all of them on a baseline build). */
+#if defined(__AVX2__)
+#include <immintrin.h>
+
+static inline __m256i pyconv_round_clamped(const float *acc, __m256 low, __m256 high,
+                                           int is_signed)
+{
+    __m256 v = _mm256_loadu_ps(acc);
+    if (is_signed)
+        v = _mm256_and_ps(v, _mm256_cmp_ps(v, v, _CMP_ORD_Q));
+    v = _mm256_min_ps(_mm256_max_ps(v, low), high);
+    return _mm256_cvtps_epi32(_mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+
+static inline Py_ssize_t pyconv_store_small_int_f32(char *out, const float *acc,
+                                                    Py_ssize_t count, int bytes, int is_signed)
+{
+    __m256 low, high;
+    Py_ssize_t q = 0;
+    if (bytes == 1) {
+        low = _mm256_set1_ps(is_signed ? -128.0f : 0.0f);
+        high = _mm256_set1_ps(is_signed ? 127.0f : 255.0f);
+        /* packs work within 128-bit lanes: this puts the 8 groups of 4 back in order */
+        const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+        for (; q + 32 <= count; q += 32) {
+            __m256i a = pyconv_round_clamped(acc + q, low, high, is_signed);
+            __m256i b = pyconv_round_clamped(acc + q + 8, low, high, is_signed);
+            __m256i c = pyconv_round_clamped(acc + q + 16, low, high, is_signed);
+            __m256i d = pyconv_round_clamped(acc + q + 24, low, high, is_signed);
+            __m256i ab = _mm256_packs_epi32(a, b), cd = _mm256_packs_epi32(c, d);
+            __m256i bytes8 = is_signed ? _mm256_packs_epi16(ab, cd) : _mm256_packus_epi16(ab, cd);
+            _mm256_storeu_si256((__m256i *)(out + q), _mm256_permutevar8x32_epi32(bytes8, order));
+        }
+    } else if (bytes == 2) {
+        low = _mm256_set1_ps(is_signed ? -32768.0f : 0.0f);
+        high = _mm256_set1_ps(is_signed ? 32767.0f : 65535.0f);
+        for (; q + 16 <= count; q += 16) {
+            __m256i a = pyconv_round_clamped(acc + q, low, high, is_signed);
+            __m256i b = pyconv_round_clamped(acc + q + 8, low, high, is_signed);
+            __m256i words = is_signed ? _mm256_packs_epi32(a, b) : _mm256_packus_epi32(a, b);
+            _mm256_storeu_si256((__m256i *)(out + 2 * q), _mm256_permute4x64_epi64(words, 0xD8));
+        }
+    }
+    return q;
+}
+#else
+static inline Py_ssize_t pyconv_store_small_int_f32(char *out, const float *acc,
+                                                    Py_ssize_t count, int bytes, int is_signed)
+{
+    (void)out; (void)acc; (void)count; (void)bytes; (void)is_signed;
+    return 0;
+}
+#endif
+
 #endif

@@ -317,7 +317,7 @@ cdef inline void int_limits(OutInt* lowest, OutInt* highest) noexcept nogil:
 cdef inline void store_int(OutInt* out, Py_ssize_t step, const W* acc,
                            Py_ssize_t count) noexcept nogil:
     # Round half to even, then saturate; NaN becomes 0.
-    cdef Py_ssize_t q
+    cdef Py_ssize_t q, done
     cdef OutInt lowest, highest
     cdef W value, low, high
     if W is floatcomplex or W is doublecomplex:
@@ -329,20 +329,24 @@ cdef inline void store_int(OutInt* out, Py_ssize_t step, const W* acc,
         if sizeof(OutInt) < 8:
             # The limits are exact in W: clamp, then convert -- branch-free, so
             # the loop vectorises (8- and 16-bit images are the common case).
+            # Clamping before rounding is the same (the limits are integers).
+            # An AVX2 build stores float32 sums to 8/16 bits vectors at a time.
             if step == 1:
-                for q in range(count):
-                    value = nearbyintf(acc[q]) if W is float else nearbyint(acc[q])
-                    value = value if value == value else 0
-                    value = low if value < low else value
-                    value = high if value > high else value
-                    out[q] = <OutInt> value
+                done = 0
+                if W is float and sizeof(OutInt) <= 2:
+                    done = pyconv_store_small_int_f32(<char*> out, acc, count, sizeof(OutInt),
+                                                      lowest < 0)
+                for q in range(done, count):
+                    value = acc[q] if acc[q] == acc[q] else 0
+                    value = value if value > low else low
+                    value = value if value < high else high
+                    out[q] = <OutInt> (nearbyintf(value) if W is float else nearbyint(value))
             else:
                 for q in range(count):
-                    value = nearbyintf(acc[q]) if W is float else nearbyint(acc[q])
-                    value = value if value == value else 0
-                    value = low if value < low else value
-                    value = high if value > high else value
-                    out[q * step] = <OutInt> value
+                    value = acc[q] if acc[q] == acc[q] else 0
+                    value = value if value > low else low
+                    value = value if value < high else high
+                    out[q * step] = <OutInt> (nearbyintf(value) if W is float else nearbyint(value))
         else:
             # 64-bit limits round up to 2**63 / 2**64 in W, so "value >= high"
             # is the exact saturation test and every value below it converts.
@@ -407,6 +411,8 @@ cdef extern from "_blocks.h":
                           const double* weights, Py_ssize_t n_taps) noexcept nogil
     void pyconv_unit8_f32(float* out, Py_ssize_t j, const float** sources,
                           const float* weights, Py_ssize_t n_taps) noexcept nogil
+    Py_ssize_t pyconv_store_small_int_f32(char* out, const float* acc, Py_ssize_t count,
+                                          int bytes, int is_signed) noexcept nogil
 
 
 cdef inline void accumulate_taps(W* out, Py_ssize_t count, const W** sources,

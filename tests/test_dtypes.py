@@ -92,6 +92,23 @@ def test_integer_saturation(dtype):
     assert pyconv.correlate1d(np.ones(3, dtype), [1e300])[1] == info.max
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int16, np.uint16])
+def test_small_integer_store_every_length(rng, dtype):
+    """Rounding, saturation and NaN on lines long enough for the vector store
+    (32 or 16 values a pass on an AVX2 build) and every tail after it."""
+    info = np.iinfo(dtype)
+    special = np.array([np.nan, np.inf, -np.inf, 0.5, 1.5, 2.5, -0.5, -1.5, -2.5,
+                        info.max + 0.5, info.max + 1, info.min - 0.5, info.min - 1,
+                        info.max - 0.5, info.min + 0.5, 1e30, -1e30], dtype=np.float32)
+    values = np.concatenate([special, rng.uniform(info.min - 50, info.max + 50, 300)])
+    for length in [*range(1, 70), 200, 317]:
+        x = rng.permutation(values)[:length].astype(np.float32)
+        out = pyconv.correlate1d(x, [1.0], output=dtype)
+        expected = np.clip(np.rint(np.nan_to_num(x, nan=0.0, posinf=info.max,
+                                                 neginf=info.min)), info.min, info.max)
+        np.testing.assert_array_equal(out, expected.astype(dtype), err_msg=f"length {length}")
+
+
 def test_int64_extremes_saturate_exactly():
     x = np.array([2**62, 2**62, -(2**62), -(2**62)], dtype=np.int64)
     out = pyconv.correlate1d(x, [1.0, 1.0], mode="nearest")
