@@ -3,7 +3,7 @@
 Build with ``sphinx-build -W -b html docs docs/_build/html`` after
 ``pip install ".[docs]"``. Every figure is drawn at build time by code that
 calls the installed pyconv; the performance page reads the benchmark results
-committed in ``_static/benchmark.json``.
+committed in ``_static/benchmark.json`` and ``_static/opencv.json``.
 """
 
 import json
@@ -119,14 +119,59 @@ def _benchmark_substitutions():
                  f"     - {result['pyconv_seconds'] * 1e3:.2f} ms",
                  f"     - {result['scipy_seconds'] * 1e3:.2f} ms",
                  f"     - {speedup}", f"     - {result['reference']}"]
-    table = [".. list-table::", "   :header-rows: 1", "   :class: benchmark-table", ""] + rows
-    generated = DOCS / "generated"
-    generated.mkdir(exist_ok=True)
-    target = generated / "benchmark_table.inc"
-    text = "\n".join(table) + "\n"
-    if not target.exists() or target.read_text() != text:
-        target.write_text(text)
+    _write_table("benchmark_table.inc", rows)
     return "\n".join(f".. |{key}| replace:: {value}" for key, value in facts.items())
 
 
-rst_prolog = _benchmark_substitutions()
+def _write_generated(name, lines):
+    """`lines` as generated/`name`, rewritten only when they change."""
+    generated = DOCS / "generated"
+    generated.mkdir(exist_ok=True)
+    target = generated / name
+    text = "\n".join(lines) + "\n"
+    if not target.exists() or target.read_text() != text:
+        target.write_text(text)
+
+
+def _write_table(name, rows):
+    """A list-table of `rows` as generated/`name`."""
+    _write_generated(name, [".. list-table::", "   :header-rows: 1",
+                            "   :class: benchmark-table", ""] + rows)
+
+
+def _superscripts(name):
+    """'2048^2' as '2048²' (the case names are plain text)."""
+    return name.replace("^2", "\u00b2").replace("^3", "\u00b3").replace("^7", "\u2077")
+
+
+def _opencv_substitutions():
+    """|cv_*| substitutions and the OpenCV table from _static/opencv.json."""
+    data = json.loads((DOCS / "_static" / "opencv.json").read_text())
+    limits = data["limits"]
+    facts = {
+        "cv_machine": data["machine"],
+        "cv_date": data["date"].split()[0],
+        "cv_version": data["opencv"],
+        "cv_bandwidth": f"{limits['bandwidth'] / 1e9:.0f} GB/s",
+        "cv_flops32": f"{limits['flops32'] / 1e9:.0f} GFLOP/s",
+        "cv_flops64": f"{limits['flops64'] / 1e9:.0f} GFLOP/s",
+    }
+    rows = ["   * - case", "     - anchor", "     - anchor time", "     - pyconv",
+            "     - ratio", "     - target", "     - × floor"]
+    for row in data["rows"]:
+        rows += [f"   * - {_superscripts(row['case'])}", f"     - {row['anchor']}"]
+        if not row["passed"]:
+            rows += ["     - FAILED", "     -", "     -", "     -", "     -"]
+            continue
+        rows += [f"     - {row['anchor_seconds'] * 1e3:.2f} ms",
+                 f"     - {row['pyconv_seconds'] * 1e3:.2f} ms ({row['method']})",
+                 f"     - {row['ratio']:.2f}", f"     - {row['target']:.2f}",
+                 f"     - {row['pyconv_seconds'] / row['floor_seconds']:.1f}"]
+    _write_table("opencv_table.inc", rows)
+    scaling = [f"* {_superscripts(name)}: {speedup:.2f}x"
+               for name, speedup in data["scaling"].items()]
+    _write_generated("opencv_scaling.inc", scaling)
+    return "\n".join(f".. |{key}| replace:: {value}" for key, value in facts.items())
+
+
+rst_prolog = _benchmark_substitutions() + "\n" + _opencv_substitutions()

@@ -374,7 +374,12 @@ def report(workers=2, json_path=None, progress=True, scale=1.0, limits=None):
     if json_path:
         import json
 
+        from pyconv._bench import machine_description
+
         with open(json_path, "w") as file:
-            json.dump({"limits": asdict(limits), "rows": [asdict(r) for r in rows],
-                       "scaling": speedups}, file, indent=2, default=float)
+            json.dump({"date": time.strftime("%Y-%m-%d %H:%M:%S"),
+                       "machine": machine_description(), "workers": workers,
+                       "opencv": import_cv2().__version__, "limits": asdict(limits),
+                       "rows": [asdict(r) for r in rows], "scaling": speedups},
+                      file, indent=2, default=float)
     return all(row.passed for row in rows)

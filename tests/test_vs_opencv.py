@@ -29,6 +29,7 @@ def test_the_table_runs_checks_and_reports_floors(capsys, tmp_path):
         assert row["passed"] and row["ratio"] > 0 and row["floor_seconds"] > 0
         assert row["peak_memory"] >= 1.0  # (tiny data: the scratch is not small beside it)
     assert set(saved["scaling"]) == set(_vs_opencv.COMPUTE_BOUND)
+    assert saved["workers"] == 2 and saved["opencv"] and saved["machine"]
 
 
 def test_every_anchor_agrees_with_pyconv_before_timing():
