@@ -23,6 +23,7 @@ A single tile per axis when the whole axis fits one transform cheaply; the
 tile length otherwise minimises N log N per useful output.
 """
 
+import functools
 import itertools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -82,6 +83,7 @@ def _fast_length(n, real):
     return sfft.next_fast_len(int(n), real=real)
 
 
+@functools.lru_cache(maxsize=1024)  # a pure function of integers; ~0.1 ms to compute
 def _tile_length(span, stride, out_len, real, cap):
     """(transform, useful) for one axis: the least work per output with N <= cap.
 

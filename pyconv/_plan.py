@@ -78,7 +78,7 @@ def direct_cost(problem):
 
 
 def fft_cost(problem, fft_plan):
-    """Predicted seconds for the FFT method."""
+    """Predicted seconds for the FFT method (never less than FFT_PER_BOX)."""
     per_element_log, per_element = FFT[problem.work_dtype.name]
     elements = fft_plan.n_boxes * fft_plan.box_elements
     transforms = elements * fft_plan.log2_transform * per_element_log
@@ -113,6 +113,10 @@ def _decide(problem):
     if problem.output.size == 0:
         return "direct", None
     if problem.method == "direct":
+        return "direct", None
+    if problem.method == "auto" and direct_cost(problem) < FFT_PER_BOX:
+        # Every FFT costs at least one box's overhead (see fft_cost): no
+        # need to plan one (which takes longer than such a direct call).
         return "direct", None
     fft_plan = _fft.plan(problem)
     if not fft_plan.axes:

@@ -292,6 +292,27 @@ def test_auto_picks_fft_for_large_kernels_and_direct_for_small(rng):
     assert pyconv.choose_method(x, np.ones((63, 63))) == "direct"
 
 
+@pytest.mark.parametrize("workers", [1, 2, 4])
+def test_auto_plans_an_fft_only_when_it_could_win(rng, monkeypatch, workers):
+    """auto skips planning the FFT when the direct method is predicted to take
+    less than FFT_PER_BOX: sound because no FFT is predicted to take less."""
+    for shape, taps in [((8, 8), (3, 3)), ((3000,), (1025,)), ((512, 512), (63, 63)),
+                        ((64, 64, 64), (9, 9, 9)), ((10_000_000,), (1025,)),
+                        ((2048, 2048), (15, 15)), ((40, 3000), (1, 301))]:
+        problem = normalize(np.zeros(shape), np.ones(taps), None, "constant", 0.0, 0,
+                            axes=None, stride=1, dilation=1, padding="same",
+                            workers=workers, convolution=False)
+        assert _plan.fft_cost(problem, _fft.plan(problem)) >= _plan.FFT_PER_BOX
+    planned = []
+    original = _fft.plan
+    monkeypatch.setattr(_fft, "plan", lambda problem: planned.append(1) or original(problem))
+    assert pyconv.choose_method(np.ones((8, 8)), np.ones((3, 3)), workers=workers) == "direct"
+    assert planned == []
+    assert pyconv.choose_method(np.ones((512, 512)), rng.standard_normal((63, 63)),
+                                workers=workers) == "fft"
+    assert planned == [1]
+
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_auto_never_smears_nan_or_inf(rng, monkeypatch, bad):
     x = rng.standard_normal((256, 256))
