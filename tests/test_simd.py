@@ -20,7 +20,7 @@ CODE = textwrap.dedent("""
                                 ((120, 130), (7, 7), {"stride": (2, 3), "dilation": 2,
                                                       "padding": "full"}),
                                 ((64, 300), (3, 5), {"stride": 2, "mode": "nearest"})]:
-        for dtype in (np.float32, np.float64, np.complex64, np.uint8):
+        for dtype in (np.float32, np.float64, np.complex64, np.uint8, np.int16):
             x = (rng.standard_normal(shape) * 20).astype(dtype)
             out = pyconv.correlate(x, rng.standard_normal(taps), method="direct", **kwargs)
             digest.update(out.tobytes())
