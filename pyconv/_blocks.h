@@ -31,6 +31,9 @@
 #define PYCONV_BLOCK_REALS_F64 (8 * PYCONV_VECTOR_F64)
 #define PYCONV_BLOCK_REALS_F32 (8 * PYCONV_VECTOR_F32)
 
+/* The stride-2 shuffle of pyconv_load_f32 spells out 8 lanes. */
+_Static_assert(PYCONV_VECTOR_F32 == 8, "pyconv_load_f32 assumes 8 float32 lanes");
+
 typedef double pyconv_vf64 __attribute__((vector_size(PYCONV_VECTOR_BYTES)));
 typedef float pyconv_vf32 __attribute__((vector_size(PYCONV_VECTOR_BYTES)));
 
@@ -68,10 +71,13 @@ static inline pyconv_vf32 pyconv_load_f32(const float *p, Py_ssize_t step)
         pyconv_vf32 low, high;
         memcpy(&low, p, sizeof low);
         memcpy(&high, p + PYCONV_VECTOR_F32 - 1, sizeof high);
-        pyconv_vi32 even;
-        _Pragma("GCC unroll 16") for (int k = 0; k < PYCONV_VECTOR_F32; k++)
-            even[k] = k < PYCONV_VECTOR_F32 / 2 ? 2 * k : 2 * k + 1;
-        v = __builtin_shuffle(low, high, even);
+        /* Within each 128-bit lane first (one vshufps), then the 64-bit
+         * pairs into order (one vpermpd): two instructions where the
+         * one-step shuffle compiled to two lane-crossing permutes and a
+         * blend. */
+        const pyconv_vi32 in_lanes = {0, 2, 9, 11, 4, 6, 13, 15};
+        const pyconv_vi32 pairs = {0, 1, 4, 5, 2, 3, 6, 7};
+        v = __builtin_shuffle(__builtin_shuffle(low, high, in_lanes), pairs);
     } else {
         _Pragma("GCC unroll 16") for (int k = 0; k < PYCONV_VECTOR_F32; k++) v[k] = p[k * step];
     }
