@@ -72,9 +72,8 @@ static inline pyconv_vf32 pyconv_load_f32(const float *p, Py_ssize_t step)
         memcpy(&low, p, sizeof low);
         memcpy(&high, p + PYCONV_VECTOR_F32 - 1, sizeof high);
         /* Within each 128-bit lane first (one vshufps), then the 64-bit
-         * pairs into order (one vpermpd): two instructions where the
-         * one-step shuffle compiled to two lane-crossing permutes and a
-         * blend. */
+         * pairs into order (one lane-crossing permute): two instructions
+         * where the one-step shuffle compiled to two permutes and a blend. */
         const pyconv_vi32 in_lanes = {0, 2, 9, 11, 4, 6, 13, 15};
         const pyconv_vi32 pairs = {0, 1, 4, 5, 2, 3, 6, 7};
         v = __builtin_shuffle(__builtin_shuffle(low, high, in_lanes), pairs);

@@ -327,10 +327,10 @@ cdef inline void store_int(OutInt* out, Py_ssize_t step, const W* acc,
         low = <W> lowest
         high = <W> highest
         if sizeof(OutInt) < 8:
-            # The limits are exact in W: clamp, then convert -- branch-free, so
-            # the loop vectorises (8- and 16-bit images are the common case).
-            # Clamping before rounding is the same (the limits are integers).
-            # An AVX2 build stores float32 sums to 8/16 bits vectors at a time.
+            # The limits are exact in W and integers, so clamping before
+            # rounding is the same as after; branch-free. On an AVX2 build,
+            # float32 sums to 8/16 bits go through _blocks.h, whole vectors
+            # at a time (8- and 16-bit images are the common case).
             if step == 1:
                 done = 0
                 if W is float and sizeof(OutInt) <= 2:
