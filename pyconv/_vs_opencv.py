@@ -22,6 +22,7 @@ from threading import Thread
 import numpy as np
 
 import pyconv
+from pyconv._bench import best_times, machine_description
 from pyconv._layout import separable_factors
 
 # cv2's border for each scipy mode.
@@ -308,12 +309,8 @@ def run(case, limits, workers=2, runs=15):
     def ours_call():
         pyconv.correlate(case.x, case.w, workers=workers, **case.kwargs)
 
-    ours_call()
-    anchor()
-    ours_best, anchor_best = np.inf, np.inf
-    for _ in range(runs):
-        ours_best = min(ours_best, _best(ours_call, 1))
-        anchor_best = min(anchor_best, _best(anchor, 1))
+    ours_best, anchor_best = best_times(ours_call, anchor, budget=0.0, min_runs=runs,
+                                        max_runs=runs)
     return Row(case.name, case.anchor_name, anchor_best, ours_best, ours_best / anchor_best,
                case.target, floor_seconds(case, limits), method, peak_memory(case), error,
                True)
@@ -373,8 +370,6 @@ def report(workers=2, json_path=None, progress=True, scale=1.0, limits=None):
         print(f"workers=2 over workers=1 (direct), {name}: {speedup:.2f}x")
     if json_path:
         import json
-
-        from pyconv._bench import machine_description
 
         with open(json_path, "w") as file:
             json.dump({"date": time.strftime("%Y-%m-%d %H:%M:%S"),
