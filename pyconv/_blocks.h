@@ -1,5 +1,6 @@
 /*
- * Register-blocked inner loop of the direct kernels (float32 and float64).
+ * Register-blocked inner loop of the direct kernels (float32, float64, and
+ * int16 for exact sums of 8-bit data).
  *
  * pyconv_accumulate_f64/_f32 compute out[i], i < count, each the sum over
  * taps t, in order, of weights[t] * sources[t][i * steps[t]]. Outputs go in
@@ -36,6 +37,10 @@ _Static_assert(PYCONV_VECTOR_F32 == 8, "pyconv_load_f32 assumes 8 float32 lanes"
 
 typedef double pyconv_vf64 __attribute__((vector_size(PYCONV_VECTOR_BYTES)));
 typedef float pyconv_vf32 __attribute__((vector_size(PYCONV_VECTOR_BYTES)));
+/* Exact integer sums of 8-bit data with small integer weights (see
+ * _layout.integer_kernel): 16 lanes a vector, no conversion between taps. */
+#define PYCONV_VECTOR_I16 (PYCONV_VECTOR_BYTES / 2)
+typedef short pyconv_vi16 __attribute__((vector_size(PYCONV_VECTOR_BYTES)));
 
 /* p[0], p[step], ..., one vector. Step 1 is one unaligned load; step 2 (a
  * stride of 2) is two loads, at p and at p + V - 1 so that nothing past the
@@ -83,6 +88,17 @@ static inline pyconv_vf32 pyconv_load_f32(const float *p, Py_ssize_t step)
     return v;
 }
 
+static inline pyconv_vi16 pyconv_load_i16(const short *p, Py_ssize_t step)
+{
+    pyconv_vi16 v;
+    if (step == 1) {
+        memcpy(&v, p, sizeof v);
+    } else {
+        _Pragma("GCC unroll 16") for (int k = 0; k < PYCONV_VECTOR_I16; k++) v[k] = p[k * step];
+    }
+    return v;
+}
+
 /* Every lane `value`. value - 0 is exact for every value (-0.0 included,
  * unlike value + 0), so the compiler folds it to a plain broadcast. */
 static inline pyconv_vf64 pyconv_splat_f64(double value)
@@ -93,6 +109,11 @@ static inline pyconv_vf64 pyconv_splat_f64(double value)
 static inline pyconv_vf32 pyconv_splat_f32(float value)
 {
     return value - (pyconv_vf32){0};
+}
+
+static inline pyconv_vi16 pyconv_splat_i16(short value)
+{
+    return value - (pyconv_vi16){0};
 }
 
 /* Blocks of NV vectors (V lanes each): pyconv_block<NV>_<T> for taps with
@@ -195,31 +216,56 @@ static inline void pyconv_accumulate_##NAME(T *out, Py_ssize_t count,           
 
 PYCONV_DEFINE_ACCUMULATE(double, pyconv_vf64, PYCONV_VECTOR_F64, f64)
 PYCONV_DEFINE_ACCUMULATE(float, pyconv_vf32, PYCONV_VECTOR_F32, f32)
+/* The sums stay within int16 (_layout.integer_kernel bounds them): exact. */
+PYCONV_DEFINE_ACCUMULATE(short, pyconv_vi16, PYCONV_VECTOR_I16, i16)
+
+/* dst[q] = (float) src[q] * scale: an exact integer sum to its value, one
+ * rounding. */
+static inline void pyconv_scale_i16(float *dst, const short *src, Py_ssize_t count, float scale)
+{
+    for (Py_ssize_t q = 0; q < count; q++)
+        dst[q] = (float)src[q] * scale;
+}
 
 /* Storing float32 sums to 8- and 16-bit integers: round half to even,
  * saturate, NaN to 0 -- what store_int in _direct.pyx does value by value,
- * with the same results. On an AVX2 build, 32 (8-bit) or 16 (16-bit) values
- * per pass: clamp in float (maxps returns its second operand for a NaN,
- * which is 0 for an unsigned type; signed types zero NaN first), round, then
- * the saturating packs. Returns how many leading values it stored; the
- * caller stores the rest (all of them on a baseline build). */
+ * with the same results. The values are acc[q], or, with `sums` (int16
+ * work), (float) sums[q] * scale as pyconv_scale_i16 forms them. On an AVX2
+ * build, 32 (8-bit) or 16 (16-bit) values per pass: clamp in float (maxps
+ * returns its second operand for a NaN, which is 0 for an unsigned type;
+ * signed types zero NaN first), round, then the saturating packs. Returns
+ * how many leading values it stored; the caller stores the rest (all of
+ * them on a baseline build). */
 #if defined(__AVX2__)
 #include <immintrin.h>
 
-static inline __m256i pyconv_round_clamped(const float *acc, __m256 low, __m256 high,
-                                           int is_signed)
+static inline __m256i pyconv_round_clamped(const float *acc, const short *sums, __m256 scale,
+                                           __m256 low, __m256 high, int is_signed)
 {
-    __m256 v = _mm256_loadu_ps(acc);
+    __m256 v;
+    if (sums) {
+        /* No NaN, and |value| < 2**31 (_layout.integer_kernel): the packs
+         * alone saturate, the clamps would change nothing. */
+        __m128i words = _mm_loadu_si128((const __m128i *)sums);
+        v = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(words)), scale);
+        return _mm256_cvtps_epi32(_mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    }
+    v = _mm256_loadu_ps(acc);
     if (is_signed)
         v = _mm256_and_ps(v, _mm256_cmp_ps(v, v, _CMP_ORD_Q));
     v = _mm256_min_ps(_mm256_max_ps(v, low), high);
     return _mm256_cvtps_epi32(_mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 }
 
-static inline Py_ssize_t pyconv_store_small_int_f32(char *out, const float *acc,
-                                                    Py_ssize_t count, int bytes, int is_signed)
+/* Eight values from q on: of acc, or of sums when sums is not NULL. */
+#define PYCONV_ROUND8(q) pyconv_round_clamped(acc + (sums ? 0 : (q)), sums ? sums + (q) : NULL, \
+                                              factor, low, high, is_signed)
+
+static inline Py_ssize_t pyconv_store_small_int(char *out, const float *acc, const short *sums,
+                                                float scale, Py_ssize_t count, int bytes,
+                                                int is_signed)
 {
-    __m256 low, high;
+    __m256 low, high, factor = _mm256_set1_ps(scale);
     Py_ssize_t q = 0;
     if (bytes == 1) {
         low = _mm256_set1_ps(is_signed ? -128.0f : 0.0f);
@@ -227,10 +273,8 @@ static inline Py_ssize_t pyconv_store_small_int_f32(char *out, const float *acc,
         /* packs work within 128-bit lanes: this puts the 8 groups of 4 back in order */
         const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
         for (; q + 32 <= count; q += 32) {
-            __m256i a = pyconv_round_clamped(acc + q, low, high, is_signed);
-            __m256i b = pyconv_round_clamped(acc + q + 8, low, high, is_signed);
-            __m256i c = pyconv_round_clamped(acc + q + 16, low, high, is_signed);
-            __m256i d = pyconv_round_clamped(acc + q + 24, low, high, is_signed);
+            __m256i a = PYCONV_ROUND8(q), b = PYCONV_ROUND8(q + 8);
+            __m256i c = PYCONV_ROUND8(q + 16), d = PYCONV_ROUND8(q + 24);
             __m256i ab = _mm256_packs_epi32(a, b), cd = _mm256_packs_epi32(c, d);
             __m256i bytes8 = is_signed ? _mm256_packs_epi16(ab, cd) : _mm256_packus_epi16(ab, cd);
             _mm256_storeu_si256((__m256i *)(out + q), _mm256_permutevar8x32_epi32(bytes8, order));
@@ -239,19 +283,20 @@ static inline Py_ssize_t pyconv_store_small_int_f32(char *out, const float *acc,
         low = _mm256_set1_ps(is_signed ? -32768.0f : 0.0f);
         high = _mm256_set1_ps(is_signed ? 32767.0f : 65535.0f);
         for (; q + 16 <= count; q += 16) {
-            __m256i a = pyconv_round_clamped(acc + q, low, high, is_signed);
-            __m256i b = pyconv_round_clamped(acc + q + 8, low, high, is_signed);
+            __m256i a = PYCONV_ROUND8(q), b = PYCONV_ROUND8(q + 8);
             __m256i words = is_signed ? _mm256_packs_epi32(a, b) : _mm256_packus_epi32(a, b);
             _mm256_storeu_si256((__m256i *)(out + 2 * q), _mm256_permute4x64_epi64(words, 0xD8));
         }
     }
     return q;
 }
+#undef PYCONV_ROUND8
 #else
-static inline Py_ssize_t pyconv_store_small_int_f32(char *out, const float *acc,
-                                                    Py_ssize_t count, int bytes, int is_signed)
+static inline Py_ssize_t pyconv_store_small_int(char *out, const float *acc, const short *sums,
+                                                float scale, Py_ssize_t count, int bytes,
+                                                int is_signed)
 {
-    (void)out; (void)acc; (void)count; (void)bytes; (void)is_signed;
+    (void)out; (void)acc; (void)sums; (void)scale; (void)count; (void)bytes; (void)is_signed;
     return 0;
 }
 #endif

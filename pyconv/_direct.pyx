@@ -32,7 +32,9 @@ The output is cut into independent work items, in one of three ways
 
 Positions past an edge go through ``extend_index`` (any distance is exact),
 dtypes are converted as lines are gathered, and nothing the size of the
-input is ever copied. Each item is computed by one thread in a fixed order,
+input is ever copied. 8-bit inputs whose kernel is a scale times small
+integers (_layout.integer_kernel) sum exactly in int16, scaled on the way
+out. Each item is computed by one thread in a fixed order,
 and the cut into items does not depend on the thread count, so results are
 bitwise identical for any ``workers``. Items run in chunks; between chunks
 the GIL is taken to let Ctrl-C through.
@@ -62,12 +64,14 @@ cdef extern from "Python.h":
 # Types
 # --------------------------------------------------------------------------
 
-# Working precision: what the kernels accumulate in.
+# Working precision: what the kernels accumulate in. int16: exact sums of
+# 8-bit data with small integer weights, scaled on the way out (Plan.scale).
 ctypedef fused W:
     float
     double
     float complex
     double complex
+    int16_t
 
 # What the kernels can read (gather converts on the fly).
 ctypedef fused In:
@@ -146,6 +150,7 @@ ctypedef struct Plan:
     int output_type
     Py_ssize_t output_itemsize
     bint output_is_accumulator        # working dtype, unit stride along the line
+    float scale                       # int16 work: output = scale * the integer sum
     const Py_ssize_t* out_shape
     const Py_ssize_t* out_strides     # in elements
     const Py_ssize_t* stride
@@ -200,7 +205,8 @@ cdef enum:
 cdef inline void copy_run(W* dst, const In* src, Py_ssize_t step,
                           Py_ssize_t count) noexcept nogil:
     cdef Py_ssize_t q
-    if (W is float or W is double) and (In is floatcomplex or In is doublecomplex):
+    if (W is float or W is double or W is int16_t) and (
+            In is floatcomplex or In is doublecomplex):
         return  # unreachable: complex data always works in a complex dtype
     else:
         if step == 1:
@@ -320,8 +326,8 @@ cdef inline void store_int(OutInt* out, Py_ssize_t step, const W* acc,
     cdef Py_ssize_t q, done
     cdef OutInt lowest, highest
     cdef W value, low, high
-    if W is floatcomplex or W is doublecomplex:
-        return  # unreachable: complex results always go to a complex output
+    if W is floatcomplex or W is doublecomplex or W is int16_t:
+        return  # unreachable: complex results go to a complex output; store scales int16
     else:
         int_limits(&lowest, &highest)
         low = <W> lowest
@@ -334,8 +340,8 @@ cdef inline void store_int(OutInt* out, Py_ssize_t step, const W* acc,
             if step == 1:
                 done = 0
                 if W is float and sizeof(OutInt) <= 2:
-                    done = pyconv_store_small_int_f32(<char*> out, acc, count, sizeof(OutInt),
-                                                      lowest < 0)
+                    done = pyconv_store_small_int(<char*> out, acc, NULL, 1, count,
+                                                  sizeof(OutInt), lowest < 0)
                 for q in range(done, count):
                     value = acc[q] if acc[q] == acc[q] else 0
                     value = value if value > low else low
@@ -365,7 +371,31 @@ cdef inline void store_int(OutInt* out, Py_ssize_t step, const W* acc,
 cdef inline void store(char* out, Py_ssize_t step, const W* acc, Py_ssize_t count,
                        const Plan* p) noexcept nogil:
     cdef int out_type = p.output_type
-    if out_type == FLOAT32:
+    cdef float scaled[256]
+    cdef Py_ssize_t done, n
+    if W is int16_t:
+        # Exact integer sums: times the scale in float32 (one rounding), then
+        # stored as a float32 sum would be: to 8/16 bits in whole vectors on
+        # AVX2, else (and the tail) a stack-sized block at a time.
+        done = 0
+        if step == 1 and out_type in (UINT8, INT8, UINT16, INT16):
+            done = pyconv_store_small_int(out, NULL, acc, p.scale, count, p.output_itemsize,
+                                          out_type in (INT8, INT16))
+        while done < count:
+            n = min(256, count - done)
+            pyconv_scale_i16(scaled, acc + done, n, p.scale)
+            store_values(out + done * step * p.output_itemsize, step, scaled, n, p)
+            done += n
+    else:
+        store_values(out, step, acc, count, p)
+
+
+cdef inline void store_values(char* out, Py_ssize_t step, const W* acc, Py_ssize_t count,
+                              const Plan* p) noexcept nogil:
+    cdef int out_type = p.output_type
+    if W is int16_t:
+        return  # unreachable: store scales integer sums first
+    elif out_type == FLOAT32:
         store_float(<float*> out, step, acc, count)
     elif out_type == FLOAT64:
         store_float(<double*> out, step, acc, count)
@@ -411,8 +441,15 @@ cdef extern from "_blocks.h":
                           const double* weights, Py_ssize_t n_taps) noexcept nogil
     void pyconv_unit8_f32(float* out, Py_ssize_t j, const float** sources,
                           const float* weights, Py_ssize_t n_taps) noexcept nogil
-    Py_ssize_t pyconv_store_small_int_f32(char* out, const float* acc, Py_ssize_t count,
-                                          int bytes, int is_signed) noexcept nogil
+    Py_ssize_t pyconv_store_small_int(char* out, const float* acc, const int16_t* sums,
+                                      float scale, Py_ssize_t count, int bytes,
+                                      int is_signed) noexcept nogil
+    enum: PYCONV_VECTOR_I16
+    void pyconv_accumulate_i16(int16_t* out, Py_ssize_t count, const int16_t** sources,
+                               const Py_ssize_t* steps, const int16_t* weights,
+                               Py_ssize_t n_taps, int unit_steps) noexcept nogil
+    void pyconv_scale_i16(float* dst, const int16_t* src, Py_ssize_t count,
+                          float scale) noexcept nogil
 
 
 cdef inline void accumulate_taps(W* out, Py_ssize_t count, const W** sources,
@@ -434,6 +471,10 @@ cdef inline void accumulate_taps(W* out, Py_ssize_t count, const W** sources,
     elif W is float:
         if count >= PYCONV_VECTOR_F32:
             pyconv_accumulate_f32(out, count, sources, steps, weights, n_taps, unit_steps)
+            return
+    elif W is int16_t:
+        if count >= PYCONV_VECTOR_I16:
+            pyconv_accumulate_i16(out, count, sources, steps, weights, n_taps, unit_steps)
             return
     while j < count:
         total = 0
@@ -991,6 +1032,7 @@ def _run(layout):
     plan.output_type = TYPE_CODES[target.dtype]
     plan.output_itemsize = target.itemsize
     plan.output_is_accumulator = layout.output_is_accumulator
+    plan.scale = layout.scale
     plan.out_shape = intp_data(out_shape)
     plan.out_strides = intp_data(out_strides)
     plan.stride = intp_data(layout.stride)
@@ -1071,6 +1113,8 @@ def _run(layout):
         run_chunks[float](&plan, <float*> cval_cell, scratch, n_items, chunk, n_threads)
     elif work == np.float64:
         run_chunks[double](&plan, <double*> cval_cell, scratch, n_items, chunk, n_threads)
+    elif work == np.int16:
+        run_chunks[int16_t](&plan, <int16_t*> cval_cell, scratch, n_items, chunk, n_threads)
     elif work == np.complex64:
         run_chunks["float complex"](&plan, <float complex*> cval_cell, scratch, n_items,
                                     chunk, n_threads)

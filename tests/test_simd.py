@@ -24,6 +24,10 @@ CODE = textwrap.dedent("""
             x = (rng.standard_normal(shape) * 20).astype(dtype)
             out = pyconv.correlate(x, rng.standard_normal(taps), method="direct", **kwargs)
             digest.update(out.tobytes())
+    for weights in (np.full((3, 3), 1 / 9), [[0, 1, 0], [1, -4, 1], [0, 1, 0]]):  # int16 sums
+        x = rng.integers(0, 256, (200, 301)).astype(np.uint8)
+        digest.update(pyconv.correlate(x, weights, mode="wrap", stride=(1, 2)).tobytes())
+        digest.update(pyconv.correlate(x, weights, output=np.int16).tobytes())
     print(pyconv.show_config(mode="dicts")["simd"]["direct_kernels"], digest.hexdigest())
 """)
 
