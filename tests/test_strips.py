@@ -134,7 +134,7 @@ def test_gathered_strips_are_the_line_loop_bitwise(rng, layouts, monkeypatch, ca
 
 
 def test_gathered_strips_split_long_converted_lines(rng, layouts):
-    x = random_array(rng, (40, 3000), np.uint16)
+    x = random_array(rng, (40, 7000), np.uint16)  # longer than FILTERED_LIMIT allows
     w = rng.standard_normal((9, 3))
     actual = pyconv.correlate(x, w, method="direct", mode="mirror")
     layout = layouts[-1]
