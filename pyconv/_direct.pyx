@@ -212,6 +212,9 @@ cdef inline void copy_run(W* dst, const In* src, Py_ssize_t step,
         if step == 1:
             for q in range(count):
                 dst[q] = <W> src[q]
+        elif step == 2:  # a constant stride vectorises (gathered strips' phases)
+            for q in range(count):
+                dst[q] = <W> src[2 * q]
         else:
             for q in range(count):
                 dst[q] = <W> src[q * step]
@@ -865,6 +868,9 @@ cdef void process_gathered_strip(const Plan* p, Py_ssize_t item, const W* cval_c
     line's edges by the boundary rule, in the working dtype -- over the
     range this chunk reads; each output line then reads all its kernel rows
     there in place, with the same terms in the same order as process_item.
+    With a stride s along the line, a line is gathered as s phases (phase r
+    holds positions first + r + s*i), so that every tap reads consecutive
+    values: offset o is phase o % s from index o // s on.
     """
     cdef int line_axis = p.ndim - 1
     cdef int strip_axis = p.ndim - 2
@@ -873,15 +879,16 @@ cdef void process_gathered_strip(const Plan* p, Py_ssize_t item, const W* cval_c
     cdef Py_ssize_t count = p.seg_len[segment]
     cdef Py_ssize_t step_x = p.stride[line_axis]
     cdef Py_ssize_t first = start * step_x - p.before[line_axis]
-    cdef Py_ssize_t line_len = (count - 1) * step_x + p.span + 1
+    cdef Py_ssize_t phase_len = count + p.span // step_x
+    cdef Py_ssize_t line_len = step_x * phase_len
     cdef Py_ssize_t out_index[MAX_DIMS]
     cdef Py_ssize_t base, n_out
     cdef Py_ssize_t y0 = strip_start(p, item, out_index, &base, &n_out)
     cdef Py_ssize_t step_y = p.stride[strip_axis], dilation_y = p.dilation[strip_axis]
     cdef Py_ssize_t first_y = y0 * step_y - p.before[strip_axis]
     cdef Py_ssize_t n_positions = 0
-    cdef Py_ssize_t o, q, y, r, i, n, index, src_other, slot
-    cdef bint constant_other, constant
+    cdef Py_ssize_t o, q, y, r, i, n, index, src_other, slot, phase, offset
+    cdef bint constant_other, constant, phase_used
     cdef const W** sources = <const W**> scratch.sources
     cdef Py_ssize_t* steps = scratch.steps
     cdef W* weights = <W*> scratch.weights
@@ -908,10 +915,17 @@ cdef void process_gathered_strip(const Plan* p, Py_ssize_t item, const W* cval_c
             slot = o * p.strip_positions + q
             index = extend_index(first_y + q, p.in_shape[strip_axis], p.mode[strip_axis])
             line_constant[slot] = constant_other or index < 0
-            if not line_constant[slot]:
-                gather(lines + slot * line_len, line_len, first, 1, p,
-                       p.input + (src_other + index * p.in_strides[strip_axis])
-                       * p.input_itemsize, cval_cell[0])
+            if line_constant[slot]:
+                continue
+            for phase in range(step_x):
+                phase_used = step_x == 1
+                for i in range(p.n_rows * p.max_taps):
+                    phase_used = phase_used or (i % p.max_taps < p.row_n_taps[i // p.max_taps]
+                                                and p.row_offsets[i] % step_x == phase)
+                if phase_used:
+                    gather(lines + slot * line_len + phase * phase_len, phase_len, first + phase,
+                           step_x, p, p.input + (src_other + index * p.in_strides[strip_axis])
+                           * p.input_itemsize, cval_cell[0])
 
     for y in range(n_out):
         n = 0
@@ -926,8 +940,9 @@ cdef void process_gathered_strip(const Plan* p, Py_ssize_t item, const W* cval_c
                     sources[n] = cval_cell
                     steps[n] = 0
                 else:
-                    sources[n] = line + p.row_offsets[r * p.max_taps + i]
-                    steps[n] = step_x
+                    offset = p.row_offsets[r * p.max_taps + i]
+                    sources[n] = line + (offset % step_x) * phase_len + offset // step_x
+                    steps[n] = 1
                 weights[n] = row_weights[r * p.max_taps + i]
                 n += 1
         finish(p, scratch, base + (y0 + y) * p.out_strides[strip_axis]

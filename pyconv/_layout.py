@@ -228,23 +228,27 @@ def gathered_strip_choice(weights_shape, n_rows, max_taps, target_shape, stride,
                           in_place):
     """(group, positions, n_other) to read a kernel's input through gathered strips, or None.
 
-    Worth it when output lines share input lines (at least twice as many
-    taps along ndim - 2 as the stride there) and either the input is gathered anyway (a
-    converted dtype or strided lines: each line is then gathered once, not
-    once per kernel row) or the output lines are short (at most
-    SHORT_LINE): there the edges, gathered per kernel row and output line
-    otherwise, cost as much as the interior. Not when a buffered line's
-    range would be longer than one run per tap (large stride or dilation
-    along the line). The sums, and so the results, are bitwise the same
-    either way. Measured (2 workers, strips over per line): 128**3 float64
-    with 5**3 taps 0.6; 8192x256 float32 with 3x3 0.65; 1024**2 float32
-    with 5x5 0.89; 2048**2 with 3x3 or 15x15 float32 1.0, 7x7 float64 1.09;
-    4096**2 float32 3x3 with stride 2 1.39 (each line shared by fewer than
-    two output lines).
+    Worth it when the kernel has rows to share lines between and either
+    there is a stride along the line (its lines are gathered as phases, and
+    every tap then reads consecutive values instead of shuffling every
+    other one out of two loads), or output lines share input lines (at
+    least twice as many taps along ndim - 2 as the stride there) and the
+    input is gathered anyway (a converted dtype or strided lines: each line
+    is then gathered once, not once per kernel row) or the output lines are
+    short (at most SHORT_LINE): there the edges, gathered per kernel row
+    and output line otherwise, cost as much as the interior. Not when a
+    buffered line's range would be longer than one run per tap (large
+    stride or dilation along the line). The sums, and so the results, are
+    bitwise the same either way. Measured (2 workers, strips over per
+    line): 128**3 float64 with 5**3 taps 0.6; 8192x256 float32 with 3x3
+    0.65; 1024**2 float32 with 5x5 0.89; 2048**2 with 3x3 or 15x15 float32
+    1.0, 7x7 float64 1.09; 4096**2 float32 3x3 with stride 2 0.87 as
+    phases (1.39 before phases, when the taps still read every other value).
     """
-    if len(weights_shape) < 2 or n_rows < 2 or weights_shape[-2] < 2 * stride[-2]:
+    if len(weights_shape) < 2 or n_rows < 2:
         return None
-    if in_place and target_shape[-1] > SHORT_LINE:
+    if stride[-1] == 1 and (weights_shape[-2] < 2 * stride[-2]
+                            or in_place and target_shape[-1] > SHORT_LINE):
         return None
     count = max(1, min(target_shape[-1], SEGMENT))
     span = dilation[-1] * (weights_shape[-1] - 1)
@@ -439,12 +443,12 @@ def lay_out(problem, x, target):
     elif gathered is not None:
         group, positions, n_other = gathered
         longest = filtered_limit // (n_other * positions)  # values per buffered line
-        segment = max(16, min(segment, (longest - span - 1) // int(stride[-1]) + 1))
+        segment = max(16, min(segment, longest // int(stride[-1]) - span // int(stride[-1])))
         seg_start, seg_len, interior, buf_len = line_chunks(
             x.shape[-1], weights.shape[-1], stride[-1], dilation[-1], before[line],
             target.shape[-1], max_taps, False, segment)
         buf_len = 1  # the strip's buffer replaces the per-row ones
-        line_len = (int(seg_len.max()) - 1) * int(stride[-1]) + span + 1
+        line_len = int(stride[-1]) * (int(seg_len.max()) + span // int(stride[-1]))  # phases
         work_per_item = group * int(seg_len.max()) * total_taps
     else:
         n_items = seg_start.size * int(np.prod(target.shape[:-1], dtype=np.int64))

@@ -112,6 +112,13 @@ GATHERED_CASES = {
     "converted long lines": ((40, 3000), np.uint8, (3, 3), {"mode": "nearest"}),
     "complex": ((50, 30), np.complex64, (3, 3), {"mode": "reflect"}),
     "batch axis": ((3, 50, 40), np.float64, (3, 5), {"axes": (1, 2)}),
+    # A stride along the line: lines gathered as phases, read at unit step.
+    "phases long in-place lines": ((30, 2100), np.float32, (3, 3),
+                                   {"stride": 2, "mode": "constant", "cval": -1.0}),
+    "phases stride 3": ((40, 300), np.float64, (3, 4), {"stride": (1, 3), "mode": "nearest"}),
+    "phases one unused": ((40, 500), np.float32, (3, 3),
+                          {"stride": 2, "dilation": (1, 2), "mode": "mirror"}),
+    "phases converted": ((40, 700), np.int16, (3, 5), {"stride": 2, "mode": "wrap"}),
 }
 
 
