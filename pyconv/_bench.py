@@ -129,6 +129,16 @@ def tolerance(x, w, dtype):
     return float((terms + 2) * eps * np.abs(w).sum() * np.abs(x).max())
 
 
+def best_time(function, runs):
+    """Best of `runs` timed calls (no warm-up call)."""
+    best = np.inf
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def best_times(first, second, budget, min_runs=3, max_runs=20):
     """Best time of each function, run alternately."""
     first()

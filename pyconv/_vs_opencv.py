@@ -22,7 +22,7 @@ from threading import Thread
 import numpy as np
 
 import pyconv
-from pyconv._bench import best_times, machine_description
+from pyconv._bench import best_time, best_times, machine_description
 from pyconv._layout import separable_factors
 
 # cv2's border for each scipy mode.
@@ -164,15 +164,6 @@ def cases(scale=1.0, seed=0):
 # --------------------------------------------------------------------------
 
 
-def _best(function, runs):
-    best = np.inf
-    for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 @dataclass
 class Limits:
     bandwidth: float  # bytes moved (read + written) per second, both cores copying
@@ -198,13 +189,13 @@ def measure_limits(workers=2, megabytes=256):
             thread.join()
 
     copy()
-    bandwidth = 2 * source.nbytes / _best(copy, 5)
+    bandwidth = 2 * source.nbytes / best_time(copy, 5)
     rates = {}
     for dtype in (np.float32, np.float64):
         a = np.random.default_rng(0).standard_normal((2048, 2048)).astype(dtype)
         with threadpool_limits(workers, user_api="blas"):
             a @ a
-            rates[dtype] = 2 * 2048**3 / _best(lambda a=a: a @ a, 3)
+            rates[dtype] = 2 * 2048**3 / best_time(lambda a=a: a @ a, 3)
     return Limits(bandwidth, rates[np.float32], rates[np.float64])
 
 
@@ -270,7 +261,7 @@ class Row:
 
 def _anchor_function(case):
     if isinstance(case.anchor, tuple):  # the best of several: time each, keep the fastest
-        times = [_best(function, 2) for function in case.anchor]
+        times = [best_time(function, 2) for function in case.anchor]
         return case.anchor[int(np.argmin(times))]
     return case.anchor
 
@@ -329,7 +320,7 @@ def scaling(case, runs=10, rounds=3):
             call = lambda workers=workers: pyconv.correlate(  # noqa: E731
                 case.x, case.w, workers=workers, method="direct", **case.kwargs)
             call()
-            times[workers] = min(times[workers], _best(call, runs))
+            times[workers] = min(times[workers], best_time(call, runs))
     return times[1] / times[2]
 
 

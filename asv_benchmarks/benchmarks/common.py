@@ -5,9 +5,9 @@ test suite can shrink them (tests/test_asv_benchmarks.py) and run every
 benchmark once on tiny data.
 """
 
-import time
-
 import numpy as np
+
+from pyconv._bench import best_time, best_times
 
 # Input shapes per number of dimensions.
 SIZES = {
@@ -32,25 +32,12 @@ def make_data(ndim, size, taps, dtype, seed=0):
 
 
 def best_of(function, runs=5):
+    """Best of `runs` calls after one warm-up call."""
     function()
-    best = np.inf
-    for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
+    return best_time(function, runs)
 
 
 def ratio(numerator, denominator, runs=5):
     """time(numerator) / time(denominator), measured alternately in one process."""
-    numerator()
-    denominator()
-    top, bottom = np.inf, np.inf
-    for _ in range(runs):
-        start = time.perf_counter()
-        numerator()
-        top = min(top, time.perf_counter() - start)
-        start = time.perf_counter()
-        denominator()
-        bottom = min(bottom, time.perf_counter() - start)
+    top, bottom = best_times(numerator, denominator, budget=0.0, min_runs=runs, max_runs=runs)
     return top / bottom
