@@ -8,6 +8,7 @@ Strings become integer codes here and nowhere else.
 
 from __future__ import annotations
 
+import math
 import numbers
 import operator
 import os
@@ -58,9 +59,13 @@ def stand_in(shape, dtype):
                                            strides=(0,) * len(shape), writeable=False)
 
 
-def check_fits_in_memory(n_bytes, what):
-    """MemoryError, before any allocation, for a request larger than the machine."""
+def check_fits_in_memory(n_bytes, what, *details):
+    """MemoryError, before any allocation, for a request larger than the machine.
+
+    The message names ``what.format(*details)`` (formatted only then).
+    """
     if n_bytes > physical_memory():
+        what = what.format(*details)
         raise MemoryError(
             f"{what} would need {n_bytes / 2**30:.1f} GiB, more than this machine's "
             f"{physical_memory() / 2**30:.1f} GiB of memory"
@@ -441,7 +446,9 @@ def normalize(input, weights, output, mode, cval, origin, *, axes, stride, dilat
         kernel = np.conj(kernel)
     # Weights axis i runs along axes[i]: move it there; batch axes get length 1.
     kernel = kernel.reshape(kernel.shape + (1,) * (input.ndim - n_axes))
-    kernel = np.ascontiguousarray(np.moveaxis(kernel, range(n_axes), geometry.axes))
+    if geometry.axes != tuple(range(n_axes)):
+        kernel = np.moveaxis(kernel, range(n_axes), geometry.axes)
+    kernel = np.ascontiguousarray(kernel)
 
     stride_all = [1] * input.ndim
     dilation_all = [1] * input.ndim
@@ -461,9 +468,8 @@ def normalize(input, weights, output, mode, cval, origin, *, axes, stride, dilat
     elif not allocate:
         result = stand_in(geometry.out_shape, out_dtype)
     else:
-        size = int(np.prod(geometry.out_shape, dtype=object))
-        check_fits_in_memory(size * out_dtype.itemsize,
-                             f"the result (shape {geometry.out_shape}, {out_dtype})")
+        check_fits_in_memory(math.prod(geometry.out_shape) * out_dtype.itemsize,
+                             "the result (shape {}, {})", geometry.out_shape, out_dtype)
         result = np.empty(geometry.out_shape, dtype=out_dtype)
     return Problem(
         input=input,

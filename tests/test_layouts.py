@@ -7,6 +7,7 @@ import scipy.ndimage as ndi
 from common import assert_close
 
 import pyconv
+from pyconv import _layout
 
 
 def layouts(base):
@@ -113,6 +114,40 @@ def test_weights_layouts(rng):
     for weights in (np.asfortranarray(w), w[::-1, ::-1].copy()[::-1, ::-1],
                     w.astype(">f8"), w.tolist()):
         np.testing.assert_array_equal(pyconv.correlate(x, weights), expected)
+
+
+def test_kernel_analysis_cache(rng):
+    """A kernel's analysis is cached by dtype, shape and bytes; never shared wrongly."""
+    x = rng.standard_normal((20, 21))
+    w = rng.standard_normal((3, 4))
+    for _ in range(2):  # the second call reads the cache
+        assert_close(pyconv.correlate(x, w, method="direct"), ndi.correlate(x, w), x, w)
+    # The same bytes in another shape or dtype are another kernel.
+    for other in (w.reshape(4, 3), w.view(np.int64).reshape(3, 4)):
+        wide = other.astype(np.float64)
+        assert_close(pyconv.correlate(x, other, method="direct", output=np.float64),
+                     ndi.correlate(x, wide), x, wide)
+    # A complex64 kernel and a float64 one with the very same bytes and shape
+    # (after correlate's conjugation).
+    wc = (w + 1j * w[::-1]).astype(np.complex64)
+    wf = np.conj(wc).view(np.float64)
+    xc = (x + 1j * x[::-1]).astype(np.complex64)
+    for signal, kernel in ((x, wf), (xc, wc), (x, wf)):
+        assert_close(pyconv.correlate(signal, kernel, method="direct"),
+                     ndi.correlate(signal, kernel), signal, kernel)
+    # The same kernel with its values changed in place (same array object).
+    w[1, 2] = 0.0
+    assert_close(pyconv.correlate(x, w, method="direct"), ndi.correlate(x, w), x, w)
+    # Cached arrays are read-only: no later call can change what another reads.
+    analysis = _layout.analyse_kernel(w)
+    assert analysis is _layout.analyse_kernel(w.copy())
+    assert not analysis.row_weights.flags.writeable
+    assert not analysis.columns.flags.writeable
+    # A kernel past the cache's size is analysed afresh each time.
+    big = rng.standard_normal((1, _layout.CACHED_KERNEL + 1))
+    assert _layout.analyse_kernel(big) is not _layout.analyse_kernel(big)
+    assert_close(pyconv.correlate(x[:1], big, method="direct", mode="wrap"),
+                 ndi.correlate(x[:1], big, mode="wrap"), x, big)
 
 
 def test_list_and_scalar_inputs():
