@@ -323,7 +323,8 @@ def test_auto_never_smears_nan_or_inf(rng, monkeypatch, bad):
     assert pyconv.choose_method(x, w) == "direct"
     ran = which_method_ran(monkeypatch)
     out = pyconv.correlate(x, w, mode="constant")
-    assert ran == ["direct"]
+    assert ran == ["fft", "direct"]  # the box with the NaN hands over to the direct method
+    np.testing.assert_array_equal(out, pyconv.correlate(x, w, mode="constant", method="direct"))
     expected = reference(x, w, mode="constant")
     np.testing.assert_array_equal(np.isnan(out), np.isnan(expected))
     # Exactly the outputs whose window holds it under a non-zero weight.
@@ -331,6 +332,36 @@ def test_auto_never_smears_nan_or_inf(rng, monkeypatch, bad):
     window[100 - 20: 100 + 21, 37 - 20: 37 + 21] = True
     window[100, 37] = False  # the centre tap has weight 0
     assert np.array_equal(~np.isfinite(out), window)
+
+
+@pytest.mark.parametrize("where", [0, 150_000, -1])
+def test_auto_hands_over_from_any_box(rng, monkeypatch, where):
+    """A NaN in any box, on either thread, makes auto's result the direct one."""
+    monkeypatch.setattr(_fft, "BOX_ELEMENTS", 1 << 14)  # many boxes
+    x = rng.standard_normal(300_000)
+    w = rng.standard_normal(2001)
+    assert pyconv.choose_method(x, w, workers=2) == "fft"
+    x[where] = np.nan
+    out = np.full_like(x, 7.0)
+    ran = which_method_ran(monkeypatch)
+    pyconv.correlate1d(x, w, output=out, workers=2)
+    assert ran == ["fft", "direct"]
+    np.testing.assert_array_equal(out, pyconv.correlate1d(x, w, workers=2, method="direct"))
+    assert 0 < np.isnan(out).sum() <= 2 * w.size  # the windows that reach it, not whole tiles
+
+
+def test_auto_hands_over_when_the_sums_overflow(rng, monkeypatch):
+    """Finite data whose FFT overflows: auto gives the direct method's sums."""
+    x = np.full(200_000, 1e308)
+    x[::2] = -1e308
+    w = np.ones(801)
+    w[::3] = 0.5
+    ran = which_method_ran(monkeypatch)
+    out = pyconv.correlate1d(x, w, mode="wrap")
+    assert ran == ["fft", "direct"]
+    expected = pyconv.correlate1d(x, w, mode="wrap", method="direct")
+    np.testing.assert_array_equal(out, expected)
+    assert not np.isfinite(pyconv.correlate1d(x, w, mode="wrap", method="fft")).all()
 
 
 def test_auto_direct_for_nonfinite_weights_or_cval(rng):
