@@ -95,11 +95,12 @@ def fft_memory(problem, fft_plan):
 
     Three box-sized arrays per box in flight (extended input, tiles or
     spectrum, inverse; 3.0 measured with tracemalloc), one box per thread,
-    plus the kernel's spectrum and its padded intermediate (a tile each).
+    plus the kernel's spectrum (up to two tiles: complex and full length
+    when units go in pairs) and its padded intermediate (up to a tile).
     """
     in_flight = min(problem.n_workers, fft_plan.n_boxes)
     tile = int(np.prod([fa.transform for fa in fft_plan.axes], dtype=np.int64))
-    return (3 * in_flight * fft_plan.box_elements + 2 * tile) * problem.work_dtype.itemsize
+    return (3 * in_flight * fft_plan.box_elements + 3 * tile) * problem.work_dtype.itemsize
 
 
 def _finite(problem, scan_input):

@@ -7,6 +7,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+import scipy.fft
 import scipy.signal
 from common import ALL_DTYPES, MODES, assert_close, random_array
 from reference import correlate as reference
@@ -67,20 +68,24 @@ def test_fft_dtypes(rng, dtype):
         assert_close(direct, expected, x, w, cval=kwargs.get("cval", 0.0))
 
 
-def test_fft_single_precision_end_to_end(rng, monkeypatch):
+@pytest.mark.parametrize("shape,taps,transform,dtype", [
+    ((64, 64), (9, 9), "rfftn", np.float32),  # 2-D: real transforms
+    ((3, 500), (1, 9), "fftn", np.complex64),  # one filtered axis: rows in pairs
+])
+def test_fft_single_precision_end_to_end(rng, monkeypatch, shape, taps, transform, dtype):
     """float32 data are transformed in float32 (complex64), not float64."""
     seen = []
-    original = _fft.sfft.rfftn
+    original = getattr(_fft.sfft, transform)
 
     def spy(array, *args, **kwargs):
         seen.append(array.dtype)
         return original(array, *args, **kwargs)
 
-    monkeypatch.setattr(_fft.sfft, "rfftn", spy)
-    x = rng.standard_normal((64, 64)).astype(np.float32)
-    out = pyconv.correlate(x, rng.standard_normal((9, 9)), method="fft")
+    monkeypatch.setattr(_fft.sfft, transform, spy)
+    x = rng.standard_normal(shape).astype(np.float32)
+    out = pyconv.correlate(x, rng.standard_normal(taps), method="fft")
     assert out.dtype == np.float32
-    assert seen and all(dtype == np.float32 for dtype in seen)
+    assert seen and all(d == dtype for d in seen)
 
 
 def test_fft_complex_and_conjugation(rng):
@@ -161,12 +166,41 @@ def test_fft_integer_rounding_and_saturation():
 def small_tiles(monkeypatch, transform):
     """Force tiles of `transform` positions and boxes of a few tiles."""
 
-    def tile_length(span, stride, out_len, real, cap):
+    def tile_length(span, stride, out_len, cap):
         size = max(transform, span + stride + 1)
         return size, (size - span - 1) // stride + 1
 
     monkeypatch.setattr(_fft, "_tile_length", tile_length)
     monkeypatch.setattr(_fft, "BOX_ELEMENTS", 3 * transform)
+
+
+def test_tile_lengths_are_5_smooth_and_prefer_cheap_factors():
+    # Every 2**a 3**b 5**c up to the cap, and nothing else.
+    smooth = [n for n in range(1, 5000) if scipy.fft.next_fast_len(n, real=True) == n]
+    assert _fft.SMOOTH_LENGTHS[_fft.SMOOTH_LENGTHS < 5000].tolist() == smooth
+    assert _fft.SMOOTH_LENGTHS[-1] <= _fft.MAX_TILE_ELEMENTS
+    # From 1,024 on, factors of 3 and 5 cost more than their log2 (measured):
+    # 10**7 samples with 1025 taps go in tiles of 8192, not 10800.
+    assert _fft._transform_work(10800) / 10800 > _fft._transform_work(8192) / 8192 + 1
+    assert _fft._tile_length(1024, 1, 10**7, _fft.MAX_TILE_ELEMENTS) == (8192, 7168)
+    # A short axis goes whole; the cap splits a long one.
+    assert _fft._tile_length(10, 1, 500, 4096)[1] == 500
+    transform, useful = _fft._tile_length(10, 1, 10**6, 4096)
+    assert transform <= 4096 and useful == transform - 10
+    # However long the kernel, the shortest tile with two outputs is admitted past the cap.
+    shortest = scipy.fft.next_fast_len(5002, real=True)
+    assert _fft._tile_length(5000, 1, 10**5, 4096) == (shortest, shortest - 5000)
+
+
+def unblocked(function, *args, **kwargs):
+    """`function` run with a single tile along every filtered axis."""
+
+    def tile_length(span, stride, out_len, cap):
+        return scipy.fft.next_fast_len((out_len - 1) * stride + span + 1), out_len
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_fft, "_tile_length", tile_length)
+        return function(*args, **kwargs)
 
 
 @pytest.mark.parametrize("stride", [1, 2, 5])
@@ -175,19 +209,46 @@ def test_tiled_equals_unblocked_1d(rng, monkeypatch, mode, stride):
     x = rng.standard_normal(1000)
     w = rng.standard_normal(37)
     kwargs = dict(mode=mode, stride=stride, dilation=2, method="fft", cval=-1.0)
-    unblocked = pyconv.correlate1d(x, w, **kwargs)
+    whole = unblocked(pyconv.correlate1d, x, w, **kwargs)
     problem = normalize(x, w, None, mode, -1.0, 0, axes=(0,), stride=stride, dilation=2,
                         padding="same", workers=None, convolution=False, one_axis=True)
-    assert len(_fft.plan(problem).axes) == 1 and _fft.plan(problem).axes[0].tiles == 1
+    assert unblocked(_fft.plan, problem).axes[0].tiles == 1
     small_tiles(monkeypatch, 128)
     fft_plan = _fft.plan(problem)
+    assert fft_plan.paired  # tiles two to a complex transform, odd boxes included
     # Many tiles, several boxes, and a last tile that is only partly used.
     assert fft_plan.axes[0].tiles > 6 and fft_plan.box[0] < fft_plan.axes[0].tiles
     assert fft_plan.axes[0].tiles * fft_plan.axes[0].useful > fft_plan.axes[0].out_len
     tiled = pyconv.correlate1d(x, w, **kwargs)
-    assert_close(tiled, unblocked, x, w, cval=-1.0)
+    assert_close(tiled, whole, x, w, cval=-1.0)
     assert_close(tiled, reference(x, w, mode=mode, stride=stride, dilation=2, cval=-1.0),
                  x, w, cval=-1.0)
+
+
+@pytest.mark.parametrize("dtype", [d for d in ALL_DTYPES if np.dtype(d).kind != "c"],
+                         ids=lambda t: np.dtype(t).name)
+@pytest.mark.parametrize("tiled", [False, True])
+@pytest.mark.parametrize("rows", [1, 2, 5])
+def test_paired_units_keep_their_own_results(rng, monkeypatch, dtype, tiled, rows):
+    """Real data with one filtered axis go two units to a complex transform
+    (rows of the batch axis, or tiles along the filtered axis when there are
+    more of those): each unit must get its own result back, in every dtype,
+    for odd and even counts and a partial last box."""
+    x = random_array(rng, (rows, 700), dtype)
+    w = rng.integers(-4, 5, size=33) / 4.0 if np.dtype(dtype).kind in "iu" \
+        else rng.standard_normal(33)
+    if tiled:
+        small_tiles(monkeypatch, 128)  # 6 tiles a row, boxes of 3 tiles
+    problem = normalize(x, w, None, "mirror", 0.0, 0, axes=(1,), stride=1, dilation=1,
+                        padding="same", workers=None, convolution=False, one_axis=True)
+    fft_plan = _fft.plan(problem)
+    assert fft_plan.paired == (fft_plan.box[0] * fft_plan.box[1] > 1)
+    assert fft_plan.paired or (rows == 1 and not tiled)
+    fft, direct = both("correlate1d", x, w, mode="mirror", axis=1)
+    expected = to_dtype(reference(x, w[None], mode="mirror"), x.dtype)
+    assert fft.dtype == x.dtype
+    assert_close(fft, expected, x, w)
+    assert_close(fft, direct, x, w)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.complex128, np.float32])
@@ -198,7 +259,7 @@ def test_boxes_read_in_place_leave_the_input_alone(rng, monkeypatch, dtype):
                                           if dtype == np.complex128 else 0)).astype(dtype)
     w = rng.standard_normal(9)
     before = x.copy()
-    unblocked = pyconv.correlate1d(x, w, mode="mirror", method="fft")
+    whole = unblocked(pyconv.correlate1d, x, w, mode="mirror", method="fft")
     small_tiles(monkeypatch, 64)
     problem = normalize(x, w, None, "mirror", 0.0, 0, axes=(-1,), stride=1, dilation=1,
                         padding="same", workers=None, convolution=False, one_axis=True)
@@ -208,7 +269,7 @@ def test_boxes_read_in_place_leave_the_input_alone(rng, monkeypatch, dtype):
     assert not owned
     tiled = pyconv.correlate1d(x, w, mode="mirror", method="fft")
     np.testing.assert_array_equal(x, before)
-    assert_close(tiled, unblocked, x, w)
+    assert_close(tiled, whole, x, w)
     assert_close(tiled, reference(x, w[None], mode="mirror"), x, w)
 
 
@@ -218,10 +279,10 @@ def test_tiled_equals_unblocked_3d_with_batch(rng, monkeypatch, padding):
     w = rng.standard_normal((5, 4, 6))
     kwargs = dict(axes=(3, 1, 2), mode=["wrap", "reflect", "constant"], padding=padding,
                   stride=(1, 2, 3), method="fft", cval=0.25)
-    unblocked = pyconv.correlate(x, w, **kwargs)
+    whole = unblocked(pyconv.correlate, x, w, **kwargs)
     small_tiles(monkeypatch, 24)
     tiled = pyconv.correlate(x, w, **kwargs)
-    assert_close(tiled, unblocked, x, w, cval=0.25)
+    assert_close(tiled, whole, x, w, cval=0.25)
     expected = reference(x, w, **{k: v for k, v in kwargs.items() if k != "method"})
     assert_close(tiled, expected, x, w, cval=0.25)
 
