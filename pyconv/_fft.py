@@ -408,11 +408,12 @@ def _put_box(values, target, start, stop, by_axis, pair=None):
 
 
 def _pack_pairs(tiles, unit, dtype):
-    """Units 0, 2, 4... of `tiles` (along position `unit`) as the real part, 1, 3, 5... as
-    the imaginary part of one new complex array (an odd count's last is paired with 0).
+    """The units of `tiles` (along position `unit`) in pairs, as one new complex array.
 
-    Neighbours share a transform: a transform's rounding error scales with
-    everything in it, and neighbours have about the same magnitude.
+    Units 0, 2, 4... become the real part, 1, 3, 5... the imaginary part (an
+    odd count's last unit is paired with zeros). Neighbours share a
+    transform: its rounding error scales with everything in it, and
+    neighbours have about the same magnitude.
     """
     count = tiles.shape[unit]
     shape = list(tiles.shape)
@@ -494,8 +495,9 @@ def correlate(problem, fft_plan=None, check_finite=False):
             tiles = _pack_pairs(tiles, positions.unit[pair], spectrum.dtype)
             owned = True
         values = _transform_box(tiles, owned, spectrum, fft_plan, positions, fft_workers)
-        # Any NaN or inf makes the sum non-finite (half the time of isfinite().all());
-        # a sum of finite values past the range only hands over needlessly.
+        # Any NaN or inf makes the sum non-finite (on a box of complex values, half
+        # the time of isfinite().all()); a sum of finite values past the range
+        # only hands over needlessly.
         if check_finite and not np.isfinite(values.sum()):
             raise NotFinite
         if fft_plan.paired:
