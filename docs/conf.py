@@ -152,6 +152,7 @@ def _opencv_substitutions():
         "cv_machine": data["machine"],
         "cv_date": data["date"].split()[0],
         "cv_version": data["opencv"],
+        "cv_kernels": data.get("direct_kernels", "not recorded"),
         "cv_bandwidth": f"{limits['bandwidth'] / 1e9:.0f} GB/s",
         "cv_flops32": f"{limits['flops32'] / 1e9:.0f} GFLOP/s",
         "cv_flops64": f"{limits['flops64'] / 1e9:.0f} GFLOP/s",

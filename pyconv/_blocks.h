@@ -9,12 +9,13 @@
  * the independent chains keep the floating-point units busy instead of
  * waiting on one addition after another.
  *
- * The vectors are GCC/Clang vector extensions of 32 bytes: single registers
- * on an AVX2 build, SSE2 halves on a baseline build. Multiply and add stay
- * separate (-ffp-contract=off, see pyconv/meson.build), and every output
- * gets the same additions in the same order as the scalar loop in
- * _direct.pyx, so a value depends neither on the build nor on where blocks
- * fall.
+ * The vectors are GCC/Clang vector extensions of 32 bytes (single registers
+ * on the AVX2 build, SSE2 halves on the baseline build) or 64 bytes (the
+ * AVX-512 build, which also shares loads between taps: see
+ * PYCONV_SHIFTED_RUNS). Multiply and add stay separate (-ffp-contract=off,
+ * see pyconv/meson.build), and every output gets the same additions in the
+ * same order as the scalar loop in _direct.pyx, so a value depends neither
+ * on the build nor on where blocks fall.
  */
 #ifndef PYCONV_BLOCKS_H
 #define PYCONV_BLOCKS_H
@@ -22,23 +23,21 @@
 #include <string.h>
 #include <Python.h>
 
-/* Vector width in bytes: one AVX2 register, or two SSE2 halves. (64-byte
- * vectors on an AVX-512 build measured only 5-15% faster on Zen 5, and
- * slower for float32 3x3x3: not worth a third build.) */
+/* Vector width in bytes: one AVX2 register, or two SSE2 halves; the
+ * AVX-512 build sets 64 (pyconv/meson.build). */
+#ifndef PYCONV_VECTOR_BYTES
 #define PYCONV_VECTOR_BYTES 32
+#endif
 #define PYCONV_VECTOR_F64 (PYCONV_VECTOR_BYTES / 8)
 #define PYCONV_VECTOR_F32 (PYCONV_VECTOR_BYTES / 4)
 /* Reals in a block of eight vectors (complex sums use them in pairs). */
 #define PYCONV_BLOCK_REALS_F64 (8 * PYCONV_VECTOR_F64)
 #define PYCONV_BLOCK_REALS_F32 (8 * PYCONV_VECTOR_F32)
 
-/* The stride-2 shuffle of pyconv_load_f32 spells out 8 lanes. */
-_Static_assert(PYCONV_VECTOR_F32 == 8, "pyconv_load_f32 assumes 8 float32 lanes");
-
 typedef double pyconv_vf64 __attribute__((vector_size(PYCONV_VECTOR_BYTES)));
 typedef float pyconv_vf32 __attribute__((vector_size(PYCONV_VECTOR_BYTES)));
 /* Exact integer sums of 8-bit data with small integer weights (see
- * _layout.integer_kernel): 16 lanes a vector, no conversion between taps. */
+ * _layout.integer_kernel): 16 (32) lanes a vector, no conversion between taps. */
 #define PYCONV_VECTOR_I16 (PYCONV_VECTOR_BYTES / 2)
 typedef short pyconv_vi16 __attribute__((vector_size(PYCONV_VECTOR_BYTES)));
 
@@ -76,12 +75,19 @@ static inline pyconv_vf32 pyconv_load_f32(const float *p, Py_ssize_t step)
         pyconv_vf32 low, high;
         memcpy(&low, p, sizeof low);
         memcpy(&high, p + PYCONV_VECTOR_F32 - 1, sizeof high);
+#if PYCONV_VECTOR_F32 == 8
         /* Within each 128-bit lane first (one vshufps), then the 64-bit
          * pairs into order (one lane-crossing permute): two instructions
          * where the one-step shuffle compiled to two permutes and a blend. */
         const pyconv_vi32 in_lanes = {0, 2, 9, 11, 4, 6, 13, 15};
         const pyconv_vi32 pairs = {0, 1, 4, 5, 2, 3, 6, 7};
         v = __builtin_shuffle(__builtin_shuffle(low, high, in_lanes), pairs);
+#else
+        pyconv_vi32 even;
+        _Pragma("GCC unroll 16") for (int k = 0; k < PYCONV_VECTOR_F32; k++)
+            even[k] = k < PYCONV_VECTOR_F32 / 2 ? 2 * k : 2 * k + 1;
+        v = __builtin_shuffle(low, high, even);
+#endif
     } else {
         _Pragma("GCC unroll 16") for (int k = 0; k < PYCONV_VECTOR_F32; k++) v[k] = p[k * step];
     }
@@ -115,6 +121,38 @@ static inline pyconv_vi16 pyconv_splat_i16(short value)
 {
     return value - (pyconv_vi16){0};
 }
+
+/* Taps that read consecutive values (the taps of a kernel row along the
+ * line, read in place or from a gathered line) share their loads on the
+ * AVX-512 build: up to PYCONV_RUN_TAPS such taps load a block's values once
+ * and take each tap's vectors as two neighbours shifted down by the tap's
+ * offset, one two-source permute each, where every tap would otherwise
+ * reload every vector (and most 64-byte loads at an odd offset cross a
+ * cache line). The same products are added in the same order. The
+ * narrower builds keep a load per tap: AVX2 has no one-instruction shift
+ * across its two 128-bit halves. */
+#if PYCONV_VECTOR_BYTES == 64
+#define PYCONV_SHIFTED_RUNS 1
+#else
+#define PYCONV_SHIFTED_RUNS 0
+#endif
+#define PYCONV_RUN_TAPS 8
+_Static_assert(PYCONV_RUN_TAPS <= PYCONV_VECTOR_F64 || !PYCONV_SHIFTED_RUNS,
+               "a tap's shift must stay within one vector");
+
+/* Lanes shift .. shift + V - 1 of (low, high) end to end; shift is a
+ * constant once the callers' loops are unrolled. */
+#define PYCONV_DEFINE_SHIFT(VT, IT, V, NAME)                                           \
+static inline __attribute__((always_inline)) VT                                       \
+pyconv_shift_##NAME(VT low, VT high, int shift)                                       \
+{                                                                                     \
+    IT lanes;                                                                         \
+    _Pragma("GCC unroll 32") for (int k = 0; k < V; k++) lanes[k] = shift + k;        \
+    return __builtin_shuffle(low, high, lanes);                                       \
+}
+PYCONV_DEFINE_SHIFT(pyconv_vf64, pyconv_vi64, PYCONV_VECTOR_F64, f64)
+PYCONV_DEFINE_SHIFT(pyconv_vf32, pyconv_vi32, PYCONV_VECTOR_F32, f32)
+PYCONV_DEFINE_SHIFT(pyconv_vi16, pyconv_vi16, PYCONV_VECTOR_I16, i16)
 
 /* Blocks of NV vectors (V lanes each): pyconv_block<NV>_<T> for taps with
  * any steps (0: a row of cval, the same value everywhere), and
@@ -150,14 +188,41 @@ static inline void pyconv_unit##NV##_##NAME(T *out, Py_ssize_t j,               
 {                                                                                     \
     VT acc[NV];                                                                       \
     _Pragma("GCC unroll 8") for (int k = 0; k < NV; k++) acc[k] = (VT){0};            \
-    for (Py_ssize_t t = 0; t < n_taps; t++) {                                         \
+    Py_ssize_t t = 0;                                                                 \
+    while (t < n_taps) {                                                              \
         const T *src = sources[t] + j;                                                \
-        const VT w = pyconv_splat_##NAME(weights[t]);                                            \
-        _Pragma("GCC unroll 8") for (int k = 0; k < NV; k++) {                        \
-            VT x;                                                                     \
-            memcpy(&x, src + k * V, sizeof(VT));                                      \
-            acc[k] += w * x;                                                          \
+        int run = 1;                                                                  \
+        if (PYCONV_SHIFTED_RUNS && NV > 1)                                            \
+            while (run < PYCONV_RUN_TAPS && t + run < n_taps                          \
+                   && sources[t + run] == sources[t] + run)                           \
+                run++;                                                                \
+        if (run == 1) {                                                               \
+            const VT w = pyconv_splat_##NAME(weights[t]);                             \
+            _Pragma("GCC unroll 8") for (int k = 0; k < NV; k++) {                    \
+                VT x;                                                                 \
+                memcpy(&x, src + k * V, sizeof(VT));                                  \
+                acc[k] += w * x;                                                      \
+            }                                                                         \
+            t++;                                                                      \
+            continue;                                                                 \
         }                                                                             \
+        /* Taps t .. t + run - 1 read consecutive values: load the block's            \
+         * values once and shift them across registers for each tap. The last        \
+         * vector loads its own, so nothing past the last value used is read. */      \
+        VT x[NV];                                                                     \
+        _Pragma("GCC unroll 8") for (int k = 0; k < NV; k++)                          \
+            memcpy(&x[k], src + k * V, sizeof(VT));                                   \
+        _Pragma("GCC unroll 8") for (int shift = 0; shift < PYCONV_RUN_TAPS; shift++) {\
+            if (shift < run) {                                                        \
+                const VT w = pyconv_splat_##NAME(weights[t + shift]);                 \
+                _Pragma("GCC unroll 8") for (int k = 0; k < NV - 1; k++)              \
+                    acc[k] += w * pyconv_shift_##NAME(x[k], x[k + 1], shift);         \
+                VT last;                                                              \
+                memcpy(&last, src + (NV - 1) * V + shift, sizeof(VT));                \
+                acc[NV - 1] += w * last;                                              \
+            }                                                                         \
+        }                                                                             \
+        t += run;                                                                     \
     }                                                                                 \
     _Pragma("GCC unroll 8") for (int k = 0; k < NV; k++)                              \
         memcpy(out + k * V, &acc[k], sizeof(VT));                                     \

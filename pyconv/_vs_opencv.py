@@ -22,6 +22,7 @@ from threading import Thread
 import numpy as np
 
 import pyconv
+from pyconv import _kernels
 from pyconv._bench import best_time, best_times, machine_description
 from pyconv._layout import separable_factors
 
@@ -365,7 +366,8 @@ def report(workers=2, json_path=None, progress=True, scale=1.0, limits=None):
         with open(json_path, "w") as file:
             json.dump({"date": time.strftime("%Y-%m-%d %H:%M:%S"),
                        "machine": machine_description(), "workers": workers,
-                       "opencv": import_cv2().__version__, "limits": asdict(limits),
+                       "opencv": import_cv2().__version__, "direct_kernels": _kernels.LEVEL,
+                       "limits": asdict(limits),
                        "rows": [asdict(r) for r in rows], "scaling": speedups},
                       file, indent=2, default=float)
     return all(row.passed for row in rows)

@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from pyconv import _bench, _vs_opencv
+from pyconv import _bench, _kernels, _vs_opencv
 
 cv2 = pytest.importorskip("cv2")
 
@@ -30,6 +30,7 @@ def test_the_table_runs_checks_and_reports_floors(capsys, tmp_path):
         assert row["peak_memory"] >= 1.0  # (tiny data: the scratch is not small beside it)
     assert set(saved["scaling"]) == set(_vs_opencv.COMPUTE_BOUND)
     assert saved["workers"] == 2 and saved["opencv"] and saved["machine"]
+    assert saved["direct_kernels"] == _kernels.LEVEL
 
 
 def test_every_anchor_agrees_with_pyconv_before_timing():
