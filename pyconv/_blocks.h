@@ -326,10 +326,54 @@ static inline __m256i pyconv_round_clamped(const float *acc, const short *sums, 
 #define PYCONV_ROUND8(q) pyconv_round_clamped(acc + (sums ? 0 : (q)), sums ? sums + (q) : NULL, \
                                               factor, low, high, is_signed)
 
+#if defined(__AVX512BW__)
+/* The AVX-512 build: 16 values a pass, rounded by the conversion itself
+ * ({rn-sae}: to nearest even, whatever MXCSR says) and narrowed with
+ * saturation in one instruction, where AVX2 needs a round, a convert and
+ * two packs. Unsigned narrowing reads its input as unsigned: negative
+ * integer sums go to 0 first. */
+static inline Py_ssize_t pyconv_store_small_int_512(char *out, const float *acc,
+                                                    const short *sums, float scale,
+                                                    Py_ssize_t count, int bytes, int is_signed)
+{
+    const __m512 factor = _mm512_set1_ps(scale);
+    const __m512 low = _mm512_set1_ps(is_signed ? (bytes == 1 ? -128.0f : -32768.0f) : 0.0f);
+    const __m512 high = _mm512_set1_ps(is_signed ? (bytes == 1 ? 127.0f : 32767.0f)
+                                                 : (bytes == 1 ? 255.0f : 65535.0f));
+    Py_ssize_t q = 0;
+    for (; q + 16 <= count; q += 16) {
+        __m512 v;
+        if (sums) {
+            __m256i words = _mm256_loadu_si256((const __m256i *)(sums + q));
+            v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi16_epi32(words)), factor);
+        } else {
+            v = _mm512_loadu_ps(acc + q);
+            if (is_signed)  /* NaN to 0 (maxps below returns its second operand for NaN) */
+                v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v);
+            v = _mm512_min_ps(_mm512_max_ps(v, low), high);
+        }
+        __m512i r = _mm512_cvt_roundps_epi32(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        if (!is_signed)
+            r = _mm512_max_epi32(r, _mm512_setzero_si512());
+        if (bytes == 1)
+            _mm_storeu_si128((__m128i *)(out + q), is_signed ? _mm512_cvtsepi32_epi8(r)
+                                                             : _mm512_cvtusepi32_epi8(r));
+        else
+            _mm256_storeu_si256((__m256i *)(out + 2 * q), is_signed ? _mm512_cvtsepi32_epi16(r)
+                                                                    : _mm512_cvtusepi32_epi16(r));
+    }
+    return q;
+}
+#endif
+
 static inline Py_ssize_t pyconv_store_small_int(char *out, const float *acc, const short *sums,
                                                 float scale, Py_ssize_t count, int bytes,
                                                 int is_signed)
 {
+#if defined(__AVX512BW__)
+    if (bytes == 1 || bytes == 2)
+        return pyconv_store_small_int_512(out, acc, sums, scale, count, bytes, is_signed);
+#endif
     __m256 low, high, factor = _mm256_set1_ps(scale);
     Py_ssize_t q = 0;
     if (bytes == 1) {

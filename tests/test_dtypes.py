@@ -95,7 +95,7 @@ def test_integer_saturation(dtype):
 @pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int16, np.uint16])
 def test_small_integer_store_every_length(rng, dtype):
     """Rounding, saturation and NaN on lines long enough for the vector store
-    (32 or 16 values a pass on an AVX2 build) and every tail after it."""
+    (16 or 32 values a pass on the AVX-512 and AVX2 builds) and every tail after it."""
     info = np.iinfo(dtype)
     special = np.array([np.nan, np.inf, -np.inf, 0.5, 1.5, 2.5, -0.5, -1.5, -2.5,
                         info.max + 0.5, info.max + 1, info.min - 0.5, info.min - 1,
