@@ -348,7 +348,9 @@ static inline Py_ssize_t pyconv_store_small_int_512(char *out, const float *acc,
             v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi16_epi32(words)), factor);
         } else {
             v = _mm512_loadu_ps(acc + q);
-            if (is_signed)  /* NaN to 0 (maxps below returns its second operand for NaN) */
+            /* NaN to 0: maxps returns its second operand for a NaN, which is
+             * 0 for an unsigned type; signed types zero NaN first. */
+            if (is_signed)
                 v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v);
             v = _mm512_min_ps(_mm512_max_ps(v, low), high);
         }
