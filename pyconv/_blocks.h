@@ -304,6 +304,17 @@ static inline void pyconv_scale_i16(float *dst, const short *src, Py_ssize_t cou
 #if defined(__AVX2__)
 #include <immintrin.h>
 
+/* The range of an 8- or 16-bit integer type, as floats for the clamps. */
+static inline float pyconv_int_low(int bytes, int is_signed)
+{
+    return is_signed ? (bytes == 1 ? -128.0f : -32768.0f) : 0.0f;
+}
+
+static inline float pyconv_int_high(int bytes, int is_signed)
+{
+    return is_signed ? (bytes == 1 ? 127.0f : 32767.0f) : (bytes == 1 ? 255.0f : 65535.0f);
+}
+
 static inline __m256i pyconv_round_clamped(const float *acc, const short *sums, __m256 scale,
                                            __m256 low, __m256 high, int is_signed)
 {
@@ -337,9 +348,8 @@ static inline Py_ssize_t pyconv_store_small_int_512(char *out, const float *acc,
                                                     Py_ssize_t count, int bytes, int is_signed)
 {
     const __m512 factor = _mm512_set1_ps(scale);
-    const __m512 low = _mm512_set1_ps(is_signed ? (bytes == 1 ? -128.0f : -32768.0f) : 0.0f);
-    const __m512 high = _mm512_set1_ps(is_signed ? (bytes == 1 ? 127.0f : 32767.0f)
-                                                 : (bytes == 1 ? 255.0f : 65535.0f));
+    const __m512 low = _mm512_set1_ps(pyconv_int_low(bytes, is_signed));
+    const __m512 high = _mm512_set1_ps(pyconv_int_high(bytes, is_signed));
     Py_ssize_t q = 0;
     for (; q + 16 <= count; q += 16) {
         __m512 v;
@@ -376,11 +386,11 @@ static inline Py_ssize_t pyconv_store_small_int(char *out, const float *acc, con
     if (bytes == 1 || bytes == 2)
         return pyconv_store_small_int_512(out, acc, sums, scale, count, bytes, is_signed);
 #endif
-    __m256 low, high, factor = _mm256_set1_ps(scale);
+    const __m256 factor = _mm256_set1_ps(scale);
+    const __m256 low = _mm256_set1_ps(pyconv_int_low(bytes, is_signed));
+    const __m256 high = _mm256_set1_ps(pyconv_int_high(bytes, is_signed));
     Py_ssize_t q = 0;
     if (bytes == 1) {
-        low = _mm256_set1_ps(is_signed ? -128.0f : 0.0f);
-        high = _mm256_set1_ps(is_signed ? 127.0f : 255.0f);
         /* packs work within 128-bit lanes: this puts the 8 groups of 4 back in order */
         const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
         for (; q + 32 <= count; q += 32) {
@@ -391,8 +401,6 @@ static inline Py_ssize_t pyconv_store_small_int(char *out, const float *acc, con
             _mm256_storeu_si256((__m256i *)(out + q), _mm256_permutevar8x32_epi32(bytes8, order));
         }
     } else if (bytes == 2) {
-        low = _mm256_set1_ps(is_signed ? -32768.0f : 0.0f);
-        high = _mm256_set1_ps(is_signed ? 32767.0f : 65535.0f);
         for (; q + 16 <= count; q += 16) {
             __m256i a = PYCONV_ROUND8(q), b = PYCONV_ROUND8(q + 8);
             __m256i words = is_signed ? _mm256_packs_epi32(a, b) : _mm256_packus_epi32(a, b);
