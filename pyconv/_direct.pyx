@@ -918,10 +918,13 @@ cdef void process_gathered_strip(const Plan* p, Py_ssize_t item, const W* cval_c
             if line_constant[slot]:
                 continue
             for phase in range(step_x):
+                # Gathered only if some tap reads it (stop at the first).
                 phase_used = step_x == 1
-                for i in range(p.n_rows * p.max_taps):
-                    phase_used = phase_used or (i % p.max_taps < p.row_n_taps[i // p.max_taps]
-                                                and p.row_offsets[i] % step_x == phase)
+                i = 0
+                while not phase_used and i < p.n_rows * p.max_taps:
+                    phase_used = (i % p.max_taps < p.row_n_taps[i // p.max_taps]
+                                  and p.row_offsets[i] % step_x == phase)
+                    i += 1
                 if phase_used:
                     gather(lines + slot * line_len + phase * phase_len, phase_len, first + phase,
                            step_x, p, p.input + (src_other + index * p.in_strides[strip_axis])
