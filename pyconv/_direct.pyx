@@ -181,6 +181,7 @@ ctypedef struct Plan:
     const Py_ssize_t* strip_other_taps  # n_other x (ndim - 2): each combination's taps
     Py_ssize_t strip_positions        # buffered lines per combination
     Py_ssize_t strip_line_len         # values per buffered line (gathered strips)
+    const uint8_t* strip_phase_read   # gathered: per phase along the line, a tap reads it
     # ... separable, w = a (outer taps) x b (line taps):
     Py_ssize_t sep_outer_taps         # taps on axis ndim - 2
     const void* sep_outer_weights     # a: n_other x outer_taps
@@ -888,7 +889,7 @@ cdef void process_gathered_strip(const Plan* p, Py_ssize_t item, const W* cval_c
     cdef Py_ssize_t first_y = y0 * step_y - p.before[strip_axis]
     cdef Py_ssize_t n_positions = 0
     cdef Py_ssize_t o, q, y, r, i, n, index, src_other, slot, phase, offset
-    cdef bint constant_other, constant, phase_used
+    cdef bint constant_other, constant
     cdef const W** sources = <const W**> scratch.sources
     cdef Py_ssize_t* steps = scratch.steps
     cdef W* weights = <W*> scratch.weights
@@ -918,14 +919,7 @@ cdef void process_gathered_strip(const Plan* p, Py_ssize_t item, const W* cval_c
             if line_constant[slot]:
                 continue
             for phase in range(step_x):
-                # Gathered only if some tap reads it (stop at the first).
-                phase_used = step_x == 1
-                i = 0
-                while not phase_used and i < p.n_rows * p.max_taps:
-                    phase_used = (i % p.max_taps < p.row_n_taps[i // p.max_taps]
-                                  and p.row_offsets[i] % step_x == phase)
-                    i += 1
-                if phase_used:
+                if p.strip_phase_read[phase]:
                     gather(lines + slot * line_len + phase * phase_len, phase_len, first + phase,
                            step_x, p, p.input + (src_other + index * p.in_strides[strip_axis])
                            * p.input_itemsize, cval_cell[0])
@@ -1083,6 +1077,7 @@ def _run(layout):
         plan.strip_other_taps = intp_data(strips.other_taps)
         plan.strip_positions = strips.positions
         plan.strip_line_len = strips.line_len
+        plan.strip_phase_read = <const uint8_t*> cnp.PyArray_DATA(strips.phase_read)
         plan.sep_outer_taps = strips.outer_weights.shape[1]
         plan.sep_outer_weights = <const void*> cnp.PyArray_DATA(strips.outer_weights)
         plan.sep_line_taps = strips.line_offsets.size

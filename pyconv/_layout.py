@@ -130,6 +130,7 @@ class Strips:
     # gathered only (else empty): each kernel row's combination and tap on ndim - 2
     row_other: np.ndarray  # (rows,) intp
     row_strip_tap: np.ndarray  # (rows,) intp
+    phase_read: np.ndarray  # (stride along the line,) uint8: some tap reads the phase
 
 
 # 8-bit inputs whose kernel is a scale times small integers (box, binomial,
@@ -544,14 +545,20 @@ def lay_out(problem, x, target):
                                                             dtype=work),
                          line_offsets=intp_array(taps_b * dilation[-1]),
                          line_weights=np.ascontiguousarray(b[taps_b], dtype=work),
-                         row_other=none, row_strip_tap=none)
+                         row_other=none, row_strip_tap=none,
+                         phase_read=np.zeros(0, dtype=np.uint8))
         else:
             other_of_row = (np.ravel_multi_index(tuple(outer_taps[:, :-1].T), other_shape)
                             if other_shape else np.zeros(n_taps.size, dtype=np.intp))
             parts = dict(outer_weights=np.zeros((n_other, 0), dtype=work), line_offsets=none,
                          line_weights=np.zeros(0, dtype=work),
                          row_other=intp_array(other_of_row),
-                         row_strip_tap=intp_array(outer_taps[:, -1]))
+                         row_strip_tap=intp_array(outer_taps[:, -1]),
+                         phase_read=np.zeros(int(stride[-1]), dtype=np.uint8))
+            # A line is gathered as stride phases (see process_gathered_strip);
+            # only the phases some tap reads.
+            used = np.arange(max_taps) < n_taps[:, None]
+            parts["phase_read"][offsets[used] % int(stride[-1])] = 1
         strips = Strips(
             separable=strip is not None,
             group=group,

@@ -140,6 +140,19 @@ def test_gathered_strips_are_the_line_loop_bitwise(rng, layouts, monkeypatch, ca
     assert_close(strips, to_dtype(reference(x, w, **kwargs), dtype), x, w, cval=cval)
 
 
+def test_gathered_strips_gather_only_the_phases_read(rng, layouts):
+    """With a stride s along the line, phase r is gathered only if some tap's
+    offset is r modulo s (dilation 2, stride 2: the odd phase never is)."""
+    for shape, taps, kwargs, phases in [
+            ((40, 500), (3, 3), {"stride": 2, "dilation": (1, 2)}, [1, 0]),
+            ((40, 300), (3, 4), {"stride": (1, 3)}, [1, 1, 1]),
+            ((40, 300), (3, 4), {"stride": (1, 3), "dilation": (1, 3)}, [1, 0, 0])]:
+        x = rng.standard_normal(shape).astype(np.float32)
+        pyconv.correlate(x, rng.standard_normal(taps), method="direct", **kwargs)
+        assert kind(layouts[-1]) == "gathered", kwargs
+        assert layouts[-1].strips.phase_read.tolist() == phases, kwargs
+
+
 def test_gathered_strips_split_long_converted_lines(rng, layouts):
     x = random_array(rng, (40, 7000), np.uint16)  # longer than FILTERED_LIMIT allows
     w = rng.standard_normal((9, 3))
