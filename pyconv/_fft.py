@@ -22,9 +22,10 @@ transform, one as its real part and its neighbour as its imaginary part: the
 kernel is real, so the two results come back apart in the real and
 imaginary parts of the inverse. On pocketfft one complex transform costs
 less than two real ones: 10**7 samples with 1025 taps (one thread) spent
-38 ms in transforms against 50 ms, 51 ms in all against 56 (the packing
-copy takes back part). The inverse runs axis by axis and keeps only the
-strided, valid points after each axis, so later axes transform less.
+38 ms in transforms against 50 ms, 51 ms in all against 56. The copies
+into and out of the pairs are `_pairs`' loops, which read and write each
+value once without the GIL. The inverse runs axis by axis and keeps only
+the strided, valid points after each axis, so later axes transform less.
 
 A single tile per axis when the whole axis fits one transform cheaply; the
 tile length otherwise minimises the transforms' time per useful output
@@ -41,6 +42,7 @@ import numpy as np
 import scipy.fft as sfft
 
 from pyconv._boundary import extend_indices
+from pyconv._pairs import pack_pairs, unpack_pairs
 
 # Elements gathered per box. Measured on the development machine (2
 # workers, 20 alternating rounds, min/median): 1-D, 10**7 samples, 1025
@@ -275,17 +277,24 @@ def _extend(x, first, stop, fft_plan, work, cval):
                                                                       strict=True))],
               x[tuple(slice(lo, hi) for lo, hi in zip(low, high, strict=True))],
               casting="unsafe")
-    # Per axis, the input index each position reads (-1: cval, filled last).
-    reads = [np.arange(a, b) for a, b in zip(first, stop, strict=True)]
-    for fa in fft_plan.axes:
-        reads[fa.axis] = extend_indices(reads[fa.axis], fa.length, fa.mode)
+    by_axis = {fa.axis: fa for fa in fft_plan.axes}
+
+    def reads(a, begin, end):  # the input index positions [begin, end) of axis a read
+        positions = np.arange(begin, end)
+        if a not in by_axis:
+            return positions
+        return extend_indices(positions, by_axis[a].length, by_axis[a].mode)
+
     constant_halos = []
     for fa in fft_plan.axes:
         a = fa.axis
-        for side in (slice(0, low[a] - first[a]), slice(high[a] - first[a], None)):
-            halo = reads[a][side]
-            if halo.size == 0:
+        for side, (begin, end) in ((slice(0, low[a] - first[a]), (first[a], low[a])),
+                                   (slice(high[a] - first[a], None), (high[a], stop[a]))):
+            if begin == end:
                 continue
+            # Only the halo's positions go through the rule (the rest of a
+            # long 1-D box is inside, and is most of it).
+            halo = reads(a, begin, end)
             if halo[0] < 0:  # past a constant edge: every position of this side
                 constant_halos.append((a, side))
                 continue
@@ -293,7 +302,7 @@ def _extend(x, first, stop, fft_plan, work, cval):
             for b in range(x.ndim):
                 if b < a:
                     where.append(slice(None))
-                    source.append(np.maximum(reads[b], 0))
+                    source.append(np.maximum(reads(b, first[b], stop[b]), 0))
                 elif b == a:
                     where.append(side)
                     source.append(halo)
@@ -364,7 +373,7 @@ def _store(values, out):
         out[...] = values
 
 
-def _put_box(values, target, start, stop, by_axis, pair=None):
+def _put_box(values, target, start, stop, by_axis, pair=None, store=_store):
     """Store a box's `values` (each filtered axis split in (tiles, useful)) in `target`.
 
     Rather than merge the two axes (a copy), the target is viewed split the
@@ -372,6 +381,7 @@ def _put_box(values, target, start, stop, by_axis, pair=None):
     another, so up to 2**k stores for k filtered axes. `pair`: (axis,
     parity) when `values` holds only every other unit of that axis (from
     unit ``start + parity``); extra trailing units of `values` are ignored.
+    `store(piece, view)` writes each piece.
     """
     choices = []  # per input axis: (values index, target first, target shape, strides)
     for a in range(target.ndim):
@@ -404,7 +414,37 @@ def _put_box(values, target, start, stop, by_axis, pair=None):
         view = np.lib.stride_tricks.as_strided(
             corner, shape=sum((shape for _, _, shape, _ in pieces), ()),
             strides=sum((strides for _, _, _, strides in pieces), ()), writeable=True)
-        _store(values[sum((index for index, _, _, _ in pieces), ())], view)
+        store(values[sum((index for index, _, _, _ in pieces), ())], view)
+
+
+def _put_pairs(values, target, start, stop, by_axis, axis):
+    """Store a box of paired `values` (units 2p and 2p + 1 of input axis `axis`
+    as the real and imaginary parts of unit p) in `target`.
+
+    The pairs of two whole units go through `unpack_pairs`, which reads
+    each value once; the rest (an odd count's last unit, the axis' partial
+    last tile, or all of them for an output of another dtype) go as the real
+    parts, then the imaginary parts.
+    """
+    fa = by_axis.get(axis)
+    fused = (stop[axis] - start[axis]) // 2
+    if fa is not None and stop[axis] * fa.useful > fa.out_len and fused * 2 == (
+            stop[axis] - start[axis]):
+        fused -= 1  # the last pair holds the axis' partial last tile
+    if target.dtype != values.real.dtype or not target.flags.aligned:
+        fused = 0
+    if fused:
+        split = list(stop)
+        split[axis] = start[axis] + 2 * fused
+        unit_bytes = target.strides[axis] * (fa.useful if fa is not None else 1)
+        _put_box(values, target, start, split, by_axis, pair=(axis, 0),
+                 store=lambda piece, view: unpack_pairs(piece, view, unit_bytes))
+    rest_start = list(start)
+    rest_start[axis] = start[axis] + 2 * fused
+    unit_position = sum(2 if b in by_axis else 1 for b in range(axis))
+    rest = values[(slice(None),) * unit_position + (slice(fused, None),)]
+    _put_box(rest.real, target, rest_start, stop, by_axis, pair=(axis, 0))
+    _put_box(rest.imag, target, rest_start, stop, by_axis, pair=(axis, 1))
 
 
 def _pack_pairs(tiles, unit, dtype):
@@ -415,19 +455,12 @@ def _pack_pairs(tiles, unit, dtype):
     transform: its rounding error scales with everything in it, and
     neighbours have about the same magnitude.
     """
-    count = tiles.shape[unit]
     shape = list(tiles.shape)
-    shape[unit] = -(-count // 2)
+    shape[unit] = -(-shape[unit] // 2)
     packed = np.empty(shape, dtype=dtype)
-    pick = [slice(None)] * tiles.ndim
-    pick[unit] = slice(0, None, 2)
-    packed.real[...] = tiles[tuple(pick)]
-    pick[unit] = slice(1, None, 2)
-    odd = [slice(None)] * tiles.ndim
-    odd[unit] = slice(0, count // 2)
-    packed.imag[tuple(odd)] = tiles[tuple(pick)]
-    odd[unit] = slice(count // 2, None)
-    packed.imag[tuple(odd)] = 0
+    if not tiles.flags.aligned:  # a view of a misaligned input
+        tiles = tiles.copy()
+    pack_pairs(tiles, unit, packed)
     return packed
 
 
@@ -501,8 +534,7 @@ def correlate(problem, fft_plan=None, check_finite=False):
         if check_finite and not np.isfinite(values.sum()):
             raise NotFinite
         if fft_plan.paired:
-            _put_box(values.real, target, start, stop, by_axis, pair=(pair, 0))
-            _put_box(values.imag, target, start, stop, by_axis, pair=(pair, 1))
+            _put_pairs(values, target, start, stop, by_axis, pair)
         else:
             _put_box(values, target, start, stop, by_axis)
 
