@@ -15,6 +15,7 @@ cimport numpy as cnp
 
 cnp.import_array()
 
+# The loops take a null `real_t *kind` only to pick their specialisation.
 ctypedef fused real_t:
     float
     double
@@ -28,35 +29,28 @@ def _row_offsets(shape, strides):
     return offsets
 
 
-cdef void _pack(real_t *kind, const char *tiles, const char *packed,
+cdef void _pack(real_t *kind, const char *tiles, char *packed,
                 Py_ssize_t count, Py_ssize_t tile_unit, Py_ssize_t packed_unit,
                 const Py_ssize_t *tile_rows, const Py_ssize_t *packed_rows,
                 Py_ssize_t rows, Py_ssize_t n, Py_ssize_t tile_step,
                 Py_ssize_t packed_step) noexcept nogil:
     """Unit 2p of `tiles` to the real parts of unit p of `packed`, 2p + 1 to the
     imaginary parts (0 past the last unit); steps and offsets in bytes."""
-    cdef Py_ssize_t p, r, j
+    cdef Py_ssize_t p, r, j, odd_step
     cdef const real_t *even
     cdef const real_t *odd
     cdef real_t *out
-    cdef bint contiguous = (tile_step == sizeof(real_t)
-                            and packed_step == 2 * sizeof(real_t))
+    cdef real_t zero = 0
     for p in range((count + 1) // 2):
         for r in range(rows):
             even = <const real_t *> (tiles + 2 * p * tile_unit + tile_rows[r])
-            odd = <const real_t *> (tiles + (2 * p + 1) * tile_unit + tile_rows[r])
+            odd, odd_step = &zero, 0  # an odd count's last unit: paired with zeros
+            if 2 * p + 1 < count:
+                odd = <const real_t *> (tiles + (2 * p + 1) * tile_unit + tile_rows[r])
+                odd_step = tile_step
             out = <real_t *> (packed + p * packed_unit + packed_rows[r])
-            if 2 * p + 1 == count:
-                if contiguous:
-                    for j in range(n):
-                        out[2 * j] = even[j]
-                        out[2 * j + 1] = 0
-                else:
-                    for j in range(n):
-                        (<real_t *> (<char *> out + j * packed_step))[0] = (
-                            (<const real_t *> (<const char *> even + j * tile_step))[0])
-                        (<real_t *> (<char *> out + j * packed_step))[1] = 0
-            elif contiguous:
+            if (tile_step == sizeof(real_t) and odd_step == tile_step
+                    and packed_step == 2 * sizeof(real_t)):
                 for j in range(n):
                     out[2 * j] = even[j]
                     out[2 * j + 1] = odd[j]
@@ -65,7 +59,7 @@ cdef void _pack(real_t *kind, const char *tiles, const char *packed,
                     (<real_t *> (<char *> out + j * packed_step))[0] = (
                         (<const real_t *> (<const char *> even + j * tile_step))[0])
                     (<real_t *> (<char *> out + j * packed_step))[1] = (
-                        (<const real_t *> (<const char *> odd + j * tile_step))[0])
+                        (<const real_t *> (<const char *> odd + j * odd_step))[0])
 
 
 def pack_pairs(tiles, Py_ssize_t unit, packed):
@@ -90,10 +84,11 @@ def pack_pairs(tiles, Py_ssize_t unit, packed):
                          f"array of shape {expected} for float {t.dtype} tiles")
     if t.size == 0:
         return
-    cdef cnp.ndarray tile_rows = _row_offsets(t.shape[1:-1], t.strides[1:-1])
-    cdef cnp.ndarray packed_rows = _row_offsets(k.shape[1:-1], k.strides[1:-1])
+    last = t.ndim - 1  # (wraparound is off: no negative indices)
+    cdef cnp.ndarray tile_rows = _row_offsets(t.shape[1:last], t.strides[1:last])
+    cdef cnp.ndarray packed_rows = _row_offsets(k.shape[1:last], k.strides[1:last])
     cdef const char *tile_data = <const char *> cnp.PyArray_DATA(<cnp.ndarray> t)
-    cdef const char *packed_data = <const char *> cnp.PyArray_DATA(<cnp.ndarray> k)
+    cdef char *packed_data = <char *> cnp.PyArray_DATA(<cnp.ndarray> k)
     cdef const Py_ssize_t *tile_offsets = <const Py_ssize_t *> cnp.PyArray_DATA(tile_rows)
     cdef const Py_ssize_t *packed_offsets = <const Py_ssize_t *> cnp.PyArray_DATA(packed_rows)
     cdef Py_ssize_t rows = tile_rows.shape[0]
@@ -153,8 +148,9 @@ def unpack_pairs(values, target, Py_ssize_t odd_offset):
                          "writeable view of the same shape and matching real dtype")
     if values.size == 0:
         return
-    cdef cnp.ndarray value_rows = _row_offsets(values.shape[:-1], values.strides[:-1])
-    cdef cnp.ndarray target_rows = _row_offsets(target.shape[:-1], target.strides[:-1])
+    last = values.ndim - 1  # (wraparound is off: no negative indices)
+    cdef cnp.ndarray value_rows = _row_offsets(values.shape[:last], values.strides[:last])
+    cdef cnp.ndarray target_rows = _row_offsets(target.shape[:last], target.strides[:last])
     cdef const char *value_data = <const char *> cnp.PyArray_DATA(<cnp.ndarray> values)
     cdef char *target_data = <char *> cnp.PyArray_DATA(<cnp.ndarray> target)
     cdef const Py_ssize_t *value_offsets = <const Py_ssize_t *> cnp.PyArray_DATA(value_rows)
