@@ -285,6 +285,8 @@ def _extend(x, first, stop, fft_plan, work, cval):
             return positions
         return extend_indices(positions, by_axis[a].length, by_axis[a].mode)
 
+    # Slabs span the axes before theirs in full: those axes' reads, once.
+    spanned = {b: np.maximum(reads(b, first[b], stop[b]), 0) for b in range(max(by_axis))}
     constant_halos = []
     for fa in fft_plan.axes:
         a = fa.axis
@@ -302,7 +304,7 @@ def _extend(x, first, stop, fft_plan, work, cval):
             for b in range(x.ndim):
                 if b < a:
                     where.append(slice(None))
-                    source.append(np.maximum(reads(b, first[b], stop[b]), 0))
+                    source.append(spanned[b])
                 elif b == a:
                     where.append(side)
                     source.append(halo)
