@@ -29,6 +29,7 @@ def test_the_table_runs_checks_and_reports_floors(capsys, tmp_path):
         assert row["passed"] and row["ratio"] > 0 and row["floor_seconds"] > 0
         assert row["peak_memory"] >= 1.0  # (tiny data: the scratch is not small beside it)
     assert set(saved["scaling"]) == set(_vs_opencv.COMPUTE_BOUND)
+    assert set(saved["scaling_fresh_output"]) == set(_vs_opencv.COMPUTE_BOUND)
     assert saved["workers"] == 2 and saved["opencv"] and saved["machine"]
     assert saved["direct_kernels"] == _kernels.LEVEL
 
@@ -43,6 +44,27 @@ def test_every_anchor_agrees_with_pyconv_before_timing():
     case.check = lambda: np.zeros(case.x.shape, case.x.dtype)
     row = _vs_opencv.run(case, LIMITS, runs=1)
     assert not row.passed and np.isnan(row.ratio)
+
+
+@pytest.mark.parametrize("into_output", [True, False])
+def test_scaling_times_each_worker_count_into_one_output_or_fresh_ones(monkeypatch,
+                                                                      into_output):
+    case = next(c for c in _vs_opencv.cases(TINY) if c.name in _vs_opencv.COMPUTE_BOUND)
+    calls = []
+    correlate = _vs_opencv.pyconv.correlate
+
+    def recording(x, w, output=None, **kwargs):
+        calls.append((kwargs.get("workers", 1), output))
+        return correlate(x, w, output, **kwargs)
+
+    monkeypatch.setattr(_vs_opencv.pyconv, "correlate", recording)
+    assert _vs_opencv.scaling(case, runs=2, rounds=1, into_output=into_output) > 0
+    timed = calls[1:]  # after the call that sizes the output
+    assert {workers for workers, _ in timed} == {1, 2}
+    if into_output:
+        assert all(output is timed[0][1] and output is not None for _, output in timed)
+    else:
+        assert all(output is None for _, output in timed)
 
 
 def test_work_counts():
