@@ -315,9 +315,9 @@ def scaling(case, runs=10, rounds=3, into_output=True):
     between calls, and waking a sleeping virtual CPU costs time that is the
     machine's, not the loop's. `into_output`: every call writes one output
     allocated beforehand (``output=``), so the ratio is pyconv's work alone;
-    otherwise each call allocates its own. glibc maps an array over 32 MiB
-    afresh at every allocation, and the kernel zeroing its new pages as the
-    threads first write them does not run twice as fast on two threads.
+    otherwise each call allocates its own. glibc maps an array of 32 MiB or
+    more afresh at every allocation, and the kernel zeroing its new pages as
+    the threads first write them does not run twice as fast on two threads.
     """
     out = np.empty_like(pyconv.correlate(case.x, case.w, method="direct", **case.kwargs))
     times = {1: np.inf, 2: np.inf}
