@@ -271,7 +271,9 @@ def _extend(x, first, stop, fft_plan, work, cval):
     every corner once; the halos of `constant` axes are cval at the end.
     """
     block = np.empty([b - a for a, b in zip(first, stop, strict=True)], dtype=work)
-    low = [max(a, 0) for a in first]
+    # [low, high): the part inside the input, empty (low = high) for a block
+    # wholly before its start or past its end.
+    low = [min(max(a, 0), b) for a, b in zip(first, stop, strict=True)]
     high = [max(min(b, n), lo) for b, n, lo in zip(stop, x.shape, low, strict=True)]
     np.copyto(block[tuple(slice(lo - a, hi - a) for a, lo, hi in zip(first, low, high,
                                                                       strict=True))],

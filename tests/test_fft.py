@@ -225,6 +225,23 @@ def test_tiled_equals_unblocked_1d(rng, monkeypatch, mode, stride):
                  x, w, cval=-1.0)
 
 
+@pytest.mark.parametrize("tiled", [False, True])
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("ndim", [1, 2, 3])
+def test_tiles_wholly_past_an_edge(rng, monkeypatch, ndim, mode, tiled):
+    # Padding wider than the input: some tiles (and boxes) read nothing but
+    # positions before the start or after the end, on one axis or several.
+    x = rng.standard_normal([3, 2, 1][:ndim])
+    w = rng.standard_normal([3, 2, 3][:ndim])
+    if tiled:
+        small_tiles(monkeypatch, 8)
+    for stride, padding in ((1, (9, 7)), (3, (4, 0)), (2, (0, 6))):
+        kwargs = dict(mode=mode, cval=0.5, stride=stride, padding=[padding] * ndim)
+        expected = reference(x, w, **kwargs)
+        assert_close(pyconv.correlate(x, w, method="fft", **kwargs), expected, x, w,
+                     cval=0.5)
+
+
 @pytest.mark.parametrize("dtype", [d for d in ALL_DTYPES if np.dtype(d).kind != "c"],
                          ids=lambda t: np.dtype(t).name)
 @pytest.mark.parametrize("tiled", [False, True])
