@@ -7,7 +7,7 @@ import textwrap
 
 import numpy as np
 import pytest
-from common import ALL_MODES, assert_close
+from common import ALL_MODES, UNDER_ASAN, assert_close
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -181,7 +181,7 @@ def test_pyconv_does_not_import_dask(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif("libasan" in __import__("os").environ.get("LD_PRELOAD", ""),
+@pytest.mark.skipif(UNDER_ASAN,
                     reason="AddressSanitizer's shadow memory and quarantine inflate RSS; "
                            "the budget is checked in the normal test run")
 def test_memory_stays_bounded_on_a_4_gb_array(tmp_path):

@@ -7,7 +7,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from common import assert_close
+from common import UNDER_ASAN, assert_close
 
 import pyconv
 
@@ -72,7 +72,8 @@ def test_thousands_of_calls_leak_nothing():
         tracemalloc.stop()
     rss_growth = rss_bytes() - rss_before
     assert traced_after - traced_before < 64 * 1024, traced_after - traced_before
-    assert rss_growth < 16 * 2**20, rss_growth
+    if not UNDER_ASAN:  # tracemalloc and refcounts hold under the sanitizer too
+        assert rss_growth < 16 * 2**20, rss_growth
     assert refcounts == [(sys.getrefcount(x), sys.getrefcount(w)) for _, x, w, _ in calls]
 
 
