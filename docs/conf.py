@@ -14,8 +14,9 @@ import pyconv
 DOCS = Path(__file__).resolve().parent
 
 project = "pyconv"
-author = "pyconv developers"
-copyright = "pyconv developers"
+author = "the pyconv-nd developers"
+copyright = "2026, the pyconv-nd developers"
+# The installed package's version (meson.build sets it), never a copy of it.
 version = release = pyconv.__version__
 
 extensions = [

@@ -4,11 +4,11 @@ import sys
 
 import numpy as np
 
-from pyconv import _build_info, _kernels, _openmp
+from pyconv import _build_info, _cpu, _kernels, _openmp
 
 
 def _simd_summary():
-    """Baseline SIMD of the build (the compiler's default) and what the CPU has."""
+    """The builds of the direct kernels, the one in use, and what the CPU is and has."""
     try:
         from numpy._core._multiarray_umath import __cpu_features__
     except ImportError:  # numpy < 2
@@ -16,10 +16,13 @@ def _simd_summary():
     interesting = ["SSE2", "SSE42", "AVX", "AVX2", "FMA3", "AVX512F", "AVX512_SKX",
                    "ASIMD", "SVE", "VSX", "VX"]
     available = [name for name in interesting if __cpu_features__.get(name)]
+    identity = _cpu.x86_identity()
     return {
-        "build_baseline": "compiler default for " + _build_info.HOST_CPU,
-        "built_variants": " ".join(["baseline"] + _build_info.SIMD_VARIANTS.split()),
+        "simd_option": _build_info.SIMD_OPTION,
+        "built_variants": " ".join([_kernels.PORTABLE] + _build_info.SIMD_VARIANTS.split()),
         "direct_kernels": _kernels.LEVEL,
+        "cpu": (f"{identity[0]} family {identity[1]:#x} model {identity[2]:#x}"
+                if identity else _build_info.HOST_CPU),
         "cpu_features": " ".join(available) or "none detected",
     }
 
@@ -64,9 +67,10 @@ def show_config(mode="stdout"):
         None with ``mode='stdout'``. With ``mode='dicts'``, a dict of dicts
         with the sections 'pyconv' (version), 'build' (compiler, Cython,
         build type, optimisation, C flags, bounds checks), 'openmp'
-        (enabled, version, default_workers, cores), 'simd' (the build's
-        baseline and the CPU's features) and 'runtime' (Python and NumPy
-        versions).
+        (enabled, version, default_workers, cores), 'simd' (the meson
+        ``simd`` option, the builds of the direct kernels compiled in,
+        the one in use, the CPU and its features) and 'runtime' (Python
+        and NumPy versions).
 
     Raises
     ------

@@ -9,8 +9,8 @@ that the *line axis* -- the input's most contiguous axis -- comes last.
 Each output value is the sum, in a fixed order, of ``w[t] * x[j*stride +
 t*dilation]`` over every non-zero tap of every *kernel row* (a fixed tap on
 every other axis); a row reads one input line, picked through the boundary
-rule of each other axis. The sums run in register blocks of up to eight
-vectors of outputs (_blocks.h), so each output is stored once.
+rule of each other axis. The sums run in blocks of outputs held in
+registers (_blocks.h), so each output is stored once.
 
 The output is cut into independent work items, in one of three ways
 (_layout.lay_out chooses):
@@ -339,8 +339,8 @@ cdef inline void store_int(OutInt* out, Py_ssize_t step, const W* acc,
         if sizeof(OutInt) < 8:
             # The limits are exact in W and integers, so clamping before
             # rounding is the same as after; branch-free. On an AVX2 build,
-            # float32 sums to 8/16 bits go through _blocks.h, whole vectors
-            # at a time (8- and 16-bit images are the common case).
+            # float32 sums to 8/16 bits go through _store_small_int.h, whole
+            # vectors at a time (8- and 16-bit images are the common case).
             if step == 1:
                 done = 0
                 if W is float and sizeof(OutInt) <= 2:
@@ -430,7 +430,8 @@ cdef inline void store_values(char* out, Py_ssize_t step, const W* acc, Py_ssize
 # --------------------------------------------------------------------------
 
 cdef extern from "_blocks.h":
-    # Register-blocked loops for float32 / float64 (see the header's note).
+    # Blocked sums for float32 / float64 / int16: GCC/Clang vector extensions
+    # or portable C loops, one contract (see the header's note).
     enum: PYCONV_VECTOR_F64
     enum: PYCONV_VECTOR_F32
     enum: PYCONV_BLOCK_REALS_F64

@@ -20,7 +20,7 @@ def test_public_names():
 
 
 def test_version_matches_metadata():
-    assert pyconv.__version__ == importlib.metadata.version("pyconv")
+    assert pyconv.__version__ == importlib.metadata.version("pyconv-nd")
 
 
 def test_scipy_positional_signature():

@@ -1,17 +1,24 @@
-"""Runtime CPU dispatch: the baseline, AVX2+FMA and AVX-512 builds of the
-direct kernels exist where they should, are picked as the CPU allows, and
-give bitwise the same results (no build fuses a*b + c, see
-pyconv/meson.build)."""
+"""Builds of the direct kernels and runtime dispatch: the portable, AVX2+FMA
+and AVX-512 builds exist where they should, the fastest one for the CPU is
+picked, every build gives bitwise the portable build's results (no build
+fuses a*b + c, see pyconv/meson.build), and the headers keep every
+compiler-specific construct behind its guard."""
 
 import os
+import re
+import shutil
 import subprocess
 import sys
+import sysconfig
 import textwrap
+from pathlib import Path
 
 import pytest
 
 import pyconv
-from pyconv import _build_info, _kernels
+from pyconv import _build_info, _cpu, _kernels
+
+SOURCE = Path(__file__).resolve().parents[1] / "pyconv"
 
 CODE = textwrap.dedent("""
     import hashlib, numpy as np, pyconv
@@ -52,25 +59,57 @@ def run(tmp_path, **env):
     return " ".join(level), digest
 
 
-def test_the_widest_runnable_build_is_the_default(tmp_path):
+def test_the_fastest_runnable_build_is_the_default(tmp_path):
     level, _ = run(tmp_path)
-    assert level == (_kernels.runnable() or ["baseline"])[0]
+    assert level == _kernels.fastest(_kernels.runnable(), _cpu.x86_identity())
+    assert level in ["portable"] + _kernels.runnable()
+
+
+@pytest.mark.parametrize(("available", "identity", "expected"), [
+    (["avx512", "avx2+fma"], ("AuthenticAMD", 0x19, 0x11), "avx2+fma"),  # Zen 4: split 512
+    (["avx512", "avx2+fma"], ("AuthenticAMD", 0x1A, 0x02), "avx512"),    # Zen 5
+    (["avx512", "avx2+fma"], ("GenuineIntel", 6, 0x8F), "avx512"),       # Sapphire Rapids
+    (["avx2+fma"], ("AuthenticAMD", 0x19, 0x11), "avx2+fma"),
+    (["avx512", "avx2+fma"], None, "avx512"),
+    ([], ("AuthenticAMD", 0x19, 0x11), "portable"),
+    ([], None, "portable"),
+])
+def test_fastest_build_for_each_cpu(available, identity, expected):
+    assert _kernels.fastest(available, identity) == expected
+
+
+def test_cpu_identity_matches_the_operating_system():
+    identity = _cpu.x86_identity()
+    if _build_info.HOST_CPU not in ("x86_64", "x86"):
+        assert identity is None
+        return
+    vendor, family, model = identity
+    assert len(vendor) == 12
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        text = cpuinfo.read_text()
+        assert vendor == re.search(r"vendor_id\s*:\s*(\S+)", text).group(1)
+        assert family == int(re.search(r"cpu family\s*:\s*(\d+)", text).group(1))
+        assert model == int(re.search(r"model\s*:\s*(\d+)", text).group(1))
 
 
 @pytest.mark.parametrize("name", [name for name, _, _ in _kernels.BUILDS])
-def test_builds_agree_bitwise(tmp_path, name):
+def test_builds_agree_bitwise_with_the_portable_build(tmp_path, name):
     if name not in _kernels.runnable():
         pytest.skip(f"the {name} build is not compiled in or this CPU cannot run it")
     forced_level, forced_digest = run(tmp_path, PYCONV_SIMD=name)
-    baseline_level, baseline_digest = run(tmp_path, PYCONV_SIMD="baseline")
+    portable_level, portable_digest = run(tmp_path, PYCONV_SIMD="portable")
     assert forced_level == f"{name} (forced by PYCONV_SIMD)"
-    assert baseline_level == "baseline (forced by PYCONV_SIMD)"
-    assert forced_digest == baseline_digest
+    assert portable_level == "portable (forced by PYCONV_SIMD)"
+    assert forced_digest == portable_digest
 
 
 def test_x86_64_builds_compile_every_variant():
-    if _build_info.HOST_CPU == "x86_64":
-        assert _build_info.SIMD_VARIANTS.split() == ["avx2+fma", "avx512"]
+    variants = _build_info.SIMD_VARIANTS.split()
+    if _build_info.SIMD_OPTION == "none" or _build_info.HOST_CPU != "x86_64":
+        assert variants == []
+    elif _build_info.COMPILER in ("gcc", "clang"):
+        assert variants == ["avx2+fma", "avx512"]
 
 
 def test_forcing_an_unknown_build_warns_and_picks_the_default(tmp_path):
@@ -80,11 +119,68 @@ def test_forcing_an_unknown_build_warns_and_picks_the_default(tmp_path):
     completed = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, check=True,
                                capture_output=True, text=True, timeout=300,
                                env={**base, "PYCONV_SIMD": "sse9"})
-    assert "warned PYCONV_SIMD='sse9' is not one of baseline, avx512, avx2+fma" \
+    assert "warned PYCONV_SIMD='sse9' is not one of portable, avx512, avx2+fma" \
         in completed.stdout
 
 
 def test_show_config_reports_the_kernels_in_use():
     simd = pyconv.show_config(mode="dicts")["simd"]
     assert simd["direct_kernels"] == _kernels.LEVEL
-    assert simd["built_variants"].split()[0] == "baseline"
+    assert simd["built_variants"].split() == ["portable"] + _build_info.SIMD_VARIANTS.split()
+    assert simd["simd_option"] == _build_info.SIMD_OPTION
+
+
+# Constructs that only GCC and Clang accept. They may appear in
+# _blocks_vector.h alone, which _blocks.h includes only for those compilers.
+GNU_ONLY = re.compile(r'__builtin_|__attribute__|vector_size|_Pragma\("GCC|__asm|typeof')
+
+
+def headers():
+    if not (SOURCE / "_blocks.h").exists():
+        pytest.skip("the source tree's headers are not here (tests run from an installed copy)")
+    return sorted(SOURCE.glob("*.h"))
+
+
+def test_compiler_specific_code_stays_behind_its_guard():
+    for header in headers():
+        if header.name != "_blocks_vector.h":
+            assert not GNU_ONLY.search(header.read_text()), header.name
+    blocks = (SOURCE / "_blocks.h").read_text()
+    guard = blocks.index(
+        "#if !defined(PYCONV_PORTABLE) && (defined(__GNUC__) || defined(__clang__))")
+    assert blocks.index('#include "_blocks_vector.h"') > guard
+    assert blocks.index('#include "_blocks_portable.h"') > blocks.index("#else", guard)
+    # The x86 intrinsics are only reached on builds compiled for AVX2.
+    store = (SOURCE / "_store_small_int.h").read_text()
+    assert store.index("#include <immintrin.h>") > store.index(
+        "#if defined(__AVX2__) && !defined(PYCONV_PORTABLE)")
+
+
+AVX512 = ["-mavx2", "-mfma", "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl",
+          "-DPYCONV_VECTOR_BYTES=64"]
+SYNTAX_CHECKS = [  # (compiler, language options, defines and target flags)
+    ("gcc", ["-std=c99", "-pedantic-errors"], ["-DPYCONV_PORTABLE"]),
+    ("clang", ["-std=c99", "-pedantic-errors"], ["-DPYCONV_PORTABLE"]),
+    ("gcc", ["-std=c11"], ["-mavx2", "-mfma"]),
+    ("clang", ["-std=c11"], ["-mavx2", "-mfma"]),
+    ("gcc", ["-std=c11"], AVX512),
+    ("clang", ["-std=c11"], AVX512),
+]
+
+
+@pytest.mark.parametrize(("compiler", "language", "flags"), SYNTAX_CHECKS)
+def test_headers_compile_cleanly(tmp_path, compiler, language, flags):
+    """The headers as each build sees them: the portable one as pedantic C99,
+    the vector-extension ones with Clang as well as GCC, warnings as errors."""
+    headers()
+    if shutil.which(compiler) is None:
+        pytest.skip(f"{compiler} is not installed")
+    if any(flag.startswith("-m") for flag in flags) and _build_info.HOST_CPU != "x86_64":
+        pytest.skip("x86 target flags")
+    source = tmp_path / "headers.c"
+    source.write_text('#include "_blocks.h"\n#include "_cpu.h"\n')
+    completed = subprocess.run(
+        [compiler, *language, "-Wall", "-Wextra", "-Werror", "-fsyntax-only",
+         f"-I{SOURCE}", f"-I{sysconfig.get_paths()['include']}", *flags, str(source)],
+        capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr

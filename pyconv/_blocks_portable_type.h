@@ -1,0 +1,89 @@
+/*
+ * One type's portable sums (see _blocks_portable.h), included once per type
+ * with PYCONV_T (the working type), PYCONV_SUFFIX (the names' ending) and
+ * PYCONV_BLOCK (outputs per block) defined.
+ */
+#define PYCONV_NAME(name) PYCONV_PASTE(name, PYCONV_SUFFIX)
+
+/* One block of PYCONV_BLOCK outputs from j on, every step 1, into
+ * out[0 .. PYCONV_BLOCK): the hot loop. Nothing but the sums in the loop
+ * over taps, and constant bounds, so the accumulators stay in registers. */
+static inline void PYCONV_NAME(pyconv_unit8)(PYCONV_T *PYCONV_RESTRICT out, Py_ssize_t j,
+                                             const PYCONV_T *const *sources,
+                                             const PYCONV_T *weights, Py_ssize_t n_taps)
+{
+    PYCONV_T acc[PYCONV_BLOCK];
+    for (int k = 0; k < PYCONV_BLOCK; k++)
+        acc[k] = 0;
+    for (Py_ssize_t t = 0; t < n_taps; t++) {
+        const PYCONV_T w = weights[t];
+        const PYCONV_T *PYCONV_RESTRICT src = sources[t] + j;
+        PYCONV_SIMD_LOOP
+        for (int k = 0; k < PYCONV_BLOCK; k++)
+            acc[k] = (PYCONV_T)(acc[k] + w * src[k]);
+    }
+    for (int k = 0; k < PYCONV_BLOCK; k++)
+        out[k] = acc[k];
+}
+
+/* The same with any steps (0: one value, a row of cval), full blocks. */
+static inline void PYCONV_NAME(pyconv_strided8)(PYCONV_T *PYCONV_RESTRICT out, Py_ssize_t j,
+                                                const PYCONV_T *const *sources,
+                                                const Py_ssize_t *steps,
+                                                const PYCONV_T *weights, Py_ssize_t n_taps)
+{
+    PYCONV_T acc[PYCONV_BLOCK];
+    for (int k = 0; k < PYCONV_BLOCK; k++)
+        acc[k] = 0;
+    for (Py_ssize_t t = 0; t < n_taps; t++) {
+        const PYCONV_T w = weights[t];
+        const Py_ssize_t step = steps[t];
+        const PYCONV_T *PYCONV_RESTRICT src = sources[t] + j * step;
+        for (int k = 0; k < PYCONV_BLOCK; k++)
+            acc[k] = (PYCONV_T)(acc[k] + w * src[k * step]);
+    }
+    for (int k = 0; k < PYCONV_BLOCK; k++)
+        out[k] = acc[k];
+}
+
+/* The last n < PYCONV_BLOCK outputs from j on, into out[0 .. n). */
+static inline void PYCONV_NAME(pyconv_partial)(PYCONV_T *PYCONV_RESTRICT out, Py_ssize_t j,
+                                               Py_ssize_t n, const PYCONV_T *const *sources,
+                                               const Py_ssize_t *steps,
+                                               const PYCONV_T *weights, Py_ssize_t n_taps)
+{
+    PYCONV_T acc[PYCONV_BLOCK];
+    for (Py_ssize_t k = 0; k < n; k++)
+        acc[k] = 0;
+    for (Py_ssize_t t = 0; t < n_taps; t++) {
+        const PYCONV_T w = weights[t];
+        const Py_ssize_t step = steps[t];
+        const PYCONV_T *PYCONV_RESTRICT src = sources[t] + j * step;
+        for (Py_ssize_t k = 0; k < n; k++)
+            acc[k] = (PYCONV_T)(acc[k] + w * src[k * step]);
+    }
+    for (Py_ssize_t k = 0; k < n; k++)
+        out[k] = acc[k];
+}
+
+static inline void PYCONV_NAME(pyconv_accumulate)(PYCONV_T *out, Py_ssize_t count,
+                                                  const PYCONV_T *const *sources,
+                                                  const Py_ssize_t *steps,
+                                                  const PYCONV_T *weights,
+                                                  Py_ssize_t n_taps, int unit_steps)
+{
+    Py_ssize_t j = 0;
+    if (unit_steps)
+        for (; j + PYCONV_BLOCK <= count; j += PYCONV_BLOCK)
+            PYCONV_NAME(pyconv_unit8)(out + j, j, sources, weights, n_taps);
+    else
+        for (; j + PYCONV_BLOCK <= count; j += PYCONV_BLOCK)
+            PYCONV_NAME(pyconv_strided8)(out + j, j, sources, steps, weights, n_taps);
+    if (j < count)
+        PYCONV_NAME(pyconv_partial)(out + j, j, count - j, sources, steps, weights, n_taps);
+}
+
+#undef PYCONV_NAME
+#undef PYCONV_T
+#undef PYCONV_SUFFIX
+#undef PYCONV_BLOCK
