@@ -26,28 +26,9 @@ static inline void PYCONV_NAME(pyconv_unit8)(PYCONV_T *PYCONV_RESTRICT out, Py_s
         out[k] = acc[k];
 }
 
-/* The same with any steps (0: one value, a row of cval), full blocks. */
-static inline void PYCONV_NAME(pyconv_strided8)(PYCONV_T *PYCONV_RESTRICT out, Py_ssize_t j,
-                                                const PYCONV_T *const *sources,
-                                                const Py_ssize_t *steps,
-                                                const PYCONV_T *weights, Py_ssize_t n_taps)
-{
-    PYCONV_T acc[PYCONV_BLOCK];
-    for (int k = 0; k < PYCONV_BLOCK; k++)
-        acc[k] = 0;
-    for (Py_ssize_t t = 0; t < n_taps; t++) {
-        const PYCONV_T w = weights[t];
-        const Py_ssize_t step = steps[t];
-        const PYCONV_T *PYCONV_RESTRICT src = sources[t] + j * step;
-        for (int k = 0; k < PYCONV_BLOCK; k++)
-            acc[k] = (PYCONV_T)(acc[k] + w * src[k * step]);
-    }
-    for (int k = 0; k < PYCONV_BLOCK; k++)
-        out[k] = acc[k];
-}
-
-/* The last n < PYCONV_BLOCK outputs from j on, into out[0 .. n). */
-static inline void PYCONV_NAME(pyconv_partial)(PYCONV_T *PYCONV_RESTRICT out, Py_ssize_t j,
+/* n <= PYCONV_BLOCK outputs from j on with any steps (0: one value, a row
+ * of cval), into out[0 .. n). */
+static inline void PYCONV_NAME(pyconv_strided)(PYCONV_T *PYCONV_RESTRICT out, Py_ssize_t j,
                                                Py_ssize_t n, const PYCONV_T *const *sources,
                                                const Py_ssize_t *steps,
                                                const PYCONV_T *weights, Py_ssize_t n_taps)
@@ -76,11 +57,10 @@ static inline void PYCONV_NAME(pyconv_accumulate)(PYCONV_T *out, Py_ssize_t coun
     if (unit_steps)
         for (; j + PYCONV_BLOCK <= count; j += PYCONV_BLOCK)
             PYCONV_NAME(pyconv_unit8)(out + j, j, sources, weights, n_taps);
-    else
-        for (; j + PYCONV_BLOCK <= count; j += PYCONV_BLOCK)
-            PYCONV_NAME(pyconv_strided8)(out + j, j, sources, steps, weights, n_taps);
-    if (j < count)
-        PYCONV_NAME(pyconv_partial)(out + j, j, count - j, sources, steps, weights, n_taps);
+    for (; j < count; j += PYCONV_BLOCK) {
+        const Py_ssize_t n = count - j < PYCONV_BLOCK ? count - j : PYCONV_BLOCK;
+        PYCONV_NAME(pyconv_strided)(out + j, j, n, sources, steps, weights, n_taps);
+    }
 }
 
 #undef PYCONV_NAME

@@ -28,6 +28,10 @@ CHILD = textwrap.dedent("""
         pyconv.correlate(x, w, method=method, workers=2)
     except KeyboardInterrupt:
         print("interrupted", flush=True)
+        # An OpenMP runtime's idle threads spin a while before they sleep
+        # (libgomp briefly, LLVM's libomp for KMP_BLOCKTIME, 200 ms): that
+        # is the runtime waiting for work, not pyconv still computing.
+        time.sleep(0.4)
         before = resource.getrusage(resource.RUSAGE_SELF)
         time.sleep(0.3)
         after = resource.getrusage(resource.RUSAGE_SELF)
