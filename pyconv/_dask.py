@@ -102,6 +102,9 @@ def filter_dask(input, weights, output, mode, cval, origin, *, axes, stride, dil
                         "store the lazy result with dask (da.store, to_zarr) instead")
     if isinstance(weights, da.Array):
         weights = weights.compute()
+    if any(np.isnan(size) for sizes in input.chunks for size in sizes):
+        raise ValueError("the dask array's chunk sizes are unknown (after boolean indexing, "
+                         "for example): call its compute_chunk_sizes() method first")
     task_workers = 1 if workers is None else workers
     problem = normalize(stand_in(input.shape, input.dtype), weights, output, mode, cval,
                         origin, axes=axes, stride=stride, dilation=dilation, padding=padding,
@@ -115,13 +118,22 @@ def filter_dask(input, weights, output, mode, cval, origin, *, axes, stride, dil
         return input.map_blocks(_filter_whole, convolution, weights,
                                 dict(output=out_dtype, method=problem.method), dtype=out_dtype)
 
-    # Extend every filtered axis by exactly the halo the kernel reaches.
+    # An axis whose halo is longer than the axis itself (a kernel dilated or
+    # padded past the whole array) stays in one chunk, and each task filters
+    # it whole: the kernels reach any distance past an edge without storing
+    # it, where a halo would materialise it. Every other filtered axis is
+    # extended by exactly the halo the kernel reaches.
+    whole = [a for a in problem.axes
+             if max(problem.before[a], problem.after[a]) > input.shape[a]]
+    if whole:
+        input = input.rechunk({a: -1 for a in whole})
+    halo_axes = [a for a in problem.axes if a not in whole]
     extended = input
     if input.dtype != problem.work_dtype and any(
             problem.mode[a] == Mode.CONSTANT and (problem.before[a] or problem.after[a])
-            for a in problem.axes):
+            for a in halo_axes):
         extended = input.astype(problem.work_dtype)  # cval in the working precision
-    for a in problem.axes:
+    for a in halo_axes:
         extended = _extend(extended, a, input.shape[a], problem.before[a], problem.after[a],
                            problem.mode[a], problem.cval)
 
@@ -130,6 +142,9 @@ def filter_dask(input, weights, output, mode, cval, origin, *, axes, stride, dil
 
     ranges = []
     for a in range(input.ndim):
+        if a in whole:
+            ranges.append([(0, out_shape[a])])
+            continue
         edges = _block_edges(input.chunks[a], problem.before[a], span(a), problem.stride[a],
                              out_shape[a])
         ranges.append(list(zip(edges[:-1], edges[1:], strict=True)))
@@ -140,7 +155,10 @@ def filter_dask(input, weights, output, mode, cval, origin, *, axes, stride, dil
 
     # Every block: the same weights and geometry on an already extended slice.
     kwargs = dict(axes=problem.axes, output=out_dtype, method=problem.method,
-                  workers=task_workers, padding="valid",
+                  workers=task_workers, cval=problem.cval,
+                  mode=[Mode(problem.mode[a]).name.lower() for a in problem.axes],
+                  padding=[(problem.before[a], problem.after[a]) if a in whole else "valid"
+                           for a in problem.axes],
                   stride=[problem.stride[a] for a in problem.axes],
                   dilation=[problem.dilation[a] for a in problem.axes])
     # (Not the Problem itself: its stand-ins would be hashed at full size.)
@@ -153,6 +171,8 @@ def filter_dask(input, weights, output, mode, cval, origin, *, axes, stride, dil
         for a, i in enumerate(block_index):
             j0, j1 = ranges[a][i]
             first, last = j0 * problem.stride[a], (j1 - 1) * problem.stride[a] + span(a)
+            if a in whole:
+                first, last = 0, input.shape[a] - 1
             edges = offsets[a]
             c0 = int(np.searchsorted(edges, first, side="right")) - 1
             c1 = int(np.searchsorted(edges, last, side="right")) - 1

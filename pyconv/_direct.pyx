@@ -45,6 +45,7 @@ import numpy as np
 cimport numpy as cnp
 from cython.parallel cimport parallel, prange, threadid
 from libc.math cimport nearbyint, nearbyintf
+from libc.string cimport memcpy
 from libc.stdint cimport (
     INT8_MAX, INT8_MIN, INT16_MAX, INT16_MIN, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN,
     UINT8_MAX, UINT16_MAX, UINT32_MAX, UINT64_MAX,
@@ -118,6 +119,7 @@ cpdef enum TypeCode:
     FLOAT64
     COMPLEX64
     COMPLEX128
+    FLOAT16
 
 
 TYPE_CODES = {
@@ -133,6 +135,7 @@ TYPE_CODES = {
     np.dtype(np.float64): TypeCode.FLOAT64,
     np.dtype(np.complex64): TypeCode.COMPLEX64,
     np.dtype(np.complex128): TypeCode.COMPLEX128,
+    np.dtype(np.float16): TypeCode.FLOAT16,  # read and written as float32 (W float)
 }
 
 # numpy's limit on dimensions (NPY_MAXDIMS is 64 in numpy 2, 32 before).
@@ -143,7 +146,10 @@ ctypedef struct Plan:
     int ndim                          # the line axis is ndim - 1
     const char* input
     int input_type
-    Py_ssize_t input_itemsize
+    Py_ssize_t input_itemsize         # bytes per unit of in_strides (1: see irregular)
+    bint input_irregular              # byte-swapped or misaligned: read through a copy
+    bint input_swapped                # ... with each component's bytes reversed
+    Py_ssize_t input_element_size     # ... bytes per element
     const Py_ssize_t* in_shape
     const Py_ssize_t* in_strides      # in elements
     char* output
@@ -221,10 +227,24 @@ cdef inline void copy_run(W* dst, const In* src, Py_ssize_t step,
                 dst[q] = <W> src[q * step]
 
 
+cdef extern from "_half.h":
+    float pyconv_half_to_float(uint16_t half) noexcept nogil
+    uint16_t pyconv_float_to_half(float value) noexcept nogil
+
+
+cdef inline void copy_half(W* dst, const uint16_t* src, Py_ssize_t step,
+                           Py_ssize_t count) noexcept nogil:
+    cdef Py_ssize_t q
+    for q in range(count):
+        dst[q] = <W> pyconv_half_to_float(src[q * step])
+
+
 cdef inline void convert(W* dst, const char* src, Py_ssize_t step, Py_ssize_t count,
                          int in_type) noexcept nogil:
     # `step` counts elements of the input dtype.
-    if in_type == FLOAT32:
+    if in_type == FLOAT16:
+        copy_half(dst, <const uint16_t*> src, step, count)
+    elif in_type == FLOAT32:
         copy_run(dst, <const float*> src, step, count)
     elif in_type == FLOAT64:
         copy_run(dst, <const double*> src, step, count)
@@ -250,6 +270,37 @@ cdef inline void convert(W* dst, const char* src, Py_ssize_t step, Py_ssize_t co
         copy_run(dst, <const int64_t*> src, step, count)
 
 
+cdef void convert_irregular(W* dst, const char* src, Py_ssize_t byte_step,
+                            Py_ssize_t count, const Plan* p) noexcept nogil:
+    # Byte-swapped or misaligned elements: each copied into aligned storage
+    # (bytes reversed within each real component when swapped), then read.
+    cdef double storage[2]  # the largest element, complex128, aligned
+    cdef char* element = <char*> storage
+    cdef Py_ssize_t q, b, part, size = p.input_element_size
+    cdef Py_ssize_t component = size // 2 if p.input_type in (COMPLEX64, COMPLEX128) else size
+    cdef const char* source
+    for q in range(count):
+        source = src + q * byte_step
+        if p.input_swapped:
+            part = 0
+            while part < size:
+                for b in range(component):
+                    element[part + b] = source[part + component - 1 - b]
+                part += component
+        else:
+            memcpy(element, source, size)
+        convert(dst + q, element, 1, 1, p.input_type)
+
+
+cdef inline void read_run(W* dst, const char* src, Py_ssize_t step, Py_ssize_t count,
+                          const Plan* p) noexcept nogil:
+    # `step` counts units of in_strides (bytes for an irregular input).
+    if p.input_irregular:
+        convert_irregular(dst, src, step, count, p)
+    else:
+        convert(dst, src, step, count, p.input_type)
+
+
 cdef void gather(W* dst, Py_ssize_t count, Py_ssize_t first, Py_ssize_t step,
                  const Plan* p, const char* line, W cval) noexcept nogil:
     """dst[q] = x_ext[first + q*step] along the line axis, q in [0, count)."""
@@ -264,20 +315,20 @@ cdef void gather(W* dst, Py_ssize_t count, Py_ssize_t first, Py_ssize_t step,
     q_low = min(q_low, count)
     q_high = max(q_low, min(q_high, count))
     if q_high > q_low:
-        convert(dst + q_low, line + (first + q_low * step) * bytes_stride,
-                step * elem_stride, q_high - q_low, p.input_type)
+        read_run(dst + q_low, line + (first + q_low * step) * bytes_stride,
+                 step * elem_stride, q_high - q_low, p)
     for q in range(q_low):
         index = extend_index(first + q * step, n, p.mode[axis])
         if index < 0:
             dst[q] = cval
         else:
-            convert(dst + q, line + index * bytes_stride, 1, 1, p.input_type)
+            read_run(dst + q, line + index * bytes_stride, 1, 1, p)
     for q in range(q_high, count):
         index = extend_index(first + q * step, n, p.mode[axis])
         if index < 0:
             dst[q] = cval
         else:
-            convert(dst + q, line + index * bytes_stride, 1, 1, p.input_type)
+            read_run(dst + q, line + index * bytes_stride, 1, 1, p)
 
 
 # --------------------------------------------------------------------------
@@ -397,8 +448,13 @@ cdef inline void store(char* out, Py_ssize_t step, const W* acc, Py_ssize_t coun
 cdef inline void store_values(char* out, Py_ssize_t step, const W* acc, Py_ssize_t count,
                               const Plan* p) noexcept nogil:
     cdef int out_type = p.output_type
+    cdef Py_ssize_t q
     if W is int16_t:
         return  # unreachable: store scales integer sums first
+    elif out_type == FLOAT16:
+        if W is float:  # (a float16 output always works in float32)
+            for q in range(count):
+                (<uint16_t*> out)[q * step] = pyconv_float_to_half(acc[q])
     elif out_type == FLOAT32:
         store_float(<float*> out, step, acc, count)
     elif out_type == FLOAT64:
@@ -981,20 +1037,10 @@ cdef inline const Py_ssize_t* intp_data(cnp.ndarray array):
     return <const Py_ssize_t*> cnp.PyArray_DATA(array)
 
 
-def _kernel_input(array):
-    """The input as the kernels read it: native byte order, aligned, a kernel dtype.
-
-    Only float16 and byte-swapped or misaligned data are copied; every other
-    dtype is converted line by line as it is gathered.
-    """
-    dtype = array.dtype.newbyteorder("=")
-    if dtype == np.float16:
-        return array.astype(np.float32)
-    if dtype != array.dtype:
-        return array.astype(dtype)
-    if not array.flags.aligned or any(s % dtype.itemsize for s in array.strides):
-        return np.array(array, order="C")
-    return array
+def _irregular(array):
+    """Byte-swapped, or misaligned: read element by element through a copy."""
+    return (not array.dtype.isnative or not array.flags.aligned
+            or any(stride % array.itemsize for stride in array.strides))
 
 
 def _kernel_can_write(output, input):
@@ -1019,9 +1065,8 @@ def correlate(problem):
         return output
     target = output
     if not _kernel_can_write(output, problem.input):
-        dtype = output.dtype.newbyteorder("=")
-        target = np.empty(output.shape, np.float32 if dtype == np.float16 else dtype)
-    _run(lay_out(problem, _kernel_input(problem.input), target))
+        target = np.empty(output.shape, output.dtype.newbyteorder("="))
+    _run(lay_out(problem, problem.input, target))
     if target is not output:
         output[...] = target
     return output
@@ -1030,15 +1075,21 @@ def correlate(problem):
 def _run(layout):
     x, target, weights = layout.input, layout.target, layout.row_weights
     in_shape = intp_array(x.shape)
-    in_strides = intp_array(x.strides) // x.itemsize
+    irregular = _irregular(x)
+    # An irregular input is addressed in bytes: its strides need not be
+    # whole elements.
+    in_strides = intp_array(x.strides) // (1 if irregular else x.itemsize)
     out_shape = intp_array(target.shape)
     out_strides = intp_array(target.strides) // target.itemsize
 
     cdef Plan plan
     plan.ndim = x.ndim
     plan.input = <const char*> cnp.PyArray_DATA(x)
-    plan.input_type = TYPE_CODES[x.dtype]
-    plan.input_itemsize = x.itemsize
+    plan.input_type = TYPE_CODES[x.dtype.newbyteorder("=")]
+    plan.input_itemsize = 1 if irregular else x.itemsize
+    plan.input_irregular = irregular
+    plan.input_swapped = not x.dtype.isnative
+    plan.input_element_size = x.itemsize
     plan.in_shape = intp_data(in_shape)
     plan.in_strides = intp_data(in_strides)
     plan.output = <char*> cnp.PyArray_DATA(target)

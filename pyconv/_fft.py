@@ -350,7 +350,10 @@ def _gather(x, problem, fft_plan, positions, box_start, box_stop):
             block = np.moveaxis(windows[tuple(picked)], -1, axis + 1)
         else:
             block = np.expand_dims(block, axis)
-    owned = block.flags.c_contiguous and not np.may_share_memory(block, x)
+    # Windows that do not overlap (step == transform) leave a contiguous but
+    # read-only view of the scratch: not for the transform to overwrite.
+    owned = (block.flags.c_contiguous and block.flags.writeable
+             and not np.may_share_memory(block, x))
     return block, owned
 
 

@@ -167,6 +167,18 @@ def integer_kernel(x_dtype, out_dtype, weights, cval):
     return K, float(s)
 
 
+def reads_in_place(x, work, line):
+    """Whether the kernels read the lines of `x` where they are.
+
+    Only data of the working dtype in native byte order, aligned, with
+    strides of whole elements and contiguous along the line axis `line`;
+    anything else is converted as it is gathered.
+    """
+    return (x.dtype == work and x.flags.aligned
+            and not any(stride % x.itemsize for stride in x.strides)
+            and (x.shape[line] == 1 or x.strides[line] == x.itemsize))
+
+
 def integer_factors(K, a, b):
     """Integer (a, b) with outer(a, b) == K exactly, from real factors; or None."""
     m = np.abs(b[b != 0]).min()
@@ -179,11 +191,14 @@ def integer_factors(K, a, b):
 def separable_factors(weights):
     """(a, b) with weights == outer(a, b) over (kernel rows, line taps), or None.
 
-    A pivot factorisation: a is the column of the largest weight and b its
-    row, scaled. Accepted only when it keeps every zero weight exactly zero
-    (so zero taps are still skipped and NaN stays local) and the residual is
-    at most one unit of the working precision of sum |w|: the result then
-    stays within rounding of the full kernel's.
+    A pivot factorisation: b is the row of the largest weight, and a its
+    column divided by that weight (|a| <= 1). The pass along the line then
+    sums exactly that row's terms of the unfactored sum, so no intermediate
+    grows past them (a b scaled up would overflow on data near the dtype's
+    limit whose result is finite). Accepted only when it keeps every zero
+    weight exactly zero (so zero taps are still skipped and NaN stays local)
+    and the residual is at most one unit of the working precision of
+    sum |w|: the result then stays within rounding of the full kernel's.
     """
     matrix = weights.reshape(-1, weights.shape[-1])
     if min(matrix.shape) < 2 or not np.isfinite(matrix).all():
@@ -192,8 +207,8 @@ def separable_factors(weights):
     row, column = np.unravel_index(np.argmax(np.abs(wide)), wide.shape)
     if wide[row, column] == 0:
         return None
-    a = wide[:, column]
-    b = wide[row, :] / wide[row, column]
+    a = wide[:, column] / wide[row, column]
+    b = wide[row, :]
     product = np.outer(a, b)
     if not np.array_equal(wide == 0, product == 0):
         return None
@@ -284,8 +299,7 @@ def direct_work(problem):
     out_shape = [problem.output.shape[a] for a in order]
     stride = [problem.stride[a] for a in order]
     dilation = [problem.dilation[a] for a in order]
-    in_place = x.dtype.newbyteorder("=") == problem.work_dtype and (
-        x.shape[line] == 1 or x.strides[line] == x.itemsize)
+    in_place = reads_in_place(x, problem.work_dtype, line)
     analysis = analyse_kernel(weights)
     strip = strip_choice(weights, analysis.factors, out_shape, stride, dilation, in_place)
     if strip is not None:
@@ -483,7 +497,7 @@ def lay_out(problem, x, target):
     max_taps = offsets.shape[1]
     total_taps = max(1, int(n_taps.sum()))
     cval = work.type(complex(problem.cval).real if integer is not None else problem.cval)
-    in_place = x.dtype == work and (x.shape[-1] == 1 or x.strides[-1] == x.itemsize)
+    in_place = reads_in_place(x, work, x.ndim - 1)
     # (An int16 output of an int16 sum with scale 1 is the sum itself.)
     output_is_accumulator = target.dtype == work and scale == 1 and (
         target.shape[-1] == 1 or target.strides[-1] == target.itemsize)

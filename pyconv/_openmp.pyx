@@ -9,6 +9,28 @@ import os
 
 from cython.parallel cimport parallel, threadid
 
+# More threads than any machine pyconv runs on has cores: a larger count is
+# a mistake, and asking the OpenMP runtime for it can end the process (it
+# aborts when it cannot create a thread).
+MAX_WORKERS = 1024
+
+# GNU libgomp's thread pool does not survive fork(): a child whose parent
+# had run a parallel region waits forever for the parent's threads once it
+# starts one itself. So a child forked after the parent used threads runs
+# every call on one thread (as the workers of a fork-based process pool
+# should anyway).
+_used_threads = False
+_single_thread_after_fork = False
+
+
+def _after_fork_in_child():
+    global _single_thread_after_fork
+    _single_thread_after_fork = _single_thread_after_fork or _used_threads
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
 
 def have_openmp():
     """True when the compiled kernels were built with OpenMP."""
@@ -31,12 +53,24 @@ def num_procs():
 
 
 def effective_workers(workers):
-    """Number of threads for ``workers``, as the SPEC defines it.
+    """Number of threads for ``workers``.
 
     ``None``: OpenMP's current limit (``OMP_NUM_THREADS``, threadpoolctl);
     ``n >= 1``: exactly n; ``-1``: every core, ``-2`` one fewer, and so on.
-    ``0`` and counts below one core are a ValueError; non-integers a TypeError.
+    ``0``, counts below one core and counts above MAX_WORKERS are a
+    ValueError; non-integers a TypeError. In a process forked after its
+    parent ran threads, always 1 (see _single_thread_after_fork).
     """
+    global _used_threads
+    count = _resolve(workers)
+    if _single_thread_after_fork:
+        return 1
+    if count > 1:
+        _used_threads = True
+    return count
+
+
+def _resolve(workers):
     if workers is None:
         return max(1, omp_get_max_threads())
     if isinstance(workers, bool):
@@ -47,6 +81,9 @@ def effective_workers(workers):
         raise TypeError(
             f"workers must be None or an integer, got {type(workers).__name__}"
         ) from None
+    if count > MAX_WORKERS:
+        raise ValueError(f"workers={count} is more than the {MAX_WORKERS} threads pyconv "
+                         f"starts at most (this machine has {num_procs()} cores)")
     if count >= 1:
         return count
     if count == 0:
@@ -65,9 +102,11 @@ def team_size(int n_threads):
 
     Used by the tests to prove the build is multi-threaded.
     """
+    global _used_threads
     cdef int sizes[1]
     cdef int* size = sizes
     size[0] = 1
+    _used_threads = _used_threads or n_threads > 1
     with nogil, parallel(num_threads=n_threads):
         if threadid() == 0:
             size[0] = omp_get_num_threads()

@@ -100,6 +100,35 @@ def test_kernel_longer_than_array_and_chunks():
                                              method="direct"))
 
 
+@pytest.mark.parametrize("dilation", [10**5, 10**8])
+@pytest.mark.parametrize("function", ["correlate", "convolve"])
+def test_huge_dilation_costs_nothing_on_dask(dilation, function):
+    # A halo as long as the dilated kernel would be materialised position by
+    # position: an axis shorter than its halo is filtered whole instead.
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((10, 10))
+    w = rng.standard_normal((3, 2))
+    call = getattr(pyconv, function)
+    for mode in ALL_MODES:
+        kwargs = dict(mode=mode, cval=0.5, dilation=(1, dilation), method="direct")
+        lazy = call(da.from_array(x, chunks=(3, 4)), w, **kwargs)
+        assert lazy.chunks[0] != (10,) and lazy.chunks[1] == (10,)
+        np.testing.assert_array_equal(lazy.compute(), call(x, w, **kwargs))
+    kwargs = dict(dilation=(2, dilation), stride=(1, 3), padding=[(1, 4), "full"])
+    np.testing.assert_array_equal(
+        call(da.from_array(x, chunks=(3, 4)), w, **kwargs).compute(), call(x, w, **kwargs))
+
+
+def test_unknown_chunk_sizes_say_what_to_do():
+    x = da.from_array(np.arange(20.0), chunks=5)
+    picked = x[x > 3]  # chunk sizes unknown until computed
+    with pytest.raises(ValueError, match="compute_chunk_sizes"):
+        pyconv.correlate1d(picked, [1.0, 2.0])
+    np.testing.assert_array_equal(
+        pyconv.correlate1d(picked.compute_chunk_sizes(), [1.0, 2.0]).compute(),
+        pyconv.correlate1d(np.arange(4.0, 20.0), [1.0, 2.0]))
+
+
 def test_nothing_is_computed_until_asked():
     computed = []
 
@@ -158,8 +187,9 @@ def test_distributed_worker_processes():
     rng = np.random.default_rng(3)
     x = rng.standard_normal((60, 70)).astype(np.float32)
     w = rng.standard_normal((5, 3))
+    # A free port for the dashboard: another cluster on this machine may hold 8787.
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as client:
         lazy = pyconv.correlate(da.from_array(x, chunks=(16, 20)), w, mode="mirror",
                                 stride=(1, 2), dilation=(2, 1), method="direct")

@@ -225,6 +225,25 @@ def test_tiled_equals_unblocked_1d(rng, monkeypatch, mode, stride):
                  x, w, cval=-1.0)
 
 
+@pytest.mark.parametrize("complex_part", ["input", "weights"])
+@pytest.mark.parametrize("dilation", [1, 3])
+def test_windows_that_do_not_overlap(rng, monkeypatch, complex_part, dilation):
+    # stride == dilation * (k - 1) + 1: tiles cut from the scratch are
+    # contiguous but read-only views, which the transform must not overwrite.
+    x = rng.standard_normal(1000)
+    w = rng.standard_normal(2)
+    if complex_part == "input":
+        x = x + 1j * rng.standard_normal(1000)
+    else:
+        w = w + 1j * rng.standard_normal(2)
+    stride = dilation + 1
+    small_tiles(monkeypatch, 64)
+    result = pyconv.correlate(x, w, stride=stride, dilation=dilation, method="fft")
+    assert_close(result, reference(x, w, stride=stride, dilation=dilation), x, w)
+    assert_close(pyconv.correlate(np.ones(1000, complex), [1.0, 1.0], stride=2, method="fft"),
+                 np.full(500, 2.0 + 0j), np.ones(1000), [1.0, 1.0])
+
+
 @pytest.mark.parametrize("tiled", [False, True])
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("ndim", [1, 2, 3])

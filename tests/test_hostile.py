@@ -201,3 +201,24 @@ def test_no_crash_on_many_malformed_calls():
         with pytest.raises((TypeError, ValueError)):
             bad()
     assert sys.getrefcount(np) > 0  # still alive
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_float_overflow_saturates_to_inf_silently(method):
+    # pytest turns warnings into errors here: a RuntimeWarning would fail.
+    half = pyconv.correlate(np.full(40, 60000, np.float16), [1.0, 1.0], method=method)
+    assert half.dtype == np.float16 and np.isposinf(half).all()
+    ones = np.ones(40, np.float32)
+    # (Forced, the FFT turns an infinite cval or weight into NaN over the
+    # tiles it reaches, as documented; the direct method keeps it in place.)
+    exact = method == "direct"
+    for cval in (1e300, 10**400):
+        edge = pyconv.correlate(ones, [1.0, 1.0, 1.0], mode="constant", cval=cval,
+                                method=method)
+        assert not exact or np.isposinf(edge[[0, -1]]).all() and (edge[1:-1] == 3).all()
+    edge = pyconv.correlate(ones, [1.0, 1.0], mode="constant", cval=-10**400, method=method)
+    assert not exact or np.isneginf(edge[0])
+    heavy = pyconv.correlate(ones, [1e300, 0.0], method=method)
+    assert heavy.dtype == np.float32 and (not exact or np.isposinf(heavy).all())
+    assert pyconv.choose_method(ones, [1e300, 1.0], mode="constant", cval=10**400) in (
+        "direct", "fft")

@@ -11,6 +11,7 @@
 
 import numpy as np
 import pytest
+import scipy.ndimage
 from common import MODES, assert_close, random_array
 from reference import correlate as reference
 from reference import to_dtype
@@ -76,6 +77,27 @@ def test_separable_3d_dtypes(rng, layouts, dtype, mode):
     assert kind(layouts[-1]) == "separable"
     assert_close(actual, to_dtype(reference(x, w, **kwargs), dtype), x, w, out_dtype=dtype,
                  cval=-2.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_separable_intermediates_stay_within_range(layouts, dtype):
+    # Data near the dtype's limit and small weights: the result is finite,
+    # and so must be the pass along the line (it sums one row's terms).
+    big = np.finfo(dtype).max / 2
+    x = np.full((8, 8), big, dtype)
+    w = np.full((3, 3), 1e-3)
+    actual = pyconv.correlate(x, w, method="direct")
+    assert kind(layouts[-1]) == "separable"
+    expected = scipy.ndimage.correlate(x.astype(np.float64), w)
+    assert np.isfinite(actual).all()
+    np.testing.assert_allclose(actual, expected, rtol=1e-5 if dtype == np.float32 else 1e-12)
+    w = np.outer([1e-3, 2e-3, 1e-3], [3e-4, 1e-3, 5e-4])  # unequal factors
+    actual = pyconv.correlate(x, w, mode="wrap", method="direct")
+    assert kind(layouts[-1]) == "separable"
+    assert np.isfinite(actual).all()
+    np.testing.assert_allclose(actual, scipy.ndimage.correlate(x.astype(np.float64), w,
+                                                               mode="wrap"),
+                               rtol=1e-5 if dtype == np.float32 else 1e-12)
 
 
 def test_separable_keeps_zero_taps_and_nan_local(rng, layouts):

@@ -84,6 +84,38 @@ def test_workers_resolution():
         _openmp.effective_workers(-cores - 1)
     with pytest.raises(TypeError):
         _openmp.effective_workers(2.0)
+    assert _openmp.effective_workers(_openmp.MAX_WORKERS) == _openmp.MAX_WORKERS
+    with pytest.raises(ValueError, match="more than the 1024 threads"):
+        _openmp.effective_workers(_openmp.MAX_WORKERS + 1)
+
+
+FORKED = """
+import multiprocessing, numpy as np, pyconv
+from pyconv import _openmp
+
+def call(_):
+    x = np.random.default_rng(0).standard_normal((256, 256))
+    return pyconv.correlate(x, np.ones((3, 3)), workers=2).tobytes(), \
+        _openmp.effective_workers(2)
+
+if __name__ == "__main__":
+    parent, _ = call(0)  # the parent starts OpenMP's thread pool
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        results = pool.map(call, range(4))
+    assert all(result == parent for result, _ in results)
+    print(sorted({workers for _, workers in results}), _openmp.effective_workers(2))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork() on this platform")
+def test_a_forked_child_runs_after_the_parent_used_threads(tmp_path):
+    # libgomp's pool does not survive fork(): the child computes on one thread
+    # instead of waiting forever for threads that only the parent has.
+    script = tmp_path / "forked.py"
+    script.write_text(FORKED)
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=120, check=True, cwd=tmp_path)
+    assert out.stdout.split() == ["[1]", "2"]
 
 
 @pytest.mark.skipif(os.environ.get("PYCONV_ALLOW_NO_OPENMP") == "1",
