@@ -66,6 +66,26 @@ def _extend(x, axis, n, before, after, mode, cval):
     return da.concatenate(pieces, axis=axis) if len(pieces) > 1 else x
 
 
+def _runs(block, whole, n, stride, dilation, taps):
+    """The extended positions a block of outputs reads along one axis, as runs.
+
+    Returns ([(first, last), ...], the dilation its task filters them with).
+    Output block [j0, j1) reads, for tap t, the positions j * stride +
+    t * dilation. One run covers them all, unless the taps lie further apart
+    than one tap's run is long: then one run per tap, which the task reads
+    end to end, each run's length apart (so its cost does not grow with the
+    dilation). A whole axis is the input's [0, n) with its own padding.
+    """
+    if whole:
+        return [(0, n - 1)], dilation
+    j0, j1 = block
+    first, length = j0 * stride, (j1 - 1 - j0) * stride + 1
+    if taps > 1 and dilation > length:
+        return [(first + t * dilation, first + t * dilation + length - 1)
+                for t in range(taps)], length
+    return [(first, first + length - 1 + dilation * (taps - 1))], dilation
+
+
 def _assemble(pieces, slices):
     """One array from nested `pieces` (chunks), each cut by `slices[axis][i]`."""
     def walk(node, axis, cut):
@@ -168,21 +188,26 @@ def filter_dask(input, weights, output, mode, cval, origin, *, axes, stride, dil
     layer = {}
     for block_index in np.ndindex(*[len(r) for r in ranges]):
         chunk_ranges, slices = [], []
+        block_kwargs = dict(kwargs, dilation=list(kwargs["dilation"]))
         for a, i in enumerate(block_index):
-            j0, j1 = ranges[a][i]
-            first, last = j0 * problem.stride[a], (j1 - 1) * problem.stride[a] + span(a)
-            if a in whole:
-                first, last = 0, input.shape[a] - 1
+            runs, dilation = _runs(ranges[a][i], a in whole, input.shape[a],
+                                   problem.stride[a], problem.dilation[a],
+                                   problem.weights.shape[a])
+            if a in problem.axes:
+                block_kwargs["dilation"][problem.axes.index(a)] = dilation
             edges = offsets[a]
-            c0 = int(np.searchsorted(edges, first, side="right")) - 1
-            c1 = int(np.searchsorted(edges, last, side="right")) - 1
-            chunk_ranges.append(range(c0, c1 + 1))
-            slices.append([slice(max(first, edges[c]) - edges[c],
-                                 min(last + 1, edges[c + 1]) - edges[c])
-                           for c in range(c0, c1 + 1)])
+            chunk_ranges.append([])
+            slices.append([])
+            for first, last in runs:
+                c0 = int(np.searchsorted(edges, first, side="right")) - 1
+                c1 = int(np.searchsorted(edges, last, side="right")) - 1
+                chunk_ranges[-1].extend(range(c0, c1 + 1))
+                slices[-1].extend(slice(max(first, edges[c]) - edges[c],
+                                        min(last + 1, edges[c + 1]) - edges[c])
+                                  for c in range(c0, c1 + 1))
         pieces = chunk_keys[np.ix_(*chunk_ranges)].tolist()
         layer[(name,) + block_index] = (_filter_block, pieces, slices, convolution,
-                                        weights, kwargs)
+                                        weights, block_kwargs)
     graph = HighLevelGraph.from_collections(name, layer, dependencies=[extended])
     chunks = tuple(tuple(j1 - j0 for j0, j1 in axis_ranges) for axis_ranges in ranges)
     return da.Array(graph, name, chunks=chunks, dtype=out_dtype,

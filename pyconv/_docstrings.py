@@ -73,27 +73,44 @@ padding : {'same', 'valid', 'full'}, int, pair or sequence, optional
     wherever it overlaps the input; an int ``p`` pads ``p`` positions on
     both sides and a pair ``(before, after)`` pads each side. A sequence
     gives one entry per filtered axis, so a pair for a single filtered axis
-    is written ``[(before, after)]``. Default 'same'.""",
+    is written ``[(before, after)]``. Default 'same'. Padding does not
+    mean zeros: the filters read the padded positions through ``mode``
+    ('reflect' by default), so 'full' gives scipy.signal's (and, in 1-D,
+    numpy.convolve's or numpy.correlate's) full result only with
+    ``mode='constant'``.""",
     "padding_1d": """\
 padding : {'same', 'valid', 'full'}, int or (before, after), optional
     How far the kernel may hang past the edges, which sets the output
-    length. Default 'same'.""",
+    length. Default 'same'. Padding does not mean zeros: the padded
+    positions are read through `mode` ('reflect' by default), so 'full'
+    gives numpy.convolve's (or numpy.correlate's) full result only with
+    ``mode='constant'``.""",
     "method": """\
 method : {'auto', 'direct', 'fft'}, optional
     'direct' runs the compiled loops (cost grows with the kernel size);
     'fft' transforms with scipy.fft in overlap-save tiles (cost grows with
-    log of the tile size; NaN and inf spread over the whole output); 'auto'
-    (default) picks the faster by a measured cost model and never the FFT
-    when the data hold NaN or inf (see :func:`choose_method`). Both agree to
-    floating-point rounding.""",
+    log of the tile size). Both agree to floating-point rounding, except
+    around a NaN or inf in the input: the direct method gives NaN (or inf)
+    only where a window holds it under a non-zero weight, the FFT gives NaN
+    in every output of each tile that reads it (and, for real data filtered
+    along one axis, of the tile sharing its complex transform), which is
+    the whole result when one tile covers the input. 'auto' (default)
+    picks the faster by a measured cost model and never returns such a
+    result: it does not pick the FFT when the weights or cval are not
+    finite, and when the input holds a NaN or inf the FFT hands the call
+    over to the direct method as soon as it meets one (see
+    :func:`choose_method`).""",
     "workers": """\
 workers : int, optional
     Threads to use. None (default): as many as OpenMP may use at the time
     of the call (so ``OMP_NUM_THREADS`` and threadpoolctl limits hold);
     ``n >= 1``: exactly n; negative values count back from the number of
-    cores (``-1``: all, ``-2``: all but one). The FFT method passes the
-    same number to scipy.fft. The direct method's result is bitwise the
-    same for any value.""",
+    cores (``-1``: all, ``-2``: all but one); more than 1024 is a
+    ValueError. The FFT method passes the same number to scipy.fft. The
+    direct method's result is bitwise the same for any value. In a process
+    forked after its parent used threads (a fork-based multiprocessing
+    pool), every call runs on one thread: GNU OpenMP's threads do not
+    survive fork.""",
     "returns": """\
 result : ndarray
     The filtered array (`output` itself when an array was given). Its
@@ -107,7 +124,7 @@ ValueError
     weights with a zero-length axis or the wrong number of axes, repeated
     or out-of-range axes, output of the wrong shape or read-only.
 TypeError
-    Unsupported input, weights or output dtype (bool, object, strings...),
+    Unsupported input, weights or output dtype (object, strings...),
     real output for complex data, arguments of the wrong type.""",
 }
 

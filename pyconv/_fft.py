@@ -358,7 +358,7 @@ def _gather(x, problem, fft_plan, positions, box_start, box_stop):
 
 
 def _store(values, out):
-    """Write working-precision `values` into `out` with the SPEC's conversion.
+    """Write working-precision `values` into `out` with the documented conversion.
 
     The same rule as the direct kernel's store: integers are rounded half to
     even, NaN becomes 0, and values past the type's range saturate.

@@ -454,7 +454,8 @@ def thread_scratch(n_threads, length, dtype):
     share a cache; in the spells when they do not (a cache line takes 350
     ns there and back, not 75), 128**3 float64 with 5x5x5 on two threads
     measured 13.8-14.4 ms before, 12.6-13.3 after (alternating in one
-    process). Only part of that spell's slowdown: see the performance page.
+    process). Only part of that spell's slowdown: see the developer notes on
+    performance (docs/dev/performance_notes.rst).
     """
     itemsize = np.dtype(dtype).itemsize
     line = CACHE_LINE // itemsize

@@ -18,7 +18,7 @@ COMPLEX_DTYPES = [np.complex64, np.complex128]
 INT_DTYPES = [np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64, np.uint64]
 ALL_DTYPES = [np.float16] + FLOAT_DTYPES + COMPLEX_DTYPES + INT_DTYPES
 
-# Working precision per output dtype (SPEC: float32 for <= single / small ints).
+# Working precision per output dtype (float32 for <= single / small ints).
 SINGLE_PRECISION = {np.dtype(t) for t in (np.float16, np.float32, np.complex64,
                                           np.int8, np.uint8, np.int16, np.uint16)}
 

@@ -1,4 +1,4 @@
-"""A slow, obviously correct correlation, written from SPEC.md's formula.
+"""A slow, obviously correct correlation, written from the documented formula.
 
 It shares no code with pyconv: the padding table is re-derived here, the
 boundary comes from ``np.pad`` (whose 'symmetric', 'reflect', 'wrap' and
@@ -29,7 +29,7 @@ def _per_axis(value, n_axes):
 
 
 def before_after(n, k, dilation, padding, origin=0):
-    """SPEC.md's padding table."""
+    """The documented padding table."""
     span = dilation * (k - 1)
     if padding == "same":
         c = k // 2 + origin
@@ -64,12 +64,12 @@ def extend(x, axis, before, after, mode, cval):
 
 def correlate(x, w, *, axes=None, mode="reflect", cval=0.0, origin=0, stride=1,
               dilation=1, padding="same", convolve=False):
-    """The SPEC's correlation, in float64/complex128 (no rounding to a dtype).
+    """The documented correlation, in float64/complex128 (no rounding to a dtype).
 
     Batch axes (not in `axes`) pass through. With ``convolve`` the kernel is
     flipped and the "same" origin mirrored; otherwise complex weights are
-    conjugated. Taps whose weight is exactly zero are skipped, as the SPEC
-    requires (so a NaN under a zero weight does not propagate).
+    conjugated. Taps whose weight is exactly zero are skipped, as documented
+    (so a NaN under a zero weight does not propagate).
     """
     x = np.asarray(x)
     w = np.asarray(w)
@@ -125,7 +125,7 @@ def correlate(x, w, *, axes=None, mode="reflect", cval=0.0, origin=0, stride=1,
 
 
 def to_dtype(values, dtype):
-    """Values in the SPEC's output dtype: integers rounded half-even and saturated."""
+    """Values in the documented output dtype: integers rounded half-even and saturated."""
     dtype = np.dtype(dtype)
     if dtype.kind in "iu":
         info = np.iinfo(dtype)

@@ -8,13 +8,13 @@ import pytest
 
 import pyconv
 
-SPEC_FUNCTIONS = {"correlate", "convolve", "correlate1d", "convolve1d", "output_shape",
+PUBLIC_FUNCTIONS = {"correlate", "convolve", "correlate1d", "convolve1d", "output_shape",
                   "choose_method",
                   "show_config"}
 
 
 def test_public_names():
-    assert set(pyconv.__all__) == SPEC_FUNCTIONS | {"__version__"}
+    assert set(pyconv.__all__) == PUBLIC_FUNCTIONS | {"__version__"}
     for name in pyconv.__all__:
         assert hasattr(pyconv, name)
 

@@ -119,6 +119,26 @@ def test_huge_dilation_costs_nothing_on_dask(dilation, function):
         call(da.from_array(x, chunks=(3, 4)), w, **kwargs).compute(), call(x, w, **kwargs))
 
 
+@pytest.mark.parametrize("stride", [1, 3])
+def test_dilated_taps_read_only_their_own_runs(stride):
+    # Taps further apart than a block's run: each task reads one run per tap,
+    # not the whole dilated span between them.
+    from pyconv._dask import _runs
+
+    assert _runs((4, 9), False, 400, 1, 150, 3) == ([(4, 8), (154, 158), (304, 308)], 5)
+    assert _runs((4, 9), False, 400, 1, 2, 3) == ([(4, 12)], 2)
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((50, 400))
+    w = rng.standard_normal((3, 3))
+    for mode in ALL_MODES:
+        for function in (pyconv.correlate, pyconv.convolve):
+            kwargs = dict(mode=mode, cval=-1.0, dilation=(2, 150), stride=(1, stride),
+                          method="direct")
+            lazy = function(da.from_array(x, chunks=(10, 20)), w, **kwargs)
+            assert len(lazy.chunks[1]) > 1
+            np.testing.assert_array_equal(lazy.compute(), function(x, w, **kwargs))
+
+
 def test_unknown_chunk_sizes_say_what_to_do():
     x = da.from_array(np.arange(20.0), chunks=5)
     picked = x[x > 3]  # chunk sizes unknown until computed

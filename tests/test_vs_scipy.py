@@ -2,7 +2,7 @@
 
 scipy truncates and wraps integers; pyconv rounds and saturates (a
 deliberate difference), so integer cases compare with scipy's float64 result
-put through the SPEC's rounding. Weights in the integer cases are multiples
+put through the documented rounding. Weights in the integer cases are multiples
 of 1/4 so the single-precision sums are exact. float16 is compared with
 scipy on the float32 copy.
 """

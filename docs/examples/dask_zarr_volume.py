@@ -8,14 +8,27 @@ processes: pyconv builds a lazy dask array, and writing it to another zarr
 store computes it one block at a time, so memory holds a few chunks, never
 the volume.
 
-By default the volume is 1024 x 2048 x 2048 float32 (16 GiB, more than the
-development machine's memory); the test suite runs this script with a tiny
-shape. Run it yourself with ``python dask_zarr_volume.py`` (it needs
-``pip install "dask[array,distributed]" zarr``) and open the dashboard link it
-prints to watch the tasks.
+What it writes, and where: three zarr stores, ``volume.zarr`` (the input),
+``smoothed.zarr`` (the filtered volume, as large as the input) and
+``half.zarr`` (half resolution, an eighth of it), in a temporary folder that
+is deleted at the end (under the system's temporary directory, ``$TMPDIR``
+or ``/tmp``), or in the folder given as ``--workdir``, which is kept. By
+default the volume is 128 x 512 x 512 float32 (128 MiB), about 270 MiB
+written in all; the script prints the amount and the folder before it
+starts.
+
+``FULL_SHAPE`` below is the size the example is meant for:
+1024 x 2048 x 2048 float32, 16 GiB, more than the development machine's
+memory, and about **34 GiB written** in all. Run it with ``--full`` only
+where there is that much free disk space. The test suite runs this script
+with a tiny shape. Run it yourself with ``python dask_zarr_volume.py`` (it
+needs ``pip install "dask[array,distributed]" zarr``) and open the dashboard
+link it prints to watch the tasks.
 
 This file is shown, not run, when the documentation is built.
 """
+
+# sphinx_gallery_thumbnail_path = "generated/dask_zarr_volume_thumb.png"
 
 import argparse
 import tempfile
@@ -27,9 +40,24 @@ from dask.distributed import Client, LocalCluster
 
 import pyconv
 
+# The volume's shape by default: 128 MiB of float32; with the two results,
+# about 270 MiB written.
+SHAPE = (128, 512, 512)
+# The full size (``--full``): 16 GiB of float32, about 34 GiB written.
+FULL_SHAPE = (1024, 2048, 2048)
+
+
+def written_bytes(shape):
+    """Bytes the three stores hold (before compression): the volume, the
+    smoothed volume and the half-resolution one."""
+    half = [-(-n // 2) for n in shape]
+    return 4 * (2 * int(np.prod(shape)) + int(np.prod(half)))
+
 
 def main(shape, chunks, workdir):
     workdir = Path(workdir)
+    print(f"writing about {written_bytes(shape) / 2**20:,.0f} MiB of zarr "
+          f"stores to {workdir}")
     # 1. A synthetic volume, generated lazily and stored chunk by chunk.
     volume = da.random.default_rng(0).standard_normal(shape, chunks=chunks,
                                                       dtype=np.float32)
@@ -68,13 +96,18 @@ def main(shape, chunks, workdir):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    parser.add_argument("--shape", type=int, nargs=3, default=(1024, 2048, 2048))
+    parser.add_argument("--shape", type=int, nargs=3, default=SHAPE,
+                        help="the volume's shape (default: %(default)s)")
+    parser.add_argument("--full", action="store_true",
+                        help=f"the full size, {FULL_SHAPE}: about 34 GiB written")
     parser.add_argument("--chunks", type=int, default=128)
     parser.add_argument("--workdir", default=None,
-                        help="where the zarr stores go (default: a temporary folder)")
+                        help="where the zarr stores go, kept afterwards (default: a "
+                             "temporary folder, deleted at the end)")
     args = parser.parse_args()
+    shape = FULL_SHAPE if args.full else tuple(args.shape)
     if args.workdir:
-        main(tuple(args.shape), args.chunks, args.workdir)
+        main(shape, args.chunks, args.workdir)
     else:
         with tempfile.TemporaryDirectory() as folder:
-            main(tuple(args.shape), args.chunks, folder)
+            main(shape, args.chunks, folder)

@@ -97,8 +97,10 @@ print(f"by hand {by_hand:.6f}, pyconv {before_relu[0, i, j]:.6f}")
 # sits over input pixel ``(32, 32)``; the impulses that reach it give the
 # field's columns, and by symmetry its rows. The field spans 11 pixels but
 # has holes: layer 2 reads every second layer-1 output, and those read
-# disjoint 3-pixel groups, two apart. Stacking dilated layers without a
-# stride in between (or with kernels wider than the step) fills them.
+# 3-pixel groups that start 4 pixels apart, one pixel missing between each
+# two. Stacking dilated layers without a
+# stride in between (or with kernels wider than the step) fills them. The
+# last panel of the figure enlarges the field.
 
 impulses = np.zeros((size, 3, size, size), dtype=np.float32)
 impulses[np.arange(size), 0, 32, np.arange(size)] = 1.0
@@ -124,6 +126,17 @@ for ax, data, title in zip(panels, list(maps_1) + list(maps_2), titles,
                            strict=True):
     ax.imshow(data, cmap="viridis")
     ax.set_title(f"{title}\n{data.shape[0]} x {data.shape[1]}", fontsize=8)
+# The last panel enlarges the receptive field: input pixels 24..40 on both
+# axes, white where an input pixel reaches layer-2 output (16, 16).
+field = np.zeros((size, size))
+field[np.ix_(reached, reached)] = 1.0
+low, high = 24, 41
+axes[1, 3].imshow(field[low:high, low:high], cmap="gray", vmin=0, vmax=1.6,
+                  extent=(low - 0.5, high - 0.5, high - 0.5, low - 0.5))
+axes[1, 3].scatter([32], [32], marker="+", color="tab:red", s=40)
+span = reached.max() - reached.min() + 1
+axes[1, 3].set_title(f"the field: {reached.size ** 2} of {span} x {span}"
+                     "\npixels (+: input (32, 32))", fontsize=8)
 for ax in axes.flat:
     ax.set_axis_off()
 fig.tight_layout()

@@ -52,17 +52,24 @@ print("samples:", noisy.size, "->", decimated.size)
 print("equals smoothing then slicing:",
       np.allclose(decimated, by_gaussian[::stride]))
 
-fig, axes = plt.subplots(2, 1, figsize=(7, 5), sharex=True)
-axes[0].plot(t, noisy, color="0.75", linewidth=0.6, label="measured")
-axes[0].plot(t, by_box, label="moving average (41 taps)")
-axes[0].plot(t, by_gaussian, label="gaussian (61 taps, sigma 10)")
-axes[0].plot(t, clean, "k--", linewidth=0.8, label="clean")
-axes[0].legend(loc="upper right", ncol=2, fontsize=8)
-axes[0].set_ylim(-2.6, 2.9)
-axes[1].plot(t, clean, "k--", linewidth=0.8, label="clean")
-axes[1].plot(t[::stride], decimated, "o", markersize=3,
+# %%
+# The two smoothed signals lie close together, so each gets a panel of its
+# own, over the measurement (grey) and the clean signal (dashed); the bottom
+# panel shows the strided output.
+
+fig, axes = plt.subplots(3, 1, figsize=(7, 6.4), sharex=True, sharey=True)
+panels = [(by_box, "moving average (41 taps)", "tab:blue"),
+          (by_gaussian, "gaussian (61 taps, sigma 10)", "tab:orange")]
+for ax, (estimate, label, colour) in zip(axes[:2], panels, strict=True):
+    ax.plot(t, noisy, color="0.8", linewidth=0.6, label="measured")
+    ax.plot(t, estimate, color=colour, linewidth=1.4, label=label)
+    ax.plot(t, clean, "k--", linewidth=0.8, label="clean")
+    ax.legend(loc="upper right", ncol=3, fontsize=8)
+axes[2].plot(t, clean, "k--", linewidth=0.8, label="clean")
+axes[2].plot(t[::stride], decimated, "o", color="tab:orange", markersize=3,
              label=f"gaussian, stride={stride}")
-axes[1].legend(loc="upper right", fontsize=8)
-axes[1].set_xlabel("time (s)")
+axes[2].legend(loc="upper right", ncol=2, fontsize=8)
+axes[2].set_ylim(-2.6, 3.3)  # room for the legends
+axes[2].set_xlabel("time (s)")
 fig.tight_layout()
 plt.show()
