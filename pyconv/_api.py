@@ -3,6 +3,8 @@
 Every call goes ``normalize`` (checks, builds a Problem) -> one kernel.
 """
 
+import numpy as np
+
 from pyconv import _plan
 from pyconv._dask import filter_dask, is_dask_array
 from pyconv._docstrings import fill
@@ -14,7 +16,15 @@ def _filter(input, weights, output, mode, cval, origin, **keywords):
     checked (normalize) and computed by the method the plan picks."""
     if is_dask_array(input):
         return filter_dask(input, weights, output, mode, cval, origin, **keywords)
-    return _plan.run(normalize(input, weights, output, mode, cval, origin, **keywords))
+    # A value past a float type's range (cval, weights or a result cast to
+    # float32 or float16) becomes +-inf without a warning, as integer
+    # results saturate.
+    with np.errstate(over="ignore"):
+        problem = normalize(input, weights, output, mode, cval, origin, **keywords)
+        result = _plan.run(problem)
+    if problem.bool_output is not None:  # a bool result: nonzero sums are True
+        return np.not_equal(result, 0, out=problem.bool_output)
+    return result
 
 
 __all__ = ["correlate", "convolve", "correlate1d", "convolve1d", "output_shape",
@@ -446,7 +456,8 @@ def choose_method(input, weights, output=None, mode="reflect", cval=0.0, origin=
     if is_dask_array(input):
         raise TypeError("choose_method needs an in-memory array; on a dask array each "
                         "block picks its own method when it is computed")
-    problem = normalize(input, weights, output, mode, cval, origin, axes=axes,
-                        stride=stride, dilation=dilation, padding=padding,
-                        method="auto", workers=workers, convolution=False)
-    return _plan.choose(problem)
+    with np.errstate(over="ignore"):  # as in every filter: past the range is +-inf
+        problem = normalize(input, weights, output, mode, cval, origin, axes=axes,
+                            stride=stride, dilation=dilation, padding=padding,
+                            method="auto", workers=workers, convolution=False)
+        return _plan.choose(problem)

@@ -9,8 +9,9 @@ import inspect
 _FRAGMENTS = {
     "input": """\
 input : array_like or dask.array.Array
-    The data: float16/32/64, complex64/128 or 8- to 64-bit integers, any
-    layout (non-contiguous, negative strides, either byte order, read-only).
+    The data: float16/32/64, complex64/128, 8- to 64-bit integers or bool
+    (read as 0 and 1), any layout (non-contiguous, negative strides, either
+    byte order, read-only).
     It is never modified. A dask array gives a lazy dask array, computed
     block by block (see the user guide's page on dask).""",
     "output": """\
@@ -19,8 +20,11 @@ output : ndarray or dtype, optional
     strides; it may overlap `input`), or the dtype of a new array. Default:
     the input's dtype, promoted to complex when the weights are complex.
     The working precision follows it: float32 (complex64) for float16,
-    float32, complex64 and integers of at most 16 bits, float64 otherwise.
-    Integer outputs are rounded to nearest (ties to even) and saturated.""",
+    float32, complex64, bool and integers of at most 16 bits, float64
+    otherwise. Integer outputs are rounded to nearest (ties to even) and
+    saturated; a bool output holds ``sum != 0``. Complex data with a real
+    output dtype (not an array) give a complex result with scipy's
+    UserWarning, as scipy.ndimage does.""",
     "mode": """\
 mode : {'reflect', 'constant', 'nearest', 'mirror', 'wrap'} or sequence, optional
     How the input extends past its edges, exactly as in scipy.ndimage, at
@@ -125,7 +129,8 @@ ValueError
     or out-of-range axes, output of the wrong shape or read-only.
 TypeError
     Unsupported input, weights or output dtype (object, strings...),
-    real output for complex data, arguments of the wrong type.""",
+    a real output array (or dtype string) for complex data, arguments of
+    the wrong type.""",
 }
 
 

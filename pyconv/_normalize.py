@@ -12,6 +12,8 @@ import math
 import numbers
 import operator
 import os
+import sys
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,12 +34,15 @@ MODES = {
 PADDINGS = ("same", "valid", "full")
 METHODS = ("auto", "direct", "fft")
 
-# Input/output dtypes: float16/32/64, complex64/128, 8- to 64-bit integers.
+# Input/output dtypes: float16/32/64, complex64/128, 8- to 64-bit integers,
+# and bool (as scipy.ndimage takes it: bool input is 0/1 uint8 data, and a
+# bool output receives ``result != 0``).
 SUPPORTED_DTYPES = tuple(
     np.dtype(t)
     for t in (
         np.float16, np.float32, np.float64, np.complex64, np.complex128,
         np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64, np.uint64,
+        np.bool_,
     )
 )
 
@@ -103,6 +108,8 @@ class Problem:
     axes with one tap, stride 1 and no padding. ``weights`` has ``input.ndim``
     axes (length 1 on batch axes), is in the working dtype, and is already
     flipped (convolve) or conjugated (correlate with complex weights).
+    A bool input arrives as its uint8 view; for a bool result, see
+    ``bool_output``.
     """
 
     input: np.ndarray
@@ -118,6 +125,9 @@ class Problem:
     output: np.ndarray
     n_workers: int
     method: str  # 'auto', 'direct' or 'fft'
+    # A bool result: the kernel fills `output` (scratch in the working dtype)
+    # and the caller stores ``output != 0`` here (the user's array or a new one).
+    bool_output: np.ndarray | None = None
 
 
 # --------------------------------------------------------------------------
@@ -154,6 +164,20 @@ def _per_axis(value, n_axes, name, parse):
     return tuple(parse(entry, f"{name}[{i}]") for i, entry in enumerate(entries))
 
 
+def _did_you_mean(value, name):
+    """A hint for a mode given as a padding, a padding as a mode, or wrong case."""
+    word = value.strip().lower()
+    parameter = name.partition("[")[0]
+    if word in PADDINGS and parameter == "mode":
+        return (f" (did you mean padding={word!r}? scipy.signal's mode={word!r} is "
+                "pyconv's padding; mode says what lies past the edges)")
+    if word in MODES and parameter == "padding":
+        return f" (did you mean mode={word!r}?)"
+    if word != value and (word in PADDINGS or word in MODES):
+        return f" (did you mean {parameter}={word!r}? names are lower case)"
+    return ""
+
+
 def _parse_mode(value, name):
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a string, got {type(value).__name__}")
@@ -162,6 +186,7 @@ def _parse_mode(value, name):
     except KeyError:
         raise ValueError(
             f"{name}={value!r} is not a boundary mode; use one of {', '.join(MODES)}"
+            + _did_you_mean(value, name)
         ) from None
 
 
@@ -178,7 +203,7 @@ def _parse_padding(value, name):
         if value not in PADDINGS:
             raise ValueError(
                 f"{name}={value!r} is not a padding; use 'same', 'valid', 'full', "
-                "an int >= 0 or a pair (before, after)"
+                "an int >= 0 or a pair (before, after)" + _did_you_mean(value, name)
             )
         return value
     if not _is_sequence(value):
@@ -214,7 +239,7 @@ def _check_dtype(dtype, what):
     if dtype.newbyteorder("=") not in SUPPORTED_DTYPES:
         raise TypeError(
             f"{what} has dtype {dtype}, which pyconv does not support; use float16/32/64, "
-            "complex64/128 or a signed/unsigned integer of 8 to 64 bits"
+            "complex64/128, a signed/unsigned integer of 8 to 64 bits or bool"
         )
 
 
@@ -233,9 +258,9 @@ def _as_weights_array(value):
     if isinstance(value, np.ma.MaskedArray):
         raise TypeError("weights is a masked array; pass weights.filled(0)")
     weights = np.asarray(value)
-    if weights.dtype.kind not in "iufc":
+    if weights.dtype.kind not in "biufc":  # bool: 0/1 weights, as in scipy.ndimage
         raise TypeError(
-            f"weights has dtype {weights.dtype}; it must be a real or complex numeric array"
+            f"weights has dtype {weights.dtype}; it must be a real, complex or bool array"
         )
     if 0 in weights.shape:
         raise ValueError(f"weights must not have a zero-length axis, got shape {weights.shape}")
@@ -337,17 +362,35 @@ def normalize_geometry(input_shape, weights_shape, *, axes, stride, dilation, pa
 
 
 def working_dtype(out_dtype, complex_data):
-    """float32/complex64 for outputs of at most single precision, else double."""
+    """float32/complex64 for outputs of at most single precision, else double.
+
+    A bool output counts as uint8 (as bool input is uint8 data).
+    """
     out_dtype = np.dtype(out_dtype).newbyteorder("=")
     single = out_dtype in (np.float16, np.float32, np.complex64) or (
-        out_dtype.kind in "iu" and out_dtype.itemsize <= 2
+        out_dtype.kind in "biu" and out_dtype.itemsize <= 2
     )
     if complex_data:
         return np.dtype(np.complex64 if single else np.complex128)
     return np.dtype(np.float32 if single else np.float64)
 
 
+def _warn(message, category=UserWarning):
+    """warnings.warn, pointing at the first caller outside pyconv."""
+    frame, level = sys._getframe(0), 1
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] \
+            == "pyconv":
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
 def _output_dtype(output, input_dtype, complex_data):
+    """The result's dtype, as scipy.ndimage's ``_get_output`` chooses it.
+
+    Complex data with a real output given as a dtype or a type (not a
+    string, not an array): scipy's UserWarning, and the dtype promoted to
+    complex. A real output array (or a dtype string) is a TypeError.
+    """
     if output is None:
         native = input_dtype.newbyteorder("=")
         return np.promote_types(native, np.complex64) if complex_data else native
@@ -362,8 +405,12 @@ def _output_dtype(output, input_dtype, complex_data):
             ) from None
     _check_dtype(dtype, "output")
     if complex_data and dtype.kind != "c":
+        if isinstance(output, (type, np.dtype)):
+            _warn("promoting specified output dtype to complex")
+            return np.promote_types(dtype, np.complex64)
+        what = "output array of dtype" if isinstance(output, np.ndarray) else "output dtype"
         raise TypeError(
-            f"output dtype {dtype} cannot hold the complex result of complex input or weights; "
+            f"{what} {dtype} cannot hold the complex result of complex input or weights; "
             "use a complex output dtype"
         )
     return dtype
@@ -376,8 +423,8 @@ def _parse_cval(cval, complex_work):
         raise TypeError(f"cval must be a real or complex number, got {type(cval).__name__}")
     try:
         value = complex(cval)
-    except OverflowError:
-        raise ValueError(f"cval={cval!r} is too large for a floating-point value") from None
+    except OverflowError:  # an integer past float64's range: +-inf, as any float saturates
+        value = complex(float("inf") if cval > 0 else float("-inf"))
     if complex_work:
         return value
     if value.imag != 0:
@@ -426,6 +473,8 @@ def normalize(input, weights, output, mode, cval, origin, *, axes, stride, dilat
     complex_data = input.dtype.kind == "c" or weights.dtype.kind == "c"
     out_dtype = _output_dtype(output, input.dtype, complex_data)
     work = working_dtype(out_dtype, complex_data)
+    if input.dtype == np.bool_:
+        input = input.view(np.uint8)  # the same bytes, 0 and 1: the kernels' uint8
     cval = _parse_cval(cval, work.kind == "c")
     if isinstance(output, np.ndarray):
         if output.shape != geometry.out_shape:
@@ -463,10 +512,21 @@ def normalize(input, weights, output, mode, cval, origin, *, axes, stride, dilat
         after_all[g.axis] = g.after
         mode_all[g.axis] = modes[i]
 
-    if isinstance(output, np.ndarray):
-        result = output
-    elif not allocate:
+    bool_output = None
+    if not allocate:  # (dask) nothing is computed on the stand-in: the result's dtype
         result = stand_in(geometry.out_shape, out_dtype)
+    elif out_dtype == np.bool_:
+        # The kernels fill a scratch array in the working dtype; the caller
+        # stores ``scratch != 0`` in the bool result afterwards.
+        size = math.prod(geometry.out_shape)
+        check_fits_in_memory(size * (work.itemsize + (not isinstance(output, np.ndarray))),
+                             "the result (shape {}, bool, with {} scratch)",
+                             geometry.out_shape, work)
+        bool_output = output if isinstance(output, np.ndarray) else \
+            np.empty(geometry.out_shape, dtype=np.bool_)
+        result = np.empty(geometry.out_shape, dtype=work)
+    elif isinstance(output, np.ndarray):
+        result = output
     else:
         check_fits_in_memory(math.prod(geometry.out_shape) * out_dtype.itemsize,
                              "the result (shape {}, {})", geometry.out_shape, out_dtype)
@@ -485,4 +545,5 @@ def normalize(input, weights, output, mode, cval, origin, *, axes, stride, dilat
         output=result,
         n_workers=n_workers,
         method=method,
+        bool_output=bool_output,
     )

@@ -162,6 +162,23 @@ def test_complex_cval(rng):
     pyconv.correlate1d(x.real, w, mode="constant", cval=2 + 0j)
 
 
+def test_complex_cval_with_real_input_and_complex_weights(rng):
+    """Documented difference: the real input is extended by the complex cval
+    (scipy: ValueError, "Cannot provide a complex-valued cval when the input
+    is real")."""
+    x = rng.standard_normal((5, 6))
+    w = rng.standard_normal((3, 2)) + 1j * rng.standard_normal((3, 2))
+    with pytest.raises(ValueError, match="complex-valued cval"):
+        ndi.correlate(x, w, mode="constant", cval=2 - 1j)
+    for function in ("correlate", "convolve"):
+        out = getattr(pyconv, function)(x, w, mode="constant", cval=2 - 1j)
+        expected = getattr(pyconv, function)(x.astype(np.complex128), w, mode="constant",
+                                             cval=2 - 1j)
+        np.testing.assert_allclose(out, expected, atol=1e-12)
+    np.testing.assert_allclose(pyconv.correlate(x, w, mode="constant", cval=2 - 1j),
+                               reference(x, w, mode="constant", cval=2 - 1j), atol=1e-12)
+
+
 @pytest.mark.parametrize("out_dtype", [np.float32, np.float64, np.complex64, np.complex128,
                                        np.int16, np.uint8, np.int32, np.float16])
 def test_output_as_dtype(rng, out_dtype):
@@ -232,3 +249,157 @@ def test_all_zero_weights_give_zeros(rng):
     integers = np.arange(30, dtype=np.int32).reshape(5, 6)
     out = pyconv.correlate(integers, np.zeros((2, 2)), mode="constant", cval=5)
     np.testing.assert_array_equal(out, 0)
+
+
+# --------------------------------------------------------------------------
+# bool, as scipy.ndimage takes it
+# --------------------------------------------------------------------------
+
+STRUCTURES = [ndi.generate_binary_structure(2, 1), ndi.generate_binary_structure(2, 2),
+              np.array([[True, False, True]])]
+
+
+@pytest.mark.parametrize("structure", STRUCTURES, ids=["cross", "square", "row"])
+@pytest.mark.parametrize("x_dtype", [np.uint8, np.int16, np.float32, np.float64, bool])
+def test_bool_weights_are_zero_one(rng, structure, x_dtype):
+    """bool weights (generate_binary_structure, comparisons) are 0/1 weights."""
+    x = (rng.random((9, 11)) > 0.5) if x_dtype is bool else random_array(rng, (9, 11), x_dtype)
+    for function in ("correlate", "convolve"):
+        ours = getattr(pyconv, function)(x, structure, mode="constant")
+        np.testing.assert_array_equal(
+            ours, getattr(pyconv, function)(x, structure.astype(np.float64), mode="constant"))
+        if x_dtype is not bool:  # scipy's numbers, in pyconv's output rules
+            theirs = getattr(ndi, function)(x.astype(np.float64), structure, mode="constant")
+            assert_close(ours, to_dtype(theirs, x_dtype), x, structure.astype(np.float64))
+    ones = np.array([True, True, False])
+    np.testing.assert_array_equal(pyconv.convolve1d(x, ones, axis=0),
+                                  pyconv.convolve1d(x, [1.0, 1.0, 0.0], axis=0))
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "nearest", "mirror", "wrap"])
+@pytest.mark.parametrize("output", [np.uint8, np.int16, np.int32, np.float32, np.float64])
+def test_bool_input_like_scipy(rng, mode, output):
+    """scikit-image's call, ndi.convolve(mask, structure, output=np.uint8,
+    mode="constant"), and its relatives: bool input is 0/1 data."""
+    mask = rng.random((31, 40)) > 0.6
+    for structure in STRUCTURES:
+        for function in ("correlate", "convolve"):
+            ours = getattr(pyconv, function)(mask, structure, output=output, mode=mode)
+            theirs = getattr(ndi, function)(mask, structure, output=output, mode=mode)
+            assert ours.dtype == output
+            np.testing.assert_array_equal(ours, theirs)
+    for function in ("correlate1d", "convolve1d"):
+        ours = getattr(pyconv, function)(mask, [1, 2, 1], 0, output, mode)
+        np.testing.assert_array_equal(ours, getattr(ndi, function)(mask, [1, 2, 1], 0, output,
+                                                                     mode))
+
+
+def test_bool_input_with_cval_and_fractional_weights(rng):
+    mask = rng.random((12, 13)) > 0.5
+    w = rng.random((3, 3))
+    for output in (np.float32, np.float64):
+        ours = pyconv.correlate(mask, w, output=output, mode="constant", cval=0.5)
+        theirs = ndi.correlate(mask.astype(np.float64), w, mode="constant", cval=0.5)
+        assert_close(ours, theirs.astype(output), mask.astype(np.uint8), w, cval=0.5)
+    # The same numbers as the uint8 data with the same bytes.
+    np.testing.assert_array_equal(pyconv.correlate(mask, w, output=np.uint8),
+                                  pyconv.correlate(mask.astype(np.uint8), w))
+
+
+def test_bool_input_gives_a_bool_result_as_in_scipy(rng):
+    """Default output: bool, like scipy's. scipy stores the truncated sum's
+    low byte in it (bytes 2, 3, ... in a bool array); pyconv stores
+    ``sum != 0``, the same truth value wherever that byte is non-zero."""
+    mask = rng.random((20, 30)) > 0.5
+    for structure in STRUCTURES:
+        for mode in ("constant", "reflect", "wrap"):
+            ours = pyconv.convolve(mask, structure, mode=mode)
+            theirs = ndi.convolve(mask, structure, mode=mode)
+            assert ours.dtype == theirs.dtype == np.bool_
+            assert ours.view(np.uint8).max() <= 1  # a well-formed bool array
+            np.testing.assert_array_equal(ours, theirs.view(np.uint8) != 0)
+            np.testing.assert_array_equal(
+                ours, pyconv.convolve(mask, structure, output=np.float32, mode=mode) != 0)
+
+
+@pytest.mark.parametrize("x_dtype", [bool, np.uint8, np.int32, np.float64])
+def test_bool_output_is_nonzero(rng, x_dtype):
+    """output=bool (a dtype or an array), for any input: sums > 1 are True,
+    and the array given is the one filled and returned."""
+    x = (rng.random((15, 16)) > 0.5).astype(x_dtype)
+    w = np.array([[1.0, -1.0], [2.0, 0.0]])
+    exact = pyconv.correlate(x, w, output=np.float64, mode="nearest")
+    assert np.any(exact > 1) and np.any(exact < 0) and np.any(exact == 0)
+    out = pyconv.correlate(x, w, output=bool, mode="nearest")
+    assert out.dtype == np.bool_
+    np.testing.assert_array_equal(out, exact != 0)
+    given = np.zeros((15, 16), dtype=bool)
+    assert pyconv.correlate(x, w, output=given, mode="nearest") is given
+    np.testing.assert_array_equal(given, exact != 0)
+    # Where scipy's byte is the sum itself (an integer in [0, 256): other
+    # values are truncated, or converted out of range, which C leaves
+    # undefined), scipy agrees.
+    theirs = ndi.correlate(x, w, output=np.zeros((15, 16), bool), mode="nearest")
+    plain = (exact == np.round(exact)) & (exact >= 0) & (exact < 256)
+    np.testing.assert_array_equal(out[plain], theirs.view(np.uint8)[plain] != 0)
+
+
+def test_bool_output_where_scipy_wraps_or_truncates():
+    """The documented difference: a sum of 0.5 (truncated to 0) is True in
+    pyconv, False in scipy; so is a sum of 256 in pyconv (scipy's byte
+    wraps to 0 on x86-64: C leaves that conversion undefined)."""
+    x = np.ones(300, dtype=bool)
+    assert not ndi.correlate1d(x, [0.5], mode="nearest").any()
+    assert pyconv.correlate1d(x, [0.5], mode="nearest").all()
+    assert pyconv.correlate1d(x, np.ones(256), mode="nearest").all()
+    assert pyconv.correlate1d(x, -np.ones(256), mode="nearest").all()
+
+
+def test_bool_output_in_place_and_errors_first(rng):
+    mask = rng.random((10, 10)) > 0.5
+    expected = pyconv.convolve(mask, STRUCTURES[0], mode="constant")
+    copy = mask.copy()
+    assert pyconv.convolve(copy, STRUCTURES[0], output=copy, mode="constant") is copy
+    np.testing.assert_array_equal(copy, expected)
+    # Nothing is written to a bool output before every check has passed.
+    out = np.ones((10, 10), dtype=bool)
+    with pytest.raises(ValueError, match="mode"):
+        pyconv.convolve(mask, STRUCTURES[0], output=out, mode="bogus")
+    with pytest.raises(ValueError, match="output has shape"):
+        pyconv.convolve(mask, STRUCTURES[0], output=out[:9])
+    assert out.all()
+
+
+def test_bool_zero_dimensional_and_dask(rng):
+    assert pyconv.correlate(np.array(True), np.array(3.0)).dtype == np.bool_
+    assert pyconv.correlate(np.array(True), np.array(3.0), output=np.uint8) == 3
+    da = pytest.importorskip("dask.array")
+    mask = rng.random((23, 19)) > 0.5
+    lazy = pyconv.convolve(da.from_array(mask, chunks=(7, 6)), STRUCTURES[1], mode="constant")
+    assert lazy.dtype == np.bool_
+    np.testing.assert_array_equal(lazy.compute(),
+                                  pyconv.convolve(mask, STRUCTURES[1], mode="constant"))
+
+
+# --------------------------------------------------------------------------
+# Complex data, real output dtype: scipy's warning and promotion
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("output", [np.float32, np.float64, float, np.dtype(np.float32),
+                                    np.int16, np.int32, np.uint8, np.float16, bool])
+def test_real_output_dtype_for_complex_data_is_promoted(rng, output):
+    x = rng.standard_normal((8, 9))
+    w = rng.standard_normal((3, 3)) + 1j * rng.standard_normal((3, 3))
+    expected_dtype = np.promote_types(output, np.complex64)
+    for data, weights in ((x + 1j * x[::-1], w.real), (x, w), (x + 0.5j, w)):
+        with pytest.warns(UserWarning, match="^promoting specified output dtype to complex$"):
+            theirs = ndi.correlate(data, weights, output=output)
+        with pytest.warns(UserWarning, match="^promoting specified output dtype to complex$"):
+            ours = pyconv.correlate(data, weights, output=output)
+        assert ours.dtype == theirs.dtype == expected_dtype
+        assert_close(ours, theirs, data, weights)
+    with pytest.warns(UserWarning, match="promoting specified output dtype to complex") as caught:
+        ours = pyconv.convolve1d(x, w[0], output=output)
+    assert caught[0].filename == __file__  # the caller's line, not pyconv's
+    assert ours.dtype == expected_dtype

@@ -1,10 +1,11 @@
-"""Every error in SPEC.md's list: the exception type, a message naming the
+"""Every documented error: the exception type, a message naming the
 parameter, and an `output` array left exactly as it was."""
 
 import re
 
 import numpy as np
 import pytest
+import scipy.ndimage as ndi
 
 import pyconv
 
@@ -25,6 +26,7 @@ VALUE_ERRORS = [
     (dict(origin=2), "origin"),
     (dict(origin=-2), "origin"),
     (dict(origin=[0, 5]), "origin"),
+    (dict(origin=[0, 0, 0]), "origin"),  # one entry per filtered axis (scipy: RuntimeError)
     (dict(origin=1, padding="valid"), "origin"),
     (dict(origin=[0, 1], padding=["same", "full"]), "origin"),
     (dict(origin=1, padding=2), "origin"),
@@ -39,6 +41,7 @@ VALUE_ERRORS = [
     (dict(axes=(0,)), "weights"),  # 2-D weights, one filtered axis
     (dict(workers=0), "workers"),
     (dict(workers=-1000), "workers"),
+    (dict(workers=30000), "workers"),  # the OpenMP runtime would abort the process
     (dict(padding=[2**62, 0]), "padding"),
 ]
 
@@ -161,7 +164,6 @@ def test_read_only_output():
 @pytest.mark.parametrize(
     "data",
     [
-        np.ones((4, 4), dtype=bool),
         np.array([["a", "b"], ["c", "d"]]),
         np.array([[1, None], [2, 3]], dtype=object),
         np.ones((4, 4), dtype="datetime64[s]"),
@@ -178,7 +180,8 @@ def test_unsupported_input_dtypes(data):
 
 @pytest.mark.parametrize(
     "weights",
-    [np.ones((3, 3), dtype=bool), np.array([["a"] * 3] * 3), np.ones((3, 3), dtype=object)],
+    [np.array([["a"] * 3] * 3), np.ones((3, 3), dtype=object),
+     np.ones((3, 3), dtype="datetime64[s]")],
     ids=lambda a: a.dtype.name,
 )
 def test_unsupported_weights_dtypes(weights):
@@ -188,7 +191,7 @@ def test_unsupported_weights_dtypes(weights):
     assert np.all(out == SENTINEL)
 
 
-@pytest.mark.parametrize("dtype", [bool, object, "U3", "datetime64[s]", np.longdouble])
+@pytest.mark.parametrize("dtype", [object, "U3", "datetime64[s]", np.longdouble])
 def test_unsupported_output_dtypes(dtype):
     with pytest.raises(TypeError, match="output"):
         pyconv.correlate(X, W, output=dtype)
@@ -205,15 +208,65 @@ def test_output_of_wrong_kind():
             pyconv.correlate(X, W, output=output)
 
 
-def test_real_output_for_complex_data():
+def test_real_output_array_for_complex_data():
+    """A real output array cannot take a complex result: TypeError (scipy's
+    RuntimeError "output must have complex dtype"), the array untouched."""
     out = sentinel_output()
-    with pytest.raises(TypeError, match="complex"):
+    with pytest.raises(TypeError, match="output array of dtype float64 cannot hold the complex"):
         pyconv.correlate(X + 1j, W, output=out)
     with pytest.raises(TypeError, match="complex"):
         pyconv.correlate(X, W * 1j, output=out)
     with pytest.raises(TypeError, match="complex"):
-        pyconv.correlate(X, W * 1j, output=np.float32)
+        pyconv.correlate1d(X, [1j], output=out)
+    for bad in (np.zeros((6, 8), np.int16), np.zeros((6, 8), bool)):
+        before = bad.copy()
+        with pytest.raises(TypeError, match="complex"):
+            pyconv.convolve(X, W * 1j, output=bad)
+        np.testing.assert_array_equal(bad, before)
     assert np.all(out == SENTINEL)
+
+
+def test_real_output_dtype_string_for_complex_data():
+    """scipy refuses a dtype *string* (RuntimeError) where it promotes a dtype
+    object; pyconv does the same with TypeError."""
+    for output in ("float32", "f8", "int16"):
+        with pytest.raises(RuntimeError, match="output must have complex dtype"):
+            ndi.correlate(X + 1j, W, output=output)
+        with pytest.raises(TypeError, match="cannot hold the complex result"):
+            pyconv.correlate(X + 1j, W, output=output)
+
+
+def test_complex_data_with_an_error_does_not_warn():
+    """Every other check still comes first or alone: an unsupported output
+    dtype is a TypeError, not a promotion."""
+    with pytest.raises(TypeError, match="output has dtype object"):
+        pyconv.correlate(X + 1j, W, output=object)
+
+
+def test_origin_sequence_of_the_wrong_length():
+    """scipy: RuntimeError; pyconv: ValueError naming origin (documented)."""
+    for origin in ([0, 0, 0], [0]):
+        with pytest.raises(RuntimeError, match="sequence argument must have length"):
+            ndi.correlate(X, W, origin=origin)
+        with pytest.raises(ValueError, match="origin has"):
+            pyconv.correlate(X, W, origin=origin)
+
+
+def test_complex_cval_with_real_data():
+    """scipy refuses a Python complex cval (TypeError, even 1+0j) and drops a
+    NumPy complex one's imaginary part with a ComplexWarning; pyconv takes
+    a zero imaginary part and refuses any other (TypeError), for both."""
+    with pytest.raises(TypeError):
+        ndi.correlate(X, W, mode="constant", cval=1 + 0j)
+    with pytest.warns(np.exceptions.ComplexWarning):
+        ndi.correlate(X, W, mode="constant", cval=np.complex128(1 + 2j))
+    expected = pyconv.correlate(X, W, mode="constant", cval=1.0)
+    for cval in (1 + 0j, np.complex128(1), np.complex64(1)):
+        np.testing.assert_array_equal(
+            pyconv.correlate(X, W, mode="constant", cval=cval), expected)
+    for cval in (1 + 2j, np.complex128(1 + 2j), 1e-30j):
+        with pytest.raises(TypeError, match="cval"):
+            pyconv.correlate(X, W, mode="constant", cval=cval)
 
 
 def test_masked_input_is_refused():
@@ -247,3 +300,16 @@ def test_overflowing_extent_is_a_clean_error():
     # A result too big for memory is numpy's clean error, raised before writing.
     with pytest.raises((MemoryError, ValueError)):
         pyconv.correlate(np.ones((3, 3)), np.ones((3, 3)), padding=[2**40, 2**40])
+
+
+@pytest.mark.parametrize(("kwargs", "hint"), [
+    (dict(mode="same"), "did you mean padding='same'"),
+    (dict(mode="valid"), "did you mean padding='valid'"),
+    (dict(padding="SAME"), "did you mean padding='same'"),
+    (dict(padding="reflect"), "did you mean mode='reflect'"),
+    (dict(mode="Wrap"), "did you mean mode='wrap'"),
+    (dict(mode=["reflect", "full"]), "did you mean padding='full'"),
+])
+def test_mixed_up_mode_and_padding_get_a_hint(kwargs, hint):
+    with pytest.raises(ValueError, match=re.escape(hint)):
+        pyconv.correlate(np.ones((4, 4)), np.ones((3, 3)), **kwargs)
