@@ -246,19 +246,30 @@ def format_sweep(points):
     return "\n".join(lines)
 
 
+def on_terminal(stream):
+    """Whether `stream` is a terminal (a progress display belongs there only)."""
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
+
+
 def _progress(items, enabled):
+    """The items, with a progress bar on stderr when `enabled` and stderr is
+    a terminal (tqdm's disable=None): never in a log, a pipe or CI's output."""
     try:
         from tqdm import tqdm
     except ImportError:
-        if enabled:
+        shown = enabled and on_terminal(sys.stderr)
+        if shown:
             print("(pip install tqdm for a progress bar)", file=sys.stderr)
         for i, item in enumerate(items, 1):
-            if enabled:
+            if shown:
                 print(f"[{i}/{len(items)}] {item.name}", file=sys.stderr, flush=True)
             yield item
         return
     yield from tqdm(items, desc="pyconv benchmark", unit="case", file=sys.stderr,
-                    disable=not enabled)
+                    disable=None if enabled else True)
 
 
 def format_table(results):
@@ -282,27 +293,33 @@ def format_table(results):
     return "\n".join(lines)
 
 
-def plot(results, path, workers):
+def plot(results, path, run):
+    """The speed-ups as a bar chart in `path` (PNG), each bar labelled with
+    its value (FAILED for a case whose check failed), titled with the run
+    it shows: `run` has the date, machine, workers and size. Returns the
+    matplotlib Figure."""
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure  # (no pyplot: no backend to choose)
     except ImportError:
         raise SystemExit(
             "--plot needs matplotlib, which is not installed: pip install matplotlib "
-            "(or pip install 'pyconv[bench]')") from None
-    passed = [r for r in results if r.passed]
-    figure, axis = plt.subplots(figsize=(8, 0.45 * len(passed) + 1.5))
-    names = [f"{r.case} ({r.method})" for r in passed]
-    axis.barh(names, [r.speedup for r in passed], color="tab:blue")
+            "(or pip install 'pyconv-nd[bench]')") from None
+    figure = Figure(figsize=(9, 0.45 * len(results) + 2.0), layout="constrained")
+    axis = figure.add_subplot()
+    names = [f"{r.case} ({r.method})" for r in results]
+    speedups = [r.speedup if r.passed else 0.0 for r in results]
+    bars = axis.barh(names, speedups, color=["tab:blue" if r.passed else "tab:red"
+                                             for r in results])
+    axis.bar_label(bars, padding=3, labels=[f"{r.speedup:.1f}x" if r.passed else "FAILED"
+                                            for r in results])
     axis.axvline(1.0, color="black", linewidth=0.8)
+    axis.set_xlim(0, max(speedups + [1.0]) * 1.15)  # room for the labels
     axis.set_xlabel("speed-up over scipy (higher is better)")
     axis.invert_yaxis()
-    axis.set_title(f"pyconv {pyconv.__version__} vs scipy, {workers} workers, "
-                   f"{time.strftime('%Y-%m-%d')}")
-    figure.tight_layout()
+    figure.suptitle(f"pyconv {pyconv.__version__} against scipy, workers={run['workers']}")
+    axis.set_title(f"{run['date']}, {run['machine']}, {run['size']} size", fontsize=9)
     figure.savefig(path, dpi=120)
+    return figure
 
 
 def main(argv=None):
@@ -324,7 +341,9 @@ def main(argv=None):
     parser.add_argument("--sweep", action="store_true",
                         help="also time direct, FFT and scipy.ndimage across kernel sizes "
                              "(1-D and 2-D; adds about half a minute)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress bar (there is one only when stderr is a terminal)")
+    parser.add_argument("--version", action="version", version=f"pyconv {pyconv.__version__}")
     parser.add_argument("--opencv", action="store_true",
                         help="instead: the table against OpenCV at workers=2, each time also "
                              "as a multiple of this machine's floor (needs "
@@ -337,14 +356,15 @@ def main(argv=None):
             _vs_opencv.import_cv2()
         except ImportError as error:
             parser.error(str(error))
-        passed = _vs_opencv.report(json_path=args.json, progress=not args.no_progress)
+        passed = _vs_opencv.report(json_path=args.json,
+                                   progress=not args.no_progress and on_terminal(sys.stderr))
         return 0 if passed else 1
     if args.plot:  # fail before the work, not after
         try:
             import matplotlib  # noqa: F401
         except ImportError:
             parser.error("--plot needs matplotlib, which is not installed: "
-                         "pip install matplotlib (or pip install 'pyconv[bench]')")
+                         "pip install matplotlib (or pip install 'pyconv-nd[bench]')")
     size = "quick" if args.quick else "full" if args.full else "default"
     workers = effective_workers(args.workers)
     budget = {"quick": 0.05, "default": 0.4, "full": 1.0}[size]
@@ -354,8 +374,10 @@ def main(argv=None):
 
     points = sweep(workers, budget, rng, quick=size == "quick") if args.sweep else []
 
+    run = {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine_description(),
+           "workers": workers, "size": size}
     print(f"pyconv {pyconv.__version__} against scipy, workers={workers}, "
-          f"{time.strftime('%Y-%m-%d')}, {machine_description()}")
+          f"{run['date'][:10]}, {run['machine']}")
     print(format_table(results))
     print()
     if points:
@@ -365,11 +387,9 @@ def main(argv=None):
     pyconv.show_config()
     if args.json:
         with open(args.json, "w") as stream:
-            json.dump({"date": time.strftime("%Y-%m-%d %H:%M:%S"),
-                       "machine": machine_description(), "workers": workers, "size": size,
-                       "config": pyconv.show_config(mode="dicts"),
+            json.dump({**run, "config": pyconv.show_config(mode="dicts"),
                        "results": [asdict(r) for r in results],
                        "sweep": [asdict(p) for p in points]}, stream, indent=2)
     if args.plot:
-        plot(results, args.plot, workers)
+        plot(results, args.plot, run)
     return 0 if all(r.passed for r in results) and all(p.passed for p in points) else 1

@@ -36,7 +36,7 @@ def import_cv2():
         import cv2
     except ImportError:
         raise ImportError("the OpenCV comparison needs opencv-python-headless: "
-                          "pip install opencv-python-headless (or 'pyconv[bench]')") from None
+                          "pip install opencv-python-headless (or 'pyconv-nd[bench]')") from None
     return cv2
 
 

@@ -1,6 +1,7 @@
 """`python -m pyconv`, the main job: it runs, checks, and never reports a
 speed-up for a result that failed its check."""
 
+import io
 import json
 import subprocess
 import sys
@@ -8,16 +9,19 @@ import sys
 import numpy as np
 import pytest
 
+import pyconv
 from pyconv import _bench
 
 
 def test_main_job_quick_run(tmp_path):
-    # A subprocess from outside the checkout, as a user runs it.
+    # A subprocess from outside the checkout, as a user runs it (its output
+    # piped, as in CI: no progress bar without --no-progress either).
     out = tmp_path / "results.json"
     completed = subprocess.run(
-        [sys.executable, "-m", "pyconv", "--quick", "--no-progress", "--json", str(out)],
+        [sys.executable, "-m", "pyconv", "--quick", "--json", str(out)],
         cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, completed.stderr
+    assert "pyconv benchmark" not in completed.stderr and "\r" not in completed.stderr
     printed = completed.stdout
     for word in ("case", "pyconv", "scipy", "speed-up", "max error", "openmp", "stride",
                  "dilation", "3-D", "1-D", "2-D"):
@@ -42,8 +46,37 @@ def test_help():
     completed = subprocess.run([sys.executable, "-m", "pyconv", "--help"],
                                capture_output=True, text=True, timeout=60, cwd="/")
     assert completed.returncode == 0
-    for option in ("--quick", "--full", "--workers", "--json", "--plot"):
+    for option in ("--quick", "--full", "--workers", "--json", "--plot", "--version"):
         assert option in completed.stdout
+
+
+def test_version():
+    completed = subprocess.run([sys.executable, "-m", "pyconv", "--version"],
+                               capture_output=True, text=True, timeout=60, cwd="/")
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout == f"pyconv {pyconv.__version__}\n"
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("tqdm_installed", [True, False])
+def test_progress_bar_only_on_a_terminal(monkeypatch, tqdm_installed):
+    if tqdm_installed:
+        pytest.importorskip("tqdm")
+    else:
+        monkeypatch.setitem(sys.modules, "tqdm", None)
+    items = _bench.cases("quick")[:3]
+    for stream, enabled, shown in ((io.StringIO(), True, False), (Terminal(), True, True),
+                                   (Terminal(), False, False)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        assert list(_bench._progress(items, enabled)) == items
+        printed = stream.getvalue()
+        assert bool(printed) == shown, (type(stream).__name__, enabled, printed)
+        if shown:
+            assert ("pyconv benchmark" if tqdm_installed else items[-1].name) in printed
 
 
 def test_failed_check_prints_no_speedup(monkeypatch, capsys):
@@ -78,6 +111,32 @@ def test_plot_writes_a_png(tmp_path):
     path = tmp_path / "speedups.png"
     assert _bench.main(["--quick", "--no-progress", "--plot", str(path)]) == 0
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plot_labels_every_bar_and_names_the_run(tmp_path):
+    pytest.importorskip("matplotlib")
+    results = [
+        _bench.Result("2-D image, small kernel", "ndimage", 0.002, 0.018, 9.04, 0.0, 1e-6,
+                      True, "direct"),
+        _bench.Result("1-D signal, large kernel", "oaconvolve", 0.006, 0.0216, 3.6, 0.0, 1e-6,
+                      True, "fft"),
+        _bench.Result("2-D image, stride 2", "ndimage then [::2, ::2]", float("nan"),
+                      float("nan"), None, 1.0, 1e-6, False, "direct"),
+    ]
+    run = {"date": "2026-11-24 10:00:00", "machine": "Test CPU, 2 cores", "workers": 2,
+           "size": "quick"}
+    path = tmp_path / "speedups.png"
+    figure = _bench.plot(results, path, run)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    (axis,) = figure.axes
+    labels = [text.get_text() for text in axis.texts]
+    assert labels == ["9.0x", "3.6x", "FAILED"]
+    title = figure.get_suptitle() + " " + axis.get_title()
+    for part in (f"pyconv {pyconv.__version__}", "workers=2", "2026-11-24",
+                 "Test CPU, 2 cores", "quick"):
+        assert part in title, (part, title)
+    names = [label.get_text() for label in axis.get_yticklabels()]
+    assert names[0] == "2-D image, small kernel (direct)"
 
 
 def test_every_case_checks_against_an_independent_result():

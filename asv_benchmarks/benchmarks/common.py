@@ -1,43 +1,105 @@
-"""Shared data, sizes and timing for the pyconv asv suites.
+"""Data and timing shared by the pyconv asv suites.
 
-Sizes are symbolic ("small", "large") and looked up in SIZES / TAPS, so the
-test suite can shrink them (tests/test_asv_benchmarks.py) and run every
-benchmark once on tiny data.
+The suites use pyconv's public API only (``pyconv.correlate``,
+``correlate1d``, ``choose_method``, ...) and the small timing helpers
+below, never pyconv's private modules, so that ``asv continuous`` can run
+this suite against older and newer commits alike.
+
+Every case table lives in its suite's module as a dict (``CASES``,
+``POINTS``), so tests/test_asv_benchmarks.py can shrink the data in place
+and run every benchmark once on tiny arrays.
+
+The quick pass (``asv run --python=same --quick``) starts one process per
+benchmark and parameter combination, so the suites keep their grids to
+named cases rather than full products, and the comparisons with other
+libraries are ``track_`` ratios, both sides timed in one process. pyconv's
+memory is ``track_peak_memory`` (tracemalloc's peak over input + output),
+which, unlike asv's ``peakmem_``, does not drown in the process's baseline.
 """
+
+import time
+import tracemalloc
 
 import numpy as np
 
-from pyconv._bench import best_time, best_times
-
-# Input shapes per number of dimensions.
-SIZES = {
-    1: {"small": (200_000,), "large": (4_000_000,)},
-    2: {"small": (512, 512), "large": (2048, 2048)},
-    3: {"small": (32, 128, 128), "large": (64, 256, 256)},
-}
-# Taps per filtered axis.
-TAPS = {
-    1: {"small": 7, "large": 63},
-    2: {"small": 3, "large": 7},
-    3: {"small": 3, "large": 5},
-}
+# Best of this many alternating calls in the ratio helpers, after a warm-up.
+RUNS = 3
 
 
-def make_data(ndim, size, taps, dtype, seed=0):
-    """Seeded input and kernel."""
+def array(shape, dtype, seed=0):
+    """Seeded data: uniform in [-0.5, 0.5) for floats, 0..255 for integers."""
     rng = np.random.default_rng(seed)
-    x = rng.standard_normal(SIZES[ndim][size]).astype(dtype)
-    w = rng.standard_normal((TAPS[ndim][taps],) * ndim)
-    return x, w
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iu":
+        return rng.integers(0, 256, size=shape).astype(dtype)
+    if dtype in (np.float32, np.float64):
+        x = rng.random(shape, dtype=dtype)  # (much faster than standard_normal)
+    else:
+        x = rng.random(shape).astype(dtype)
+    x -= 0.5
+    return x
 
 
-def best_of(function, runs=5):
-    """Best of `runs` calls after one warm-up call."""
+def kernel(taps, ndim, seed=1):
+    """A seeded float64 kernel with `taps` taps along each of `ndim` axes."""
+    return np.random.default_rng(seed).standard_normal((taps,) * ndim)
+
+
+def peak_memory(function, input_bytes):
+    """(input + peak) / (input + output) for one call of `function` after a
+    warm-up call: the peak of what Python and numpy allocated during the call
+    (tracemalloc; pyconv's output and scratch are numpy arrays), the output
+    being what the call returned. 1.0: no scratch beyond the output.
+
+    Exact and independent of the process's baseline (imports, the data),
+    unlike asv's peakmem_ (the process's peak RSS), which at these sizes is
+    mostly the baseline.
+    """
     function()
-    return best_time(function, runs)
+    tracemalloc.start()
+    try:
+        output = function()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return (input_bytes + peak) / (input_bytes + np.asarray(output).nbytes)
 
 
-def ratio(numerator, denominator, runs=5):
-    """time(numerator) / time(denominator), measured alternately in one process."""
-    top, bottom = best_times(numerator, denominator, budget=0.0, min_runs=runs, max_runs=runs)
-    return top / bottom
+def best_of(function, runs=RUNS):
+    """Best of `runs` timed calls, after one warm-up call (seconds)."""
+    function()
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def fastest(functions):
+    """The function whose one timed call was the fastest (to pick the
+    fastest of several ways to one result, before timing it against
+    pyconv)."""
+
+    def once(function):
+        start = time.perf_counter()
+        function()
+        return time.perf_counter() - start
+
+    return min(functions, key=once)
+
+
+def ratio(numerator, denominator, runs=RUNS, warm_up=True):
+    """time(numerator) / time(denominator): best of `runs` calls of each,
+    alternately in one process, after one warm-up call of each (unless
+    `warm_up` is false: the caller has just called both)."""
+    if warm_up:
+        numerator()
+        denominator()
+    best = [float("inf"), float("inf")]
+    for _ in range(runs):
+        for i, function in enumerate((numerator, denominator)):
+            start = time.perf_counter()
+            function()
+            best[i] = min(best[i], time.perf_counter() - start)
+    return best[0] / best[1]
