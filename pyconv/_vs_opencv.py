@@ -1,6 +1,6 @@
 """``python -m pyconv --opencv``: pyconv against OpenCV, and against the machine.
 
-The table of the performance issue: for each case, pyconv (``workers=2``)
+The OpenCV table (docs/performance.rst): for each case, pyconv (``workers=2``)
 and an anchor -- OpenCV with 2 threads and the matching border, or scipy
 where OpenCV has no counterpart -- are checked to agree, then timed
 alternately in one process (best of several runs). Each pyconv time is also

@@ -1,4 +1,4 @@
-"""`python -m pyconv --opencv` (pyconv._vs_opencv): the performance issue's table.
+"""`python -m pyconv --opencv` (pyconv._vs_opencv): the OpenCV table.
 
 OpenCV is a benchmark-only dependency: these tests run where it is installed
 (the bench extra) and are skipped elsewhere.

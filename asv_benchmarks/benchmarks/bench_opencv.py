@@ -1,9 +1,10 @@
-"""The performance issue's table: pyconv (workers=2) against OpenCV (2
-threads, the matching border) or scipy where OpenCV has no counterpart.
+"""The OpenCV table of ``python -m pyconv --opencv``: pyconv (workers=2)
+against OpenCV (2 threads, the matching border) or scipy where OpenCV has
+no counterpart.
 
 ``track_ratio`` is pyconv's time over the anchor's, measured alternately in
-one process (lower is better; the issue's targets are in
-docs/performance.rst). ``python -m pyconv --opencv`` prints the same table
+one process (lower is better; the targets are in
+docs/dev/performance_notes.rst). ``python -m pyconv --opencv`` prints the same table
 with each time against this machine's floor; this suite keeps its own copy
 of the cases (pyconv's public API only), so it runs on any commit.
 
