@@ -35,7 +35,6 @@ typedef double pyconv_vf64 __attribute__((vector_size(PYCONV_VECTOR_BYTES)));
 typedef float pyconv_vf32 __attribute__((vector_size(PYCONV_VECTOR_BYTES)));
 /* Exact integer sums of 8-bit data with small integer weights (see
  * _layout.integer_kernel): 16 (32) lanes a vector, no conversion between taps. */
-#define PYCONV_VECTOR_I16 (PYCONV_VECTOR_BYTES / 2)
 typedef short pyconv_vi16 __attribute__((vector_size(PYCONV_VECTOR_BYTES)));
 
 /* p[0], p[step], ..., one vector. Step 1 is one unaligned load; step 2 (a

@@ -151,7 +151,7 @@ ctypedef struct Plan:
     bint input_swapped                # ... with each component's bytes reversed
     Py_ssize_t input_element_size     # ... bytes per element
     const Py_ssize_t* in_shape
-    const Py_ssize_t* in_strides      # in elements
+    const Py_ssize_t* in_strides      # in units of input_itemsize
     char* output
     int output_type
     Py_ssize_t output_itemsize

@@ -184,3 +184,72 @@ def test_headers_compile_cleanly(tmp_path, compiler, language, flags):
          f"-I{SOURCE}", f"-I{sysconfig.get_paths()['include']}", *flags, str(source)],
         capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr
+
+
+SUMS = r"""
+#include <Python.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "_blocks.h"
+#define CAT2(a, b) a##_##b
+#define CAT(a, b) CAT2(a, b)
+int main(void)
+{
+    for (int taps = 1; taps <= 12; taps++)
+        for (Py_ssize_t count = 33; count < 300; count += 13)
+            for (Py_ssize_t step = 0; step <= 3; step++) {
+                Py_ssize_t len = (count + 64) * (step + 1) + 4 * taps + 64;
+                T *x = malloc(sizeof(T) * len * 3), *out = malloc(sizeof(T) * count);
+                const T *sources[16];
+                Py_ssize_t steps[16];
+                T weights[16];
+                srand((unsigned)(taps * 1000 + count * 10 + step));
+                for (Py_ssize_t i = 0; i < len * 3; i++)
+                    x[i] = (T)((rand() % 2001) - 1000) / (T)7;
+                for (int t = 0; t < taps; t++) {
+                    /* the first 8 taps read consecutive values (shared loads on
+                     * 64-byte vectors), the rest other rows */
+                    sources[t] = t < 8 ? x + t : x + (t % 3) * len + t / 3;
+                    steps[t] = step;
+                    weights[t] = (T)((rand() % 200) - 100) / (T)3;
+                }
+                CAT(pyconv_accumulate, SUF)(out, count, sources, steps, weights, taps,
+                                            step == 1);
+                fwrite(out, sizeof(T), (size_t)count, stdout);
+                free(x);
+                free(out);
+            }
+    return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("compiler", ["gcc", "clang"])
+@pytest.mark.parametrize(("ctype", "suffix"), [("double", "f64"), ("float", "f32"),
+                                               ("short", "i16")])
+def test_vector_code_of_every_width_sums_as_the_portable_code(tmp_path, compiler, ctype,
+                                                              suffix):
+    """The vector-extension blocks at 32 and 64 bytes (the AVX-512 build's
+    shared loads included), compiled for AVX2 so that any x86-64 CPU with it
+    runs them, give bitwise the portable blocks' sums."""
+    headers()
+    if shutil.which(compiler) is None:
+        pytest.skip(f"{compiler} is not installed")
+    if _build_info.HOST_CPU != "x86_64" or not _kernels._cpu_features().get("AVX2"):
+        pytest.skip("needs an x86-64 CPU with AVX2")
+    source = tmp_path / "sums.c"
+    source.write_text(SUMS)
+    outputs = {}
+    builds = {"portable": ["-DPYCONV_PORTABLE"], "vector32": ["-mavx2", "-mfma"],
+              "vector64": ["-mavx2", "-mfma", "-DPYCONV_VECTOR_BYTES=64"]}
+    for name, flags in builds.items():
+        binary = tmp_path / name
+        subprocess.run([compiler, "-O2", "-std=c11", "-ffp-contract=off", f"-DT={ctype}",
+                        f"-DSUF={suffix}", f"-I{SOURCE}",
+                        f"-I{sysconfig.get_paths()['include']}", *flags, str(source),
+                        "-o", str(binary)], check=True, capture_output=True, timeout=120)
+        outputs[name] = subprocess.run([str(binary)], check=True, capture_output=True,
+                                       timeout=120).stdout
+    assert len(outputs["portable"]) > 100_000
+    assert outputs["vector32"] == outputs["portable"]
+    assert outputs["vector64"] == outputs["portable"]
