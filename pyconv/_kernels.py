@@ -10,8 +10,7 @@ features numpy detected), the one expected to be fastest on it:
 * ``avx512`` where the CPU runs 512-bit vectors at full width. Not on AMD
   family 0x19 (Zen 4): it splits every 512-bit instruction into two 256-bit
   halves, and there the AVX-512 build measured slower than the AVX2 one
-  (2048x2048 float32, 15x15 kernel, two threads: 23.2 against 20.2 ms).
-  AMD family 0x1A (Zen 5) and Intel's AVX-512 CPUs keep it.
+  (docs/dev/performance_notes.rst). AMD family 0x1A (Zen 5) and Intel's AVX-512 CPUs keep it.
 * else ``avx2+fma``;
 * else ``portable``.
 

@@ -11,9 +11,8 @@ method needs (which is nothing beyond input and output).
 
 import numpy as np
 
-from pyconv import _fft
+from pyconv import _direct_plan, _fft
 from pyconv._kernels import direct as _direct
-from pyconv._layout import SEGMENT, direct_work, line_axis
 from pyconv._normalize import check_fits_in_memory
 
 # --------------------------------------------------------------------------
@@ -54,28 +53,22 @@ def _speedup(n_workers, efficiency):
     return 1.0 + efficiency * (max(1, n_workers) - 1)
 
 
-def direct_counts(problem):
+def direct_counts(problem, direct_plan):
     """(outputs, multiply-adds per output, row visits) of the direct method.
 
     A row visit is one kernel row (or, for a separable kernel, one line of
     a strip) set up for one work item: it pays the boundary lookups and the
     loop set-up, which short lines cannot amortise.
     """
-    outputs, per_output, rows_per_item = direct_work(problem)
-    if problem.output.ndim == 0:
-        return outputs, per_output, 1
-    line_len = max(1, problem.output.shape[line_axis(problem.input)]) \
-        if problem.input.ndim else 1
-    items = outputs // line_len * (-(-line_len // SEGMENT) + 2)
-    return outputs, per_output, int(items * rows_per_item)
+    return problem.output.size, direct_plan.work_per_output, direct_plan.row_visits
 
 
-def direct_cost(problem):
-    """Predicted seconds for the direct method."""
-    outputs, per_output, row_visits = direct_counts(problem)
+def direct_cost(problem, direct_plan):
+    """Predicted seconds for the direct method as `direct_plan` runs it."""
+    outputs, per_output, row_visits = direct_counts(problem, direct_plan)
     per_tap, fixed, per_row_visit = DIRECT[problem.work_dtype.name]
     seconds = outputs * (per_output * per_tap + fixed) + row_visits * per_row_visit
-    return seconds / _speedup(problem.n_workers, DIRECT_PARALLEL)
+    return seconds / _speedup(direct_plan.n_threads, DIRECT_PARALLEL)
 
 
 def fft_cost(problem, fft_plan):
@@ -112,37 +105,40 @@ def _finite(problem, scan_input):
 
 
 def _decide(problem, scan_input=True):
-    """(method, FFT plan or None) for a checked problem.
+    """(method, its plan) for a checked problem with a non-empty output.
 
     `scan_input=False` leaves the input's NaN and infinities to the caller
     (see `run`).
     """
-    if problem.output.size == 0:
-        return "direct", None
-    if problem.method == "direct":
-        return "direct", None
-    if problem.method == "auto" and direct_cost(problem) < FFT_PER_BOX:
-        # Every FFT costs at least one box's overhead (see fft_cost): no
-        # need to plan one (which takes longer than such a direct call).
-        return "direct", None
-    fft_plan = _fft.plan(problem)
-    if not fft_plan.axes:
-        return "direct", None  # nothing to transform: a pointwise product
     if problem.method == "fft":
+        fft_plan = _fft.plan(problem)
+        if not fft_plan.axes:  # nothing to transform: a pointwise product
+            return "direct", _direct_plan.plan(problem)
         check_fits_in_memory(fft_memory(problem, fft_plan), "method='fft' (its scratch)")
         return "fft", fft_plan
-    if fft_cost(problem, fft_plan) >= direct_cost(problem):
-        return "direct", None
-    if fft_memory(problem, fft_plan) > max(FFT_MEMORY_LIMIT,
-                                           problem.input.nbytes + problem.output.nbytes):
-        return "direct", None
-    if not _finite(problem, scan_input):
-        return "direct", None
+    direct_plan = _direct_plan.plan(problem)
+    if problem.method == "direct":
+        return "direct", direct_plan
+    direct_seconds = direct_cost(problem, direct_plan)
+    if direct_seconds < FFT_PER_BOX:
+        # Every FFT costs at least one box's overhead (see fft_cost): no
+        # need to plan one (which takes longer than such a direct call).
+        return "direct", direct_plan
+    fft_plan = _fft.plan(problem)
+    if not fft_plan.axes:
+        return "direct", direct_plan
+    if (fft_cost(problem, fft_plan) >= direct_seconds
+            or fft_memory(problem, fft_plan) > max(FFT_MEMORY_LIMIT,
+                                                   problem.input.nbytes + problem.output.nbytes)
+            or not _finite(problem, scan_input)):
+        return "direct", direct_plan
     return "fft", fft_plan
 
 
 def choose(problem):
     """'direct' or 'fft': what `run` would use for this problem."""
+    if problem.output.size == 0:
+        return "direct"
     return _decide(problem)[0]
 
 
@@ -150,16 +146,18 @@ def run(problem):
     """Compute a checked problem with the method it asks for (or auto's pick).
 
     When auto picks the FFT, the input is not scanned for NaN and infinities
-    beforehand (a pass over it, 3 ms for 10**7 float64): each box checks its
-    own result, in cache, and the first non-finite one hands the whole
-    problem to the direct method, which keeps them where they belong.
+    beforehand (a pass over it): each box checks its own result, in cache,
+    and the first non-finite one hands the whole problem to the direct
+    method, which keeps them where they belong.
     """
-    method, fft_plan = _decide(problem, scan_input=False)
+    if problem.output.size == 0:
+        return problem.output
+    method, plan = _decide(problem, scan_input=False)
     if method == "fft":
         if problem.method == "fft":
-            return _fft.correlate(problem, fft_plan)
+            return _fft.correlate(problem, plan)
         try:
-            return _fft.correlate(problem, fft_plan, check_finite=True)
+            return _fft.correlate(problem, plan, check_finite=True)
         except _fft.NotFinite:
-            pass
-    return _direct.correlate(problem)
+            plan = _direct_plan.plan(problem)
+    return _direct.correlate(problem, plan)

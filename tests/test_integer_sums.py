@@ -1,6 +1,6 @@
 """8-bit inputs with integer-multiple kernels: exact int16 sums, scaled once.
 
-`_layout.integer_kernel` decides; the results must be the correlation with
+`_direct_plan.integer_kernel` decides; the results must be the correlation with
 the float32 weights, rounded once to float32 and then to the output dtype:
 compared exactly with a float64 reference (exact for these integer sums and
 scales) on every layout -- separable strips, gathered strips, plain lines --
@@ -14,7 +14,7 @@ from reference import correlate as reference
 from reference import to_dtype
 
 import pyconv
-from pyconv._layout import integer_kernel
+from pyconv._direct_plan import integer_kernel
 
 BOX = np.full((3, 3), 1 / 9)
 BINOMIAL = np.outer([1, 2, 1], [1, 2, 1]) / 16

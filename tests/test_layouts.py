@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 import scipy.ndimage as ndi
 from common import assert_close
+from reference import correlate as reference
 
 import pyconv
-from pyconv import _layout
+from pyconv import _direct_plan
 
 
 def layouts(base):
@@ -139,13 +140,13 @@ def test_kernel_analysis_cache(rng):
     w[1, 2] = 0.0
     assert_close(pyconv.correlate(x, w, method="direct"), ndi.correlate(x, w), x, w)
     # Cached arrays are read-only: no later call can change what another reads.
-    analysis = _layout.analyse_kernel(w)
-    assert analysis is _layout.analyse_kernel(w.copy())
+    analysis = _direct_plan.analyse_kernel(w)
+    assert analysis is _direct_plan.analyse_kernel(w.copy())
     assert not analysis.row_weights.flags.writeable
     assert not analysis.columns.flags.writeable
     # A kernel past the cache's size is analysed afresh each time.
-    big = rng.standard_normal((1, _layout.CACHED_KERNEL + 1))
-    assert _layout.analyse_kernel(big) is not _layout.analyse_kernel(big)
+    big = rng.standard_normal((1, _direct_plan.CACHED_KERNEL + 1))
+    assert _direct_plan.analyse_kernel(big) is not _direct_plan.analyse_kernel(big)
     assert_close(pyconv.correlate(x[:1], big, method="direct", mode="wrap"),
                  ndi.correlate(x[:1], big, mode="wrap"), x, big)
 
@@ -164,3 +165,31 @@ def test_memmap_input(tmp_path, rng):
     mapped = np.memmap(path, dtype=np.float64, mode="r", shape=(40, 50))
     np.testing.assert_array_equal(pyconv.correlate(mapped, np.ones((3, 3))),
                                   pyconv.correlate(data, np.ones((3, 3))))
+
+
+def test_plans_are_cached_under_everything_they_depend_on(rng, monkeypatch):
+    """A repeated call reuses its plan; any change to what a plan depends on
+    (data layout, dtype, kernel values, geometry, cval, workers) makes a new one."""
+    monkeypatch.setattr(_direct_plan, "_PLANS", {})
+    x = rng.standard_normal((40, 50))
+    w = rng.standard_normal((3, 3))
+    calls = [dict(), dict(mode="constant", cval=1.0), dict(stride=2), dict(workers=1),
+             dict(dilation=(1, 2)), dict(origin=1)]
+    for kwargs in calls:
+        pyconv.correlate(x, w, **kwargs)
+    assert len(_direct_plan._PLANS) == len(calls)
+    for kwargs in calls:
+        want = reference(x, w, **{k: v for k, v in kwargs.items() if k != "workers"})
+        assert_close(pyconv.correlate(x, w, **kwargs), want, x, w)
+    assert len(_direct_plan._PLANS) == len(calls)
+    pyconv.correlate(np.asfortranarray(x), w)
+    pyconv.correlate(x.astype(np.float32), w)
+    w2 = w.copy()
+    w2[0, 0] += 1
+    assert_close(pyconv.correlate(x, w2), ndi.correlate(x, w2), x, w2)
+    assert len(_direct_plan._PLANS) == len(calls) + 3
+    wide = rng.standard_normal((4, 3 * _direct_plan.CACHED_PLANS))
+    for i in range(2 * _direct_plan.CACHED_PLANS):
+        pyconv.correlate(wide[:, : 10 + i], w)
+    assert len(_direct_plan._PLANS) == _direct_plan.CACHED_PLANS
+

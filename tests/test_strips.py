@@ -17,29 +17,29 @@ from reference import correlate as reference
 from reference import to_dtype
 
 import pyconv
-from pyconv import _kernels, _layout
+from pyconv import _direct_plan
 
 PADDINGS = ["same", "valid", "full", 3, (0, 2)]
 
 
 @pytest.fixture
-def layouts(monkeypatch):
-    """The layouts the direct method builds, newest last."""
+def plans(monkeypatch):
+    """The plans the direct method makes, newest last (none from the cache)."""
     seen = []
-    real = _kernels.direct.lay_out  # the kernel module in use (baseline or AVX2)
+    monkeypatch.setattr(_direct_plan, "CACHED_PLANS", 0)
+    real = _direct_plan.plan
 
     def spy(*args):
         seen.append(real(*args))
         return seen[-1]
 
-    monkeypatch.setattr(_kernels.direct, "lay_out", spy)
+    monkeypatch.setattr(_direct_plan, "plan", spy)
     return seen
 
 
-def kind(layout):
-    if layout.strips is None:
-        return "lines"
-    return "separable" if layout.strips.separable else "gathered"
+def kind(plan):
+    return {_direct_plan.LINES: "lines", _direct_plan.SEPARABLE_STRIPS: "separable",
+            _direct_plan.GATHERED_STRIPS: "gathered"}[plan.strips]
 
 
 def per_axis(padding, n):
@@ -53,20 +53,20 @@ def per_axis(padding, n):
 
 @pytest.mark.parametrize("padding", PADDINGS, ids=str)
 @pytest.mark.parametrize("mode", MODES)
-def test_separable_2d_every_mode_and_padding(rng, layouts, mode, padding):
+def test_separable_2d_every_mode_and_padding(rng, plans, mode, padding):
     x = rng.standard_normal((70, 37))
     w = np.outer(rng.standard_normal(5), rng.standard_normal(4))
     for stride, dilation in [(1, 1), ((2, 1), (1, 2)), (3, 2), ((1, 2), (3, 1))]:
         kwargs = dict(mode=mode, cval=1.5, stride=stride, dilation=dilation,
                       padding=per_axis(padding, 2))
         actual = pyconv.correlate(x, w, method="direct", **kwargs)
-        assert kind(layouts[-1]) == "separable"
+        assert kind(plans[-1]) == "separable"
         assert_close(actual, reference(x, w, **kwargs), x, w, cval=1.5)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.complex128, np.uint8, np.int16])
 @pytest.mark.parametrize("mode", ["constant", "reflect", "wrap"])
-def test_separable_3d_dtypes(rng, layouts, dtype, mode):
+def test_separable_3d_dtypes(rng, plans, dtype, mode):
     x = random_array(rng, (5, 40, 33), dtype)
     w = np.einsum("i,j,k->ijk", rng.standard_normal(3), rng.standard_normal(4),
                   rng.standard_normal(5))
@@ -74,40 +74,40 @@ def test_separable_3d_dtypes(rng, layouts, dtype, mode):
         w = w * (1 - 0.5j)
     kwargs = dict(mode=mode, cval=-2.0, padding="full", stride=(1, 2, 1))
     actual = pyconv.correlate(x, w, method="direct", **kwargs)
-    assert kind(layouts[-1]) == "separable"
+    assert kind(plans[-1]) == "separable"
     assert_close(actual, to_dtype(reference(x, w, **kwargs), dtype), x, w, out_dtype=dtype,
                  cval=-2.0)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_separable_intermediates_stay_within_range(layouts, dtype):
+def test_separable_intermediates_stay_within_range(plans, dtype):
     # Data near the dtype's limit and small weights: the result is finite,
     # and so must be the pass along the line (it sums one row's terms).
     big = np.finfo(dtype).max / 2
     x = np.full((8, 8), big, dtype)
     w = np.full((3, 3), 1e-3)
     actual = pyconv.correlate(x, w, method="direct")
-    assert kind(layouts[-1]) == "separable"
+    assert kind(plans[-1]) == "separable"
     expected = scipy.ndimage.correlate(x.astype(np.float64), w)
     assert np.isfinite(actual).all()
     np.testing.assert_allclose(actual, expected, rtol=1e-5 if dtype == np.float32 else 1e-12)
     w = np.outer([1e-3, 2e-3, 1e-3], [3e-4, 1e-3, 5e-4])  # unequal factors
     actual = pyconv.correlate(x, w, mode="wrap", method="direct")
-    assert kind(layouts[-1]) == "separable"
+    assert kind(plans[-1]) == "separable"
     assert np.isfinite(actual).all()
     np.testing.assert_allclose(actual, scipy.ndimage.correlate(x.astype(np.float64), w,
                                                                mode="wrap"),
                                rtol=1e-5 if dtype == np.float32 else 1e-12)
 
 
-def test_separable_keeps_zero_taps_and_nan_local(rng, layouts):
+def test_separable_keeps_zero_taps_and_nan_local(rng, plans):
     # A zero row and column stay exactly zero in the factors, so a NaN under
     # a zero tap never reaches the output (as with the full kernel).
     w = np.outer([1.0, 0.0, 2.0, 1.0, -1.0], [0.5, 0.0, -1.0, 3.0, 2.0, 1.0])
     x = rng.standard_normal((40, 30))
     x[10, 10] = np.nan
     actual = pyconv.correlate(x, w, method="direct", mode="nearest")
-    assert kind(layouts[-1]) == "separable"
+    assert kind(plans[-1]) == "separable"
     expected = reference(np.nan_to_num(x), w, mode="nearest")
     poisoned = np.isnan(actual)
     for i, j in zip(*np.nonzero(poisoned), strict=True):
@@ -145,7 +145,7 @@ GATHERED_CASES = {
 
 
 @pytest.mark.parametrize("case", GATHERED_CASES)
-def test_gathered_strips_are_the_line_loop_bitwise(rng, layouts, monkeypatch, case):
+def test_gathered_strips_are_the_line_loop_bitwise(rng, plans, monkeypatch, case):
     shape, dtype, taps, kwargs = GATHERED_CASES[case]
     x = random_array(rng, shape, dtype)
     w = rng.standard_normal(taps)
@@ -153,16 +153,16 @@ def test_gathered_strips_are_the_line_loop_bitwise(rng, layouts, monkeypatch, ca
     if np.dtype(dtype).kind == "c":
         w = w * (1 + 0.25j)
     strips = pyconv.correlate(x, w, method="direct", workers=2, **kwargs)
-    assert kind(layouts[-1]) == "gathered"
-    monkeypatch.setattr(_layout, "gathered_strip_choice", lambda *args: None)
+    assert kind(plans[-1]) == "gathered"
+    monkeypatch.setattr(_direct_plan, "gathered_strip_choice", lambda *args: None)
     lines = pyconv.correlate(x, w, method="direct", workers=2, **kwargs)
-    assert kind(layouts[-1]) == "lines"
+    assert kind(plans[-1]) == "lines"
     np.testing.assert_array_equal(strips, lines)
     cval = kwargs.get("cval", 0.0)
     assert_close(strips, to_dtype(reference(x, w, **kwargs), dtype), x, w, cval=cval)
 
 
-def test_gathered_strips_gather_only_the_phases_read(rng, layouts):
+def test_gathered_strips_gather_only_the_phases_read(rng, plans):
     """With a stride s along the line, phase r is gathered only if some tap's
     offset is r modulo s (dilation 2, stride 2: the odd phase never is)."""
     for shape, taps, kwargs, phases in [
@@ -171,16 +171,16 @@ def test_gathered_strips_gather_only_the_phases_read(rng, layouts):
             ((40, 300), (3, 4), {"stride": (1, 3), "dilation": (1, 3)}, [1, 0, 0])]:
         x = rng.standard_normal(shape).astype(np.float32)
         pyconv.correlate(x, rng.standard_normal(taps), method="direct", **kwargs)
-        assert kind(layouts[-1]) == "gathered", kwargs
-        assert layouts[-1].strips.phase_read.tolist() == phases, kwargs
+        assert kind(plans[-1]) == "gathered", kwargs
+        assert plans[-1].strip_phase_read.tolist() == phases, kwargs
 
 
-def test_gathered_strips_split_long_converted_lines(rng, layouts):
+def test_gathered_strips_split_long_converted_lines(rng, plans):
     x = random_array(rng, (40, 7000), np.uint16)  # longer than FILTERED_LIMIT allows
     w = rng.standard_normal((9, 3))
     actual = pyconv.correlate(x, w, method="direct", mode="mirror")
-    layout = layouts[-1]
-    assert kind(layout) == "gathered" and layout.seg_start.size > 1
+    plan = plans[-1]
+    assert kind(plan) == "gathered" and plan.seg_start.size > 1
     assert_close(actual, to_dtype(reference(x, w, mode="mirror"), np.uint16), x, w)
 
 
@@ -190,16 +190,16 @@ def test_gathered_strips_split_long_converted_lines(rng, layouts):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_every_line_length(rng, layouts, monkeypatch, dtype):
+def test_every_line_length(rng, plans, monkeypatch, dtype):
     # Lengths around the edge pieces (8 outputs) and the register blocks (one
     # vector, 2, 4 and 8 of them): every split of a line is exercised.
-    monkeypatch.setattr(_layout, "gathered_strip_choice", lambda *args: None)
+    monkeypatch.setattr(_direct_plan, "gathered_strip_choice", lambda *args: None)
     w = rng.standard_normal((3, 5))
     for n in range(1, 140):
         x = rng.standard_normal((4, n)).astype(dtype)
         for mode in ("reflect", "constant"):
             actual = pyconv.correlate(x, w, mode=mode, cval=0.5, method="direct")
-            assert kind(layouts[-1]) == "lines"
+            assert kind(plans[-1]) == "lines"
             assert_close(actual, reference(x, w, mode=mode, cval=0.5), x, w, cval=0.5)
 
 

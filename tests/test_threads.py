@@ -11,7 +11,7 @@ import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import pyconv
-from pyconv import _kernels, _layout, _openmp
+from pyconv import _direct_plan, _kernels, _openmp
 
 WORKERS = [1, 2, 3, -1]
 
@@ -178,62 +178,47 @@ def test_gil_is_released():
     assert count >= 5, f"the ticker thread ran only {count} times during the call"
 
 
-def cache_lines(start, stop):
-    """The cache lines (as numbers) that bytes [start, stop) touch."""
-    return set(range(start // _layout.CACHE_LINE, (stop - 1) // _layout.CACHE_LINE + 1))
-
-
-@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.float32, np.float64, np.complex128])
-@pytest.mark.parametrize("n_threads", [1, 2, 3])
-def test_thread_scratch_rows_share_no_cache_line(n_threads, dtype):
-    """A thread's scratch row shares no cache line with another row, nor with
-    any memory outside the block it was cut from (malloc's neighbours)."""
-    itemsize = np.dtype(dtype).itemsize
-    for length in (1, 5, 16, 127, 1000):
-        for _ in range(20):  # new blocks at various addresses
-            rows = _layout.thread_scratch(n_threads, length, dtype)
-            assert rows.shape[0] == n_threads and rows.shape[1] >= length
-            block = rows.base
-            block_lines = cache_lines(block.ctypes.data, block.ctypes.data + block.nbytes)
-            # The first and last lines of the block may hold other allocations.
-            private = block_lines - {min(block_lines), max(block_lines)}
-            seen = set()
-            for row in rows:
-                used = cache_lines(row.ctypes.data, row.ctypes.data + length * itemsize)
-                assert used <= private
-                assert not used & seen
-                seen |= used
-
-
-def test_layout_scratch_is_thread_private(monkeypatch):
-    """Every per-thread array of the direct method's layouts comes from
-    thread_scratch (rows on cache lines of their own), for each kind of cut."""
-    layouts = []
-    real = _kernels.direct.lay_out
+@pytest.fixture
+def plans(monkeypatch):
+    """The plans the direct method makes, newest last (none from the cache)."""
+    seen = []
+    monkeypatch.setattr(_direct_plan, "CACHED_PLANS", 0)
+    real = _direct_plan.plan
 
     def spy(*args):
-        layouts.append(real(*args))
-        return layouts[-1]
+        seen.append(real(*args))
+        return seen[-1]
 
-    monkeypatch.setattr(_kernels.direct, "lay_out", spy)
+    monkeypatch.setattr(_direct_plan, "plan", spy)
+    return seen
+
+
+def test_scratch_is_thread_private(plans):
+    """No two threads' scratch shares a cache line, nor does a thread's
+    scratch share one with memory outside its block (malloc's neighbours),
+    for each kind of cut; every region starts on a line of its own."""
     rng = np.random.default_rng(5)
     long_lines = rng.standard_normal((8, 3000))
     short_lines = rng.standard_normal((40, 50))
     for x, w in [(long_lines, rng.standard_normal((3, 3))),  # lines
                  (short_lines, np.outer(rng.standard_normal(5), rng.standard_normal(6))),
                  (short_lines, rng.standard_normal((5, 6)))]:  # strips: separable, gathered
-        pyconv.correlate(x, w, workers=2, method="direct")
-    assert [None if layout.strips is None else layout.strips.separable
-            for layout in layouts] == [None, True, False]
-    for layout in layouts:
-        arrays = [layout.acc, layout.row_bufs, layout.sources, layout.steps,
-                  layout.tap_weights, layout.parts, layout.row_sources, layout.row_constant]
-        if layout.strips is not None:
-            arrays += [layout.strips.buffer, layout.strips.needed]
-        for rows in arrays:
-            assert rows.shape[0] == 2
-            for row in rows:
-                assert row.ctypes.data % _layout.CACHE_LINE == 0
-            # A spare line after each row, and before the first.
-            assert rows.strides[0] >= _layout.CACHE_LINE + rows.itemsize
-            assert rows.ctypes.data - rows.base.ctypes.data >= _layout.CACHE_LINE
+        pyconv.correlate(np.tile(x, (8, 8)), w, workers=2, method="direct")
+    assert [plan.strips for plan in plans] == [
+        _direct_plan.LINES, _direct_plan.SEPARABLE_STRIPS, _direct_plan.GATHERED_STRIPS]
+    for plan in plans:
+        scratch = plan.scratch
+        line = scratch.line
+        assert plan.n_threads == 2
+        offsets = [getattr(scratch, name) for name in (
+            "acc", "row_bufs", "sources", "steps", "weights", "parts", "row_sources",
+            "row_constant", "lines", "needed")]
+        assert all(offset % line == 0 for offset in offsets)
+        assert offsets == sorted(offsets)
+        assert scratch.row_bytes % line == 0 and scratch.row_bytes >= offsets[-1] + 2 * line
+        for _ in range(20):  # new blocks at various addresses
+            block, lead = _kernels.direct.scratch_block(plan)
+            first_row = block.ctypes.data + lead
+            assert first_row % line == 0 and lead >= line
+            # Each row, the last one included, ends with its spare line.
+            assert block.nbytes >= lead + plan.n_threads * scratch.row_bytes

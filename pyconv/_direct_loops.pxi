@@ -1,0 +1,537 @@
+# The direct method's loop nest (included by _direct.pyx): one work item --
+# a chunk of one output line, or a strip of output lines -- and the parallel
+# loop over items. See the scheme in _direct.pyx's module docstring.
+
+# --------------------------------------------------------------------------
+# Sums: out[j] = sum over taps, in order, of w[t] * src_t[j * step_t]
+# --------------------------------------------------------------------------
+
+cdef inline void accumulate_taps(W* out, Py_ssize_t count, const W** sources,
+                                 const Py_ssize_t* steps, const W* weights,
+                                 Py_ssize_t n_taps, bint unit_steps,
+                                 void* parts) noexcept nogil:
+    # Register blocks for a vector's worth of outputs or more (_blocks.h);
+    # fewer (a short edge piece or line) add the same terms in the same
+    # order, output by output. `parts`: scratch for complex weights.
+    cdef Py_ssize_t j = 0, t
+    cdef W total
+    if W is floatcomplex:
+        accumulate_complex(<float*> out, count, <const float**> sources, steps,
+                           <const float*> weights, n_taps, unit_steps, <float*> parts)
+    elif W is doublecomplex:
+        accumulate_complex(<double*> out, count, <const double**> sources, steps,
+                           <const double*> weights, n_taps, unit_steps, <double*> parts)
+    elif W is double and count >= PYCONV_VECTOR_F64:
+        pyconv_accumulate_f64(out, count, sources, steps, weights, n_taps, unit_steps)
+    elif W is float and count >= PYCONV_VECTOR_F32:
+        pyconv_accumulate_f32(out, count, sources, steps, weights, n_taps, unit_steps)
+    elif W is int16_t and count >= PYCONV_VECTOR_I16:
+        pyconv_accumulate_i16(out, count, sources, steps, weights, n_taps, unit_steps)
+    else:
+        while j < count:
+            total = 0
+            for t in range(n_taps):
+                total = total + weights[t] * sources[t][j * steps[t]]
+            out[j] = total
+            j += 1
+
+
+cdef inline void unit_block(R* out, Py_ssize_t j, const R** sources, const R* weights,
+                            Py_ssize_t n_taps) noexcept nogil:
+    if R is double:
+        pyconv_unit8_f64(out, j, sources, weights, n_taps)
+    else:
+        pyconv_unit8_f32(out, j, sources, weights, n_taps)
+
+
+cdef inline void accumulate_complex(R* out, Py_ssize_t count, const R** sources,
+                                    const Py_ssize_t* steps, const R* weights,
+                                    Py_ssize_t n_taps, bint unit_steps,
+                                    R* parts) noexcept nogil:
+    # A complex sum as two real ones over the interleaved (re, im) values
+    # (every array here is complex, seen as pairs of reals R; `steps` count
+    # complex values): P = sum Re(w) x and Q = sum Im(w) x, out = (P.re -
+    # Q.im) + i (P.im + Q.re). With unit steps the interleaved values are
+    # contiguous reals and the real register blocks do the work; the tail
+    # forms the very same sums.
+    cdef Py_ssize_t block = PYCONV_BLOCK_REALS_F64 if R is double else PYCONV_BLOCK_REALS_F32
+    cdef Py_ssize_t j = 0, t, k, index
+    cdef R p_block[PYCONV_BLOCK_REALS_F32]  # at least block values
+    cdef R q_block[PYCONV_BLOCK_REALS_F32]
+    cdef R p_re, p_im, q_re, q_im
+    cdef R* real = parts
+    cdef R* imag = parts + n_taps
+    if unit_steps:
+        for t in range(n_taps):
+            real[t] = weights[2 * t]
+            imag[t] = weights[2 * t + 1]
+        while j + block // 2 <= count:
+            unit_block(p_block, 2 * j, sources, real, n_taps)
+            unit_block(q_block, 2 * j, sources, imag, n_taps)
+            for k in range(block // 2):
+                out[2 * (j + k)] = p_block[2 * k] - q_block[2 * k + 1]
+                out[2 * (j + k) + 1] = p_block[2 * k + 1] + q_block[2 * k]
+            j += block // 2
+    while j < count:
+        p_re = p_im = q_re = q_im = 0
+        for t in range(n_taps):
+            index = 2 * j * steps[t]
+            p_re = p_re + weights[2 * t] * sources[t][index]
+            p_im = p_im + weights[2 * t] * sources[t][index + 1]
+            q_re = q_re + weights[2 * t + 1] * sources[t][index]
+            q_im = q_im + weights[2 * t + 1] * sources[t][index + 1]
+        out[2 * j] = p_re - q_im
+        out[2 * j + 1] = p_im + q_re
+        j += 1
+
+
+# --------------------------------------------------------------------------
+# One output line (a chunk of it)
+# --------------------------------------------------------------------------
+
+cdef inline Py_ssize_t line_taps(const Plan* p, bint direct, bint per_tap, Py_ssize_t count,
+                                 Py_ssize_t first, const char* line_start, bint constant,
+                                 const W* cval_cell, Py_ssize_t n_taps,
+                                 const Py_ssize_t* offsets, const W* tap_weights, W* row_buf,
+                                 const W** sources, Py_ssize_t* steps,
+                                 W* weights) noexcept nogil:
+    """Append where each of `n_taps` taps on one input line reads, over `count` outputs.
+
+    In place (`direct`) for interior outputs of a readable line; otherwise
+    from `row_buf`, gathered once (one run per tap with `per_tap`, or the
+    whole range); a line past a constant edge reads cval at step 0.
+    Returns n_taps.
+    """
+    cdef Py_ssize_t i, step = p.stride[p.ndim - 1]
+    for i in range(n_taps):
+        weights[i] = tap_weights[i]
+    if constant:  # every value is cval
+        for i in range(n_taps):
+            sources[i] = cval_cell
+            steps[i] = 0
+    elif direct:
+        for i in range(n_taps):
+            sources[i] = (<const W*> line_start) + first + offsets[i]
+            steps[i] = step
+    elif per_tap:
+        for i in range(n_taps):
+            gather(row_buf + i * count, count, first + offsets[i], step, p, line_start,
+                   cval_cell[0])
+            sources[i] = row_buf + i * count
+            steps[i] = 1
+    else:
+        gather(row_buf, (count - 1) * step + p.span + 1, first, 1, p, line_start,
+               cval_cell[0])
+        for i in range(n_taps):
+            sources[i] = row_buf + offsets[i]
+            steps[i] = step
+    return n_taps
+
+
+cdef inline Py_ssize_t pieces(const Plan* p, Py_ssize_t start, Py_ssize_t count,
+                              Py_ssize_t* piece_start, Py_ssize_t* piece_count,
+                              bint* piece_interior) noexcept nogil:
+    """Cut outputs [start, start + count) into up to 3 pieces: edge, interior, edge.
+
+    Only an input read in place has an interior. An edge piece (gathered)
+    takes at least `edge_piece` outputs, so it runs in vector blocks rather
+    than output by output; _layout.line_chunks sizes the buffers the same way.
+    """
+    cdef Py_ssize_t end = start + count, n = 0
+    cdef Py_ssize_t bounds[4]
+    cdef int k
+    bounds[0] = start
+    bounds[3] = end
+    if p.in_place:
+        bounds[1] = max(start, min(end, p.interior_low))
+        bounds[2] = max(bounds[1], min(end, p.interior_high))
+        if bounds[1] > start:
+            bounds[1] = min(end, max(bounds[1], start + p.edge_piece))
+            bounds[2] = max(bounds[2], bounds[1])
+        if bounds[2] < end:
+            bounds[2] = max(bounds[1], min(bounds[2], end - p.edge_piece))
+    else:
+        bounds[1] = bounds[2] = start
+    for k in range(3):
+        if bounds[k + 1] > bounds[k]:
+            piece_start[n] = bounds[k]
+            piece_count[n] = bounds[k + 1] - bounds[k]
+            piece_interior[n] = k == 1
+            n += 1
+    return n
+
+
+cdef inline bint gathers_per_tap(const Plan* p, Py_ssize_t count) noexcept nogil:
+    # One run per tap when that is shorter than the range of positions.
+    cdef Py_ssize_t step = p.stride[p.ndim - 1]
+    return p.max_taps_on_line * count < (count - 1) * step + p.span + 1
+
+
+cdef inline bint all_unit(const Py_ssize_t* steps, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        if steps[i] != 1:
+            return False
+    return True
+
+
+cdef inline void finish(const Plan* p, const Scratch* scratch, Py_ssize_t out_offset,
+                        Py_ssize_t count, const W** sources, const Py_ssize_t* steps,
+                        const W* weights, Py_ssize_t n) noexcept nogil:
+    """Sum the taps into the output at `out_offset` (converting if it must)."""
+    cdef int line_axis = p.ndim - 1
+    cdef W* out_scratch = <W*> scratch.acc
+    if p.output_is_accumulator:
+        accumulate_taps((<W*> p.output) + out_offset, count, sources, steps, weights, n,
+                        all_unit(steps, n), scratch.parts)
+    else:
+        accumulate_taps(out_scratch, count, sources, steps, weights, n, all_unit(steps, n),
+                        scratch.parts)
+        store(p.output + out_offset * p.output_itemsize, p.out_strides[line_axis],
+              out_scratch, count, p)
+
+
+
+cdef inline Py_ssize_t output_line(const Plan* p, Py_ssize_t line, Py_ssize_t* out_index,
+                                   int n_axes) noexcept nogil:
+    """Output line number `line` over the first `n_axes` axes: its index on
+    each (`out_index`) and its output element offset (returned)."""
+    cdef Py_ssize_t a, out_offset = 0
+    for a in range(n_axes - 1, -1, -1):
+        out_index[a] = line % p.out_shape[a]
+        line = line // p.out_shape[a]
+        out_offset += out_index[a] * p.out_strides[a]
+    return out_offset
+
+
+cdef inline void row_lines(const Plan* p, const Py_ssize_t* out_index,
+                           Py_ssize_t* row_sources, uint8_t* row_constant) noexcept nogil:
+    """The input line each kernel row reads (element offset), through each
+    axis' boundary rule, or row_constant when it lies past a constant edge."""
+    cdef int line_axis = p.ndim - 1
+    cdef Py_ssize_t r, a, position, index, src_offset
+    cdef bint constant
+    for r in range(p.n_rows):
+        constant = False
+        src_offset = 0
+        for a in range(line_axis):
+            position = (out_index[a] * p.stride[a] - p.before[a]
+                        + p.row_outer_taps[r * line_axis + a] * p.dilation[a])
+            index = extend_index(position, p.in_shape[a], p.mode[a])
+            if index < 0:
+                constant = True
+                break
+            src_offset += index * p.in_strides[a]
+        row_sources[r] = src_offset
+        row_constant[r] = constant
+
+
+cdef void process_item(const Plan* p, Py_ssize_t item, const W* cval_cell,
+                       const Scratch* scratch) noexcept nogil:
+    """One chunk of one output line: every kernel row's taps, piece by piece."""
+    cdef int line_axis = p.ndim - 1
+    cdef Py_ssize_t segment = item % p.n_segments
+    cdef Py_ssize_t step = p.stride[line_axis]
+    cdef Py_ssize_t out_index[MAX_DIMS]
+    cdef Py_ssize_t out_offset = output_line(p, item // p.n_segments, out_index, line_axis)
+    cdef Py_ssize_t piece_start[3]
+    cdef Py_ssize_t piece_count[3]
+    cdef bint piece_interior[3]
+    cdef Py_ssize_t r, n, k, n_pieces
+    cdef bint direct, per_tap
+    cdef Py_ssize_t* row_sources = scratch.row_sources
+    cdef uint8_t* row_constant = scratch.row_constant
+    cdef const W** sources = <const W**> scratch.sources
+    cdef Py_ssize_t* steps = scratch.steps
+    cdef W* weights = <W*> scratch.weights
+
+    # Once per item, whatever pieces the chunk has.
+    row_lines(p, out_index, row_sources, row_constant)
+    # Edge pieces gather (past the line's ends), the interior reads in place.
+    n_pieces = pieces(p, p.seg_start[segment], p.seg_len[segment], piece_start, piece_count,
+                      piece_interior)
+    for k in range(n_pieces):
+        direct = piece_interior[k]
+        per_tap = not direct and gathers_per_tap(p, piece_count[k])
+        n = 0
+        for r in range(p.n_rows):
+            if row_constant[r] and p.skip_constant_rows:
+                continue
+            n += line_taps(p, direct, per_tap, piece_count[k],
+                           piece_start[k] * step - p.before[line_axis],
+                           p.input + row_sources[r] * p.input_itemsize, row_constant[r],
+                           cval_cell, p.row_n_taps[r], p.row_offsets + r * p.max_taps,
+                           (<const W*> p.row_weights) + r * p.max_taps,
+                           (<W*> scratch.row_bufs) + r * p.buf_len,
+                           sources + n, steps + n, weights + n)
+        finish(p, scratch, out_offset + piece_start[k] * p.out_strides[line_axis],
+               piece_count[k], sources, steps, weights, n)
+
+
+# --------------------------------------------------------------------------
+# Strips of output lines along axis ndim - 2
+# --------------------------------------------------------------------------
+
+cdef inline Py_ssize_t strip_start(const Plan* p, Py_ssize_t item, Py_ssize_t* out_index,
+                                   Py_ssize_t* base, Py_ssize_t* n_out) noexcept nogil:
+    """A strip item's first output line y0 (returned), its index on the axes
+    before ndim - 2 (`out_index`, `base` the output offset) and its lines."""
+    cdef int strip_axis = p.ndim - 2
+    cdef Py_ssize_t group = item // p.n_segments
+    cdef Py_ssize_t out_len = p.out_shape[strip_axis]
+    cdef Py_ssize_t groups_per_run = (out_len + p.strip_group - 1) // p.strip_group
+    cdef Py_ssize_t y0 = (group % groups_per_run) * p.strip_group
+    n_out[0] = min(p.strip_group, out_len - y0)
+    base[0] = output_line(p, group // groups_per_run, out_index, strip_axis)
+    return y0
+
+
+cdef inline bint other_lines(const Plan* p, const Py_ssize_t* out_index, Py_ssize_t o,
+                             Py_ssize_t* src_other) noexcept nogil:
+    """Where combination `o` of taps on the axes before ndim - 2 reads (input
+    element offset), or True when one of them falls past a constant edge."""
+    cdef int strip_axis = p.ndim - 2
+    cdef Py_ssize_t a, position, index
+    src_other[0] = 0
+    for a in range(strip_axis):
+        position = (out_index[a] * p.stride[a] - p.before[a]
+                    + p.strip_other_taps[o * strip_axis + a] * p.dilation[a])
+        index = extend_index(position, p.in_shape[a], p.mode[a])
+        if index < 0:
+            return True
+        src_other[0] += index * p.in_strides[a]
+    return False
+
+
+cdef void filter_strip_lines(const Plan* p, Py_ssize_t segment, const Py_ssize_t* out_index,
+                             Py_ssize_t first_y, Py_ssize_t n_positions, const W* cval_cell,
+                             const Scratch* scratch) noexcept nogil:
+    """Separable strips: H = b along the line, for every input line the strip
+    reads (`needed`), into the strip's buffer, piece by piece."""
+    cdef int line_axis = p.ndim - 1
+    cdef int strip_axis = p.ndim - 2
+    cdef Py_ssize_t piece_start[3]
+    cdef Py_ssize_t piece_count[3]
+    cdef bint piece_interior[3]
+    cdef Py_ssize_t n_pieces = pieces(p, p.seg_start[segment], p.seg_len[segment], piece_start,
+                                      piece_count, piece_interior)
+    cdef Py_ssize_t o, q, k, n, count, first, index, src_other
+    cdef bint constant_other, direct, per_tap
+    cdef const W** sources = <const W**> scratch.sources
+    cdef W* filtered = <W*> scratch.lines
+    cdef Py_ssize_t* line_sources = scratch.row_sources  # per position of the strip
+    cdef uint8_t* line_constant = scratch.row_constant
+    for o in range(p.strip_n_other):
+        # The input lines this combination of other taps reads, once per item.
+        constant_other = other_lines(p, out_index, o, &src_other)
+        for q in range(n_positions):
+            if not scratch.needed[q]:
+                continue
+            index = extend_index(first_y + q, p.in_shape[strip_axis], p.mode[strip_axis])
+            line_constant[q] = constant_other or index < 0
+            line_sources[q] = 0 if line_constant[q] else (
+                src_other + index * p.in_strides[strip_axis])
+        for k in range(n_pieces):
+            count = piece_count[k]
+            first = piece_start[k] * p.stride[line_axis] - p.before[line_axis]
+            direct = piece_interior[k]
+            per_tap = not direct and gathers_per_tap(p, count)
+            for q in range(n_positions):
+                if not scratch.needed[q]:
+                    continue
+                n = line_taps(p, direct, per_tap, count, first,
+                              p.input + line_sources[q] * p.input_itemsize, line_constant[q],
+                              cval_cell, p.sep_line_taps, p.sep_line_offsets,
+                              <const W*> p.sep_line_weights, <W*> scratch.row_bufs,
+                              sources, scratch.steps, <W*> scratch.weights)
+                accumulate_taps(filtered + (o * p.strip_positions + q) * p.seg_len[segment]
+                                + piece_start[k] - p.seg_start[segment], count, sources,
+                                scratch.steps, <W*> scratch.weights, n,
+                                all_unit(scratch.steps, n), scratch.parts)
+
+
+cdef void process_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
+                        const Scratch* scratch) noexcept nogil:
+    """A separable kernel, for a strip of output lines (see the module note).
+
+    First H = b applied along the line, once per input line the strip reads;
+    then each output line is the sum of a-weighted rows of H. Lines and rows
+    past the edges go through the boundary rule as in process_item.
+    """
+    cdef int line_axis = p.ndim - 1
+    cdef int strip_axis = p.ndim - 2
+    cdef Py_ssize_t segment = item % p.n_segments
+    cdef Py_ssize_t count = p.seg_len[segment]
+    cdef Py_ssize_t out_index[MAX_DIMS]
+    cdef Py_ssize_t base, n_out
+    cdef Py_ssize_t y0 = strip_start(p, item, out_index, &base, &n_out)
+    cdef Py_ssize_t step_y = p.stride[strip_axis], dilation_y = p.dilation[strip_axis]
+    cdef Py_ssize_t n_positions = (n_out - 1) * step_y + (p.sep_outer_taps - 1) * dilation_y + 1
+    cdef Py_ssize_t o, q, y, t, n
+    cdef const W** sources = <const W**> scratch.sources
+    cdef W* weights = <W*> scratch.weights
+    cdef const W* filtered = <const W*> scratch.lines
+    cdef const W* outer_weights = <const W*> p.sep_outer_weights
+
+    for q in range(n_positions):
+        scratch.needed[q] = 0
+    for y in range(n_out):
+        for t in range(p.sep_outer_taps):
+            scratch.needed[y * step_y + t * dilation_y] = 1
+    filter_strip_lines(p, segment, out_index, y0 * step_y - p.before[strip_axis], n_positions,
+                       cval_cell, scratch)
+    # Each output line: the a-weighted rows of H.
+    for y in range(n_out):
+        n = 0
+        for o in range(p.strip_n_other):
+            for t in range(p.sep_outer_taps):
+                if outer_weights[o * p.sep_outer_taps + t] == 0:
+                    continue
+                sources[n] = filtered + (o * p.strip_positions + y * step_y
+                                         + t * dilation_y) * count
+                scratch.steps[n] = 1
+                weights[n] = outer_weights[o * p.sep_outer_taps + t]
+                n += 1
+        finish(p, scratch, base + (y0 + y) * p.out_strides[strip_axis]
+               + p.seg_start[segment] * p.out_strides[line_axis], count, sources,
+               scratch.steps, weights, n)
+
+
+cdef void gather_strip_lines(const Plan* p, const Py_ssize_t* out_index, Py_ssize_t first,
+                             Py_ssize_t first_y, Py_ssize_t n_positions, Py_ssize_t phase_len,
+                             const W* cval_cell, const Scratch* scratch) noexcept nogil:
+    """Gathered strips: every input line the strip reads (`needed`), in phases,
+    into the strip's buffer; `row_constant` marks those past a constant edge."""
+    cdef int strip_axis = p.ndim - 2
+    cdef Py_ssize_t step_x = p.stride[p.ndim - 1]
+    cdef Py_ssize_t line_len = step_x * phase_len
+    cdef Py_ssize_t o, q, slot, phase, index, src_other
+    cdef bint constant_other
+    cdef W* lines = <W*> scratch.lines
+    for o in range(p.strip_n_other):
+        constant_other = other_lines(p, out_index, o, &src_other)
+        for q in range(n_positions):
+            if not scratch.needed[q]:
+                continue
+            slot = o * p.strip_positions + q
+            index = extend_index(first_y + q, p.in_shape[strip_axis], p.mode[strip_axis])
+            scratch.row_constant[slot] = constant_other or index < 0
+            if scratch.row_constant[slot]:
+                continue
+            for phase in range(step_x):
+                if p.strip_phase_read[phase]:
+                    gather(lines + slot * line_len + phase * phase_len, phase_len, first + phase,
+                           step_x, p, p.input + (src_other + index * p.in_strides[strip_axis])
+                           * p.input_itemsize, cval_cell[0])
+
+
+cdef void process_gathered_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
+                                 const Scratch* scratch) noexcept nogil:
+    """A strip of output lines over input lines gathered once (see the module note).
+
+    Every input line the strip reads is gathered once -- extended past the
+    line's edges by the boundary rule, in the working dtype -- over the
+    range this chunk reads; each output line then reads all its kernel rows
+    there in place, with the same terms in the same order as process_item.
+    With a stride s along the line, a line is gathered as s phases (phase r
+    holds positions first + r + s*i), so that every tap reads consecutive
+    values: offset o is phase o % s from index o // s on.
+    """
+    cdef int strip_axis = p.ndim - 2
+    cdef Py_ssize_t segment = item % p.n_segments
+    cdef Py_ssize_t start = p.seg_start[segment]
+    cdef Py_ssize_t step_x = p.stride[p.ndim - 1]
+    cdef Py_ssize_t phase_len = p.seg_len[segment] + p.span // step_x
+    cdef Py_ssize_t out_index[MAX_DIMS]
+    cdef Py_ssize_t base, n_out
+    cdef Py_ssize_t y0 = strip_start(p, item, out_index, &base, &n_out)
+    cdef Py_ssize_t step_y = p.stride[strip_axis], dilation_y = p.dilation[strip_axis]
+    cdef Py_ssize_t n_positions = 0
+    cdef Py_ssize_t q, y, r
+
+    for r in range(p.n_rows):
+        n_positions = max(n_positions, (n_out - 1) * step_y
+                          + p.row_strip_tap[r] * dilation_y + 1)
+    for q in range(n_positions):
+        scratch.needed[q] = 0
+    for y in range(n_out):
+        for r in range(p.n_rows):
+            scratch.needed[y * step_y + p.row_strip_tap[r] * dilation_y] = 1
+    gather_strip_lines(p, out_index, start * step_x - p.before[p.ndim - 1],
+                       y0 * step_y - p.before[strip_axis], n_positions, phase_len, cval_cell,
+                       scratch)
+    for y in range(n_out):
+        sum_gathered_rows(p, y * step_y, phase_len, base + (y0 + y) * p.out_strides[strip_axis]
+                          + start * p.out_strides[p.ndim - 1], p.seg_len[segment], cval_cell,
+                          scratch)
+
+
+cdef inline void sum_gathered_rows(const Plan* p, Py_ssize_t position, Py_ssize_t phase_len,
+                                   Py_ssize_t out_offset, Py_ssize_t count, const W* cval_cell,
+                                   const Scratch* scratch) noexcept nogil:
+    """One output line of a gathered strip, its first row at strip `position`:
+    every kernel row's taps, read in place in the buffered lines."""
+    cdef Py_ssize_t step_x = p.stride[p.ndim - 1]
+    cdef Py_ssize_t dilation_y = p.dilation[p.ndim - 2]
+    cdef Py_ssize_t r, i, n = 0, slot, offset
+    cdef bint constant
+    cdef const W** sources = <const W**> scratch.sources
+    cdef W* weights = <W*> scratch.weights
+    cdef const W* row_weights = <const W*> p.row_weights
+    cdef const W* line
+    for r in range(p.n_rows):
+        slot = p.row_other[r] * p.strip_positions + position + p.row_strip_tap[r] * dilation_y
+        constant = scratch.row_constant[slot]
+        if constant and p.skip_constant_rows:
+            continue
+        line = (<const W*> scratch.lines) + slot * step_x * phase_len
+        for i in range(p.row_n_taps[r]):
+            if constant:  # a line past a constant edge reads cval at step 0
+                sources[n] = cval_cell
+                scratch.steps[n] = 0
+            else:
+                offset = p.row_offsets[r * p.max_taps + i]
+                sources[n] = line + (offset % step_x) * phase_len + offset // step_x
+                scratch.steps[n] = 1
+            weights[n] = row_weights[r * p.max_taps + i]
+            n += 1
+    finish(p, scratch, out_offset, count, sources, scratch.steps, weights, n)
+
+
+# --------------------------------------------------------------------------
+# Every item, in parallel
+# --------------------------------------------------------------------------
+
+cdef inline void process(const Plan* p, Py_ssize_t item, const W* cval_cell,
+                         const Scratch* scratch) noexcept nogil:
+    if p.strips == GATHERED_STRIPS:
+        process_gathered_strip(p, item, cval_cell, scratch)
+    elif p.strips == SEPARABLE_STRIPS:
+        process_strip(p, item, cval_cell, scratch)
+    else:
+        process_item(p, item, cval_cell, scratch)
+
+
+cdef void run_items(const Plan* p, const W* cval_cell, const Scratch* scratch_all,
+                    Py_ssize_t begin, Py_ssize_t end) noexcept nogil:
+    cdef Py_ssize_t item
+    cdef const Scratch* scratch
+    if p.n_threads == 1:  # no parallel region: no team to wake or wait for
+        for item in range(begin, end):
+            process(p, item, cval_cell, scratch_all)
+        return
+    with parallel(num_threads=p.n_threads):
+        scratch = scratch_all + threadid()
+        for item in prange(begin, end, schedule="static"):
+            process(p, item, cval_cell, scratch)
+
+
+cdef void run_chunks(const Plan* p, const W* cval_cell, const Scratch* scratch_all) except *:
+    """Every item, a chunk at a time; between chunks, Ctrl-C gets through."""
+    cdef Py_ssize_t begin = 0, end
+    while begin < p.n_items:
+        end = min(begin + p.chunk, p.n_items)
+        with nogil:
+            run_items(p, cval_cell, scratch_all, begin, end)
+        PyErr_CheckSignals()
+        begin = end

@@ -1,0 +1,690 @@
+"""The direct method's decisions, made once per call.
+
+:func:`plan` turns a checked :class:`~pyconv._normalize.Problem` into a
+frozen :class:`DirectPlan`: which axis the loops walk innermost (the *line
+axis*: the input's most contiguous one, permuted last), the kernel's
+non-zero taps grouped into *rows*, how the output is cut into work items
+(one output line at a time, or strips of lines that share buffered input
+lines), how many threads run them, and how much scratch each thread needs.
+The plan holds no memory of the size of the data: ``_direct`` turns it into
+the compiled loop's C struct (the same field names) and allocates the
+scratch; the cost model in ``_plan`` reads the same plan. The cut into
+items never depends on the thread count, so results are bitwise the same
+for any ``workers``.
+"""
+
+import functools
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from pyconv._boundary import Mode
+
+# Outputs per work item along the line: an item's accumulator and the input
+# it reads stay in L1/L2, and a long 1-D signal still splits across threads.
+SEGMENT = 4096
+
+# At most this many multiply-adds per work item (shorter segments for large
+# kernels): threads stay balanced and the rows an item gathers fit in cache.
+ITEM_WORK = 1 << 20
+
+# Multiply-adds between two checks for Ctrl-C (some tens of milliseconds).
+CHUNK_WORK = 1 << 27
+
+# Multiply-adds a thread must have before a call uses it: below this a
+# parallel region costs more than it saves (waking the team), and on a busy
+# machine waiting for a descheduled thread costs far more.
+THREAD_WORK = 1 << 18
+
+# Fewest outputs an edge piece of a chunk takes (a float32 vector): the
+# window of the outputs next to an edge crosses it, so they are gathered;
+# widened to this, they run in vector blocks and not output by output.
+EDGE_PIECE = 8
+
+# Bytes of a cache line (64 on the CPUs that matter; a multiple is harmless):
+# no two threads' scratch shares one.
+CACHE_LINE = 128
+
+# Strips: output lines per strip, and the most values of buffered lines a
+# thread keeps for one strip (int16 sums: twice as many, the same bytes).
+SEPARABLE_GROUP = 32
+FILTERED_LIMIT = 1 << 17
+
+# Output lines at most this long read their input through gathered strips
+# (see gathered_strip_choice).
+SHORT_LINE = 1024
+
+# Kernels of at most this many values have their analysis cached: one kernel
+# applied to many arrays is the common case.
+CACHED_KERNEL = 4096
+
+# How work items are made (the C enum of the same name).
+LINES, SEPARABLE_STRIPS, GATHERED_STRIPS = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class DirectPlan:
+    """Every decision of the direct method for one problem; axes in loop order.
+
+    The fields after ``order`` and ``work_dtype`` are those of the compiled
+    loop's ``Plan`` struct, under the same names (per-axis arrays have the
+    line axis last).
+    """
+
+    order: tuple  # the problem's axes in loop order: the line axis last
+    work_dtype: np.dtype  # what the sums run in (int16: exact sums, see integer_kernel)
+    writes_output: bool  # the kernel writes the output (else a native temporary)
+    cval: object  # in the working dtype
+    ndim: int
+    output_is_accumulator: bool  # working dtype, unit stride along the line
+    scale: float  # int16 sums: output = scale * the integer sum
+    stride: np.ndarray  # intp, per axis
+    dilation: np.ndarray
+    before: np.ndarray
+    mode: np.ndarray  # intc
+    span: int  # dilation * (taps - 1) along the line
+    # Kernel rows: a fixed tap on every axis but the line's.
+    n_rows: int
+    max_taps: int
+    row_outer_taps: np.ndarray  # (n_rows, ndim - 1): the row's tap on each other axis
+    row_n_taps: np.ndarray  # (n_rows,): its non-zero taps along the line
+    row_offsets: np.ndarray  # (n_rows, max_taps): tap * dilation, left-packed
+    row_weights: np.ndarray  # (n_rows, max_taps): their weights, working dtype
+    skip_constant_rows: bool  # cval == 0 and every weight finite
+    # Chunks of an output line (a work item covers one chunk).
+    n_segments: int
+    seg_start: np.ndarray
+    seg_len: np.ndarray
+    interior_low: int  # outputs [low, high) have their window inside the input
+    interior_high: int
+    in_place: bool  # the input's lines can be read where they are
+    max_taps_on_line: int  # most taps one gathered line holds
+    edge_piece: int
+    buf_len: int  # values per gathered row
+    # Strips of output lines along axis ndim - 2 (LINES: none).
+    strips: int
+    strip_group: int  # output lines per strip
+    strip_n_other: int  # combinations of taps on the axes before ndim - 2
+    strip_other_taps: np.ndarray  # (n_other, ndim - 2)
+    strip_positions: int  # buffered lines per combination
+    strip_phase_read: np.ndarray  # gathered: per phase along the line, some tap reads it
+    sep_outer_taps: int  # separable, w = outer(a, b): taps of a on axis ndim - 2
+    sep_outer_weights: np.ndarray  # a: (n_other, outer taps)
+    sep_line_taps: int  # non-zero taps of b
+    sep_line_offsets: np.ndarray  # their tap * dilation along the line
+    sep_line_weights: np.ndarray  # b at those taps
+    row_other: np.ndarray  # gathered: each row's combination of other taps
+    row_strip_tap: np.ndarray  # ... and its tap on axis ndim - 2
+    # Running it.
+    n_items: int
+    chunk: int  # items between two checks for Ctrl-C
+    n_threads: int
+    scratch: "Scratch"
+    # For the cost model.
+    work_per_output: float  # multiply-adds per output
+    row_visits: int  # kernel rows (or strip lines) set up, over all items
+
+
+@dataclass(frozen=True)
+class Scratch:
+    """One thread's scratch: byte offsets of its regions within a row of `row_bytes`.
+
+    Every region starts on a cache line, and each thread's row ends with a
+    spare one, so no two threads ever write the same cache line.
+    """
+
+    line: int  # bytes of a cache line: rows and regions start on one
+    row_bytes: int
+    acc: int  # the item's result before conversion (working dtype)
+    row_bufs: int  # gathered rows
+    sources: int  # where each tap reads (pointers)
+    steps: int  # each tap's step (intp)
+    weights: int  # each tap's weight
+    parts: int  # complex weights' real and imaginary parts (float64)
+    row_sources: int  # each row's (or strip position's) input line (intp)
+    row_constant: int  # ... lies past a constant edge (uint8)
+    lines: int  # strips: buffered lines
+    needed: int  # strips: which positions a strip reads (uint8)
+
+
+def scratch_layout(sizes):
+    """The :class:`Scratch` for regions of `sizes` (name -> (count, dtype)), in order."""
+    offsets = {}
+    end = 0
+    for name, (count, dtype) in sizes.items():
+        offsets[name] = end
+        end += -(-max(1, int(count)) * np.dtype(dtype).itemsize // CACHE_LINE) * CACHE_LINE
+    return Scratch(line=CACHE_LINE, row_bytes=end + CACHE_LINE, **offsets)
+
+
+def plan(problem):
+    """The :class:`DirectPlan` for a checked problem with a non-empty output.
+
+    Plans are cached (up to CACHED_PLANS, for kernels of at most
+    CACHED_KERNEL values) under everything they depend on: a loop over
+    frames or patches of one shape plans once.
+    """
+    from pyconv._kernels import direct
+
+    writes_output = kernel_can_write(problem.output, problem.input, direct.TYPE_CODES)
+    if problem.weights.size > CACHED_KERNEL:
+        return _plan(problem, writes_output)
+    x, output, weights = problem.input, problem.output, problem.weights
+    key = (x.shape, x.strides, x.dtype.str, x.flags.aligned, output.shape, output.strides,
+           output.dtype.str, writes_output, weights.shape, weights.dtype.str,
+           weights.tobytes(), problem.stride, problem.dilation, problem.before, problem.mode,
+           complex(problem.cval), problem.work_dtype.str, problem.n_workers)
+    found = _PLANS.get(key)
+    if found is None:
+        found = _PLANS[key] = _plan(problem, writes_output)
+        while len(_PLANS) > CACHED_PLANS:
+            del _PLANS[next(iter(_PLANS))]  # the oldest
+    return found
+
+
+# Recent plans (a dict keeps insertion order: the first is the oldest).
+_PLANS = {}
+CACHED_PLANS = 64
+
+
+def _plan(problem, writes_output):
+    x, weights, geometry, target_dtype, target_strides = _oriented(problem, writes_output)
+    order, stride, dilation, before, mode, out_shape = geometry
+    work, scale = problem.work_dtype, 1.0
+    integer = integer_kernel(x.dtype, target_dtype, weights, problem.cval)
+    if integer is not None:
+        (weights, scale), work = integer, np.dtype(np.int16)
+    cval = work.type(complex(problem.cval).real if integer is not None else problem.cval)
+    analysis = analyse_kernel(weights)
+    in_place = reads_in_place(x, work, x.ndim - 1)
+    strips = _strips(weights, analysis, integer is not None, out_shape, stride, dilation,
+                     in_place)
+    cut = _cut(x.shape[-1], weights.shape[-1], analysis, strips, out_shape, stride, dilation,
+               before[-1], in_place, work, problem.n_workers)
+    output_is_accumulator = (target_dtype == work and scale == 1
+                             and (out_shape[-1] == 1 or target_strides[-1] == work.itemsize))
+    total_taps = max(1, int(analysis.n_taps.sum()))
+    return DirectPlan(
+        order=order,
+        work_dtype=work, writes_output=writes_output, cval=cval, ndim=x.ndim,
+        output_is_accumulator=output_is_accumulator, scale=scale,
+        stride=stride, dilation=dilation, before=before, mode=mode,
+        span=int(dilation[-1]) * (weights.shape[-1] - 1),
+        n_rows=analysis.n_taps.size, max_taps=analysis.columns.shape[1],
+        row_outer_taps=analysis.outer_taps, row_n_taps=analysis.n_taps,
+        row_offsets=analysis.columns * dilation[-1],
+        row_weights=analysis.row_weights.astype(work),
+        skip_constant_rows=bool(cval == 0) and bool(np.isfinite(weights).all()),
+        in_place=bool(in_place), edge_piece=EDGE_PIECE,
+        **_strip_fields(strips, analysis, weights.shape, work, dilation, stride),
+        **cut,
+        scratch=_scratch(cut, strips, analysis, stride[-1], dilation[-1] * (weights.shape[-1] - 1),
+                         work, output_is_accumulator),
+        work_per_output=(strips.cost if strips is not None and strips.separable
+                         else float(total_taps)),
+    )
+
+
+def geometry_order(x):
+    """The input's axes in loop order: every other axis, then the line axis."""
+    line = line_axis(x)
+    return tuple(a for a in range(x.ndim) if a != line) + (line,)
+
+
+def kernel_can_write(output, x, dtypes):
+    """Whether the kernel may write `output` directly (else a temporary, then a copy).
+
+    `dtypes`: the dtypes the kernels can store.
+    """
+    return (output.dtype in dtypes and output.dtype.isnative and output.flags.aligned
+            and not any(s % output.dtype.itemsize or (s == 0 and n > 1)
+                        for s, n in zip(output.strides, output.shape, strict=True))
+            and not np.may_share_memory(output, x))
+
+
+def _oriented(problem, writes_output):
+    """The input, weights and per-axis geometry in loop order (line axis last).
+
+    Returns (x, weights, (order, stride, dilation, before, mode, out_shape),
+    target dtype, target strides in bytes).
+    """
+    x, weights, output = problem.input, problem.weights, problem.output
+    stride, dilation, before, mode = (problem.stride, problem.dilation, problem.before,
+                                      problem.mode)
+    target_dtype = output.dtype if writes_output else output.dtype.newbyteorder("=")
+    strides = output.strides if writes_output else _c_strides(output.shape, target_dtype)
+    out_shape = output.shape
+    if x.ndim == 0:  # one value: a 1-tap correlation on a length-1 axis
+        x, weights, out_shape, strides = x.reshape(1), weights.reshape(1), (1,), (0,)
+        stride, dilation, before, mode = (1,), (1,), (0,), (int(Mode.CONSTANT),)
+    order = geometry_order(x)
+    geometry = (order, intp_array([stride[a] for a in order]),
+                intp_array([dilation[a] for a in order]), intp_array([before[a] for a in order]),
+                np.ascontiguousarray([mode[a] for a in order], dtype=np.intc),
+                tuple(out_shape[a] for a in order))
+    return (x.transpose(order), weights.transpose(order), geometry, target_dtype,
+            tuple(strides[a] for a in order))
+
+
+def _c_strides(shape, dtype):
+    strides, step = [], dtype.itemsize
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(1, n)
+    return tuple(reversed(strides))
+
+
+@dataclass(frozen=True)
+class _StripChoice:
+    """How output lines go in strips (see the module note of ``_direct``)."""
+
+    separable: bool
+    group: int
+    positions: int
+    n_other: int
+    a: "np.ndarray | None" = None  # separable: w = outer(a, b)
+    b: "np.ndarray | None" = None
+    cost: float = 0.0  # separable: multiply-adds per output
+
+
+def _strips(weights, analysis, integer, out_shape, stride, dilation, in_place):
+    """The :class:`_StripChoice` for this kernel, or None (one output line per item).
+
+    A separable kernel goes in strips when that costs less per output (b
+    along the line once per input line read, then a across the lines);
+    other kernels may read their input through gathered strips.
+    """
+    strip = strip_choice(weights, analysis.factors, out_shape, stride, dilation, in_place)
+    if strip is not None and integer:
+        factors = integer_factors(weights, *strip[:2])
+        strip = None if factors is None else factors + strip[2:]
+    if strip is not None:
+        a, b, group, positions, n_other, _, cost = strip
+        return _StripChoice(True, group, positions, n_other, a, b, cost)
+    gathered = gathered_strip_choice(weights.shape, analysis.n_taps.size,
+                                     analysis.columns.shape[1], out_shape, stride, dilation,
+                                     in_place)
+    if gathered is not None:
+        return _StripChoice(False, *gathered)
+    return None
+
+
+def _cut(n, taps, analysis, strips, out_shape, stride, dilation, before, in_place, work,
+         n_workers):
+    """Segments of an output line, work items, threads and Ctrl-C chunks (a dict of fields)."""
+    total_taps = max(1, int(analysis.n_taps.sum()))
+    max_taps = analysis.columns.shape[1]
+    span = int(dilation[-1]) * (taps - 1)
+    filtered_limit = FILTERED_LIMIT * (2 if work == np.int16 else 1)
+    segment = max(16, min(SEGMENT, ITEM_WORK // total_taps))
+    chunk_taps, chunk_in_place = max_taps, in_place
+    if strips is not None:
+        longest = filtered_limit // (strips.n_other * strips.positions)
+        if strips.separable:
+            segment = max(16, min(segment, longest))
+            chunk_taps = np.count_nonzero(strips.b)
+        else:  # values per buffered line, in phases
+            segment = max(16, min(segment, longest // int(stride[-1]) - span // int(stride[-1])))
+            chunk_in_place = False
+    seg_start, seg_len, (low, high), buf_len = line_chunks(
+        n, taps, stride[-1], dilation[-1], before, out_shape[-1], chunk_taps, chunk_in_place,
+        segment)
+    longest_chunk = int(seg_len.max())
+    if strips is None:
+        n_items = seg_start.size * math.prod(out_shape[:-1])
+        work_per_item = total_taps * longest_chunk
+        rows_per_item = analysis.n_taps.size
+    else:
+        n_items = seg_start.size * math.prod(out_shape[:-2]) * -(-out_shape[-2] // strips.group)
+        work_per_item = strips.group * longest_chunk * (
+            max(1, int(strips.cost)) if strips.separable else total_taps)
+        rows_per_item = strips.n_other * strips.positions / strips.group
+        buf_len = buf_len if strips.separable else 1  # the strip's buffer replaces the rows'
+    n_threads = _threads(n_workers, n_items, n_items * work_per_item)
+    chunk = max(n_threads, CHUNK_WORK // max(1, work_per_item) // n_threads * n_threads)
+    outputs = math.prod(out_shape)
+    line_len = max(1, out_shape[-1])
+    items = outputs // line_len * (-(-line_len // SEGMENT) + 2)
+    return dict(n_segments=seg_start.size, seg_start=seg_start, seg_len=seg_len,
+                interior_low=int(low), interior_high=int(high),
+                max_taps_on_line=int(chunk_taps), buf_len=int(buf_len), n_items=int(n_items),
+                chunk=int(chunk), n_threads=n_threads, row_visits=int(items * rows_per_item))
+
+
+def _threads(n_workers, n_items, work):
+    """Threads for `work` multiply-adds in `n_items` items: each needs THREAD_WORK."""
+    return max(1, min(n_workers, n_items, work // THREAD_WORK))
+
+
+def _strip_fields(strips, analysis, kernel_shape, work, dilation, stride):
+    """The strip fields of the plan (empty tables for LINES)."""
+    none = np.zeros(0, dtype=np.intp)
+    fields = dict(strips=LINES, strip_group=0, strip_n_other=0,
+                  strip_other_taps=np.zeros((0, 0), dtype=np.intp), strip_positions=0,
+                  strip_phase_read=np.zeros(0, dtype=np.uint8), sep_outer_taps=0,
+                  sep_outer_weights=np.zeros((0, 0), dtype=work), sep_line_taps=0,
+                  sep_line_offsets=none, sep_line_weights=np.zeros(0, dtype=work),
+                  row_other=none, row_strip_tap=none)
+    if strips is None:
+        return fields
+    other_shape = tuple(kernel_shape[:-2])
+    fields.update(strip_group=strips.group, strip_n_other=strips.n_other,
+                  strip_positions=strips.positions,
+                  strip_other_taps=intp_array(
+                      np.stack(np.unravel_index(np.arange(strips.n_other), other_shape), axis=-1)
+                      if other_shape else np.zeros((1, 0), dtype=np.intp)))
+    if strips.separable:
+        taps_b = np.flatnonzero(strips.b != 0)
+        outer_taps = kernel_shape[-2]
+        fields.update(strips=SEPARABLE_STRIPS, sep_outer_taps=outer_taps,
+                      sep_outer_weights=np.ascontiguousarray(
+                          strips.a.reshape(strips.n_other, outer_taps), dtype=work),
+                      sep_line_taps=taps_b.size, sep_line_offsets=intp_array(taps_b * dilation[-1]),
+                      sep_line_weights=np.ascontiguousarray(strips.b[taps_b], dtype=work))
+        return fields
+    outer = analysis.outer_taps
+    other_of_row = (np.ravel_multi_index(tuple(outer[:, :-1].T), other_shape) if other_shape
+                    else np.zeros(analysis.n_taps.size, dtype=np.intp))
+    # A line is gathered as stride phases (see process_gathered_strip); only
+    # the phases some tap reads.
+    phase_read = np.zeros(int(stride[-1]), dtype=np.uint8)
+    used = np.arange(analysis.columns.shape[1]) < analysis.n_taps[:, None]
+    phase_read[(analysis.columns * dilation[-1])[used] % int(stride[-1])] = 1
+    fields.update(strips=GATHERED_STRIPS, row_other=intp_array(other_of_row),
+                  row_strip_tap=intp_array(outer[:, -1]), strip_phase_read=phase_read)
+    return fields
+
+
+def _scratch(cut, strips, analysis, stride, span, work, output_is_accumulator):
+    """The :class:`Scratch` one thread needs."""
+    total_taps = max(1, int(analysis.n_taps.sum()))
+    n_rows = max(1, analysis.n_taps.size)
+    row_slots = n_rows
+    lines = needed = 0
+    if strips is not None:
+        row_slots = max(row_slots, strips.n_other * strips.positions)
+        longest = int(cut["seg_len"].max())
+        # Separable: b's result per buffered line; gathered: the lines, in phases.
+        line_len = (longest if strips.separable
+                    else int(stride) * (longest + int(span) // int(stride)))
+        lines, needed = strips.n_other * strips.positions * line_len, strips.positions
+    return scratch_layout(dict(
+        acc=(1 if output_is_accumulator else int(cut["seg_len"].max()), work),
+        row_bufs=(n_rows * cut["buf_len"], work),
+        sources=(total_taps, np.uintp), steps=(total_taps, np.intp),
+        weights=(total_taps, work), parts=(2 * total_taps, np.float64),
+        row_sources=(row_slots, np.intp), row_constant=(row_slots, np.uint8),
+        lines=(lines, work), needed=(needed, np.uint8)))
+
+
+# 8-bit inputs whose kernel is a scale times small integers (box, binomial,
+# Sobel, Laplacian...) sum exactly in int16 lanes: twice a float32 vector's
+# width and no conversion between taps. The largest |sum| that allows.
+INTEGER_SUM_LIMIT = np.iinfo(np.int16).max
+
+
+def integer_kernel(x_dtype, out_dtype, weights, cval):
+    """(K, s) with weights == s * K exactly, K small integers, for exact int16 sums; or None.
+
+    For an 8-bit input written to an integer output of at most 16 bits
+    (whose working precision is float32). `weights` are those float32
+    weights; s is the smallest non-zero |weight|, and every weight must be
+    exactly an integer multiple of it, with max |input or cval| * sum |K|
+    within int16 -- so every partial sum is exact and the result,
+    float32(sum) * s rounded once, is the correctly rounded float32 value of
+    the correlation with these weights (the float32 loop rounds once per
+    tap). An integral cval is required: rows of cval are summed too.
+    """
+    if (x_dtype.kind not in "iu" or x_dtype.itemsize != 1 or out_dtype.kind not in "iu"
+            or out_dtype.itemsize > 2 or weights.dtype != np.float32 or weights.size == 0
+            or not np.isfinite(weights).all() or not np.any(weights)):
+        return None
+    if complex(cval).imag != 0 or not float(complex(cval).real).is_integer():
+        return None
+    wide = weights.astype(np.float64)
+    s = np.abs(wide[wide != 0]).min()
+    K = np.rint(wide / s)
+    largest = max(np.iinfo(x_dtype).max, -np.iinfo(x_dtype).min, abs(complex(cval).real))
+    if (np.abs(K).sum() * largest > INTEGER_SUM_LIMIT or not np.array_equal(K * s, wide)
+            or s * INTEGER_SUM_LIMIT >= 2**30):  # scaled sums convert to int32 exactly
+        return None
+    return K, float(s)
+
+
+def reads_in_place(x, work, line):
+    """Whether the kernels read the lines of `x` where they are.
+
+    Only data of the working dtype in native byte order, aligned, with
+    strides of whole elements and contiguous along the line axis `line`;
+    anything else is converted as it is gathered.
+    """
+    return (x.dtype == work and x.flags.aligned
+            and not any(stride % x.itemsize for stride in x.strides)
+            and (x.shape[line] == 1 or x.strides[line] == x.itemsize))
+
+
+def integer_factors(K, a, b):
+    """Integer (a, b) with outer(a, b) == K exactly, from real factors; or None."""
+    m = np.abs(b[b != 0]).min()
+    a, b = np.rint(a * m), np.rint(b / m)
+    if not np.array_equal(np.outer(a, b), K.reshape(a.size, b.size)):
+        return None
+    return a, b
+
+
+def separable_factors(weights):
+    """(a, b) with weights == outer(a, b) over (kernel rows, line taps), or None.
+
+    A pivot factorisation: b is the row of the largest weight, and a its
+    column divided by that weight (|a| <= 1). The pass along the line then
+    sums exactly that row's terms of the unfactored sum, so no intermediate
+    grows past them (a b scaled up would overflow on data near the dtype's
+    limit whose result is finite). Accepted only when it keeps every zero
+    weight exactly zero (so zero taps are still skipped and NaN stays local)
+    and the residual is at most one unit of the working precision of
+    sum |w|: the result then stays within rounding of the full kernel's.
+    """
+    matrix = weights.reshape(-1, weights.shape[-1])
+    if min(matrix.shape) < 2 or not np.isfinite(matrix).all():
+        return None
+    wide = matrix.astype(np.complex128 if matrix.dtype.kind == "c" else np.float64)
+    row, column = np.unravel_index(np.argmax(np.abs(wide)), wide.shape)
+    if wide[row, column] == 0:
+        return None
+    a = wide[:, column] / wide[row, column]
+    b = wide[row, :]
+    product = np.outer(a, b)
+    if not np.array_equal(wide == 0, product == 0):
+        return None
+    if np.abs(wide - product).sum() > np.finfo(matrix.dtype).eps * np.abs(wide).sum():
+        return None
+    return a.astype(matrix.dtype), b.astype(matrix.dtype)
+
+
+def strip_choice(weights, factors, target_shape, stride, dilation, in_place):
+    """The separable strip plan for a kernel (line axis last), or None.
+
+    Returns (a, b, group, positions, n_other, outer_taps, cost) when the
+    strips cost less per output than the plain loop: `cost` is the
+    multiply-adds per output (b along the line for each input line a strip
+    reads, then a across them); the plain loop does one per non-zero tap. A
+    converted input (read through a gather) gains more: every line is then
+    converted once instead of once per kernel row. `factors`: the
+    kernel's separable_factors.
+    """
+    if weights.ndim < 2 or factors is None:
+        return None
+    a, b = factors
+    outer_taps = weights.shape[-2]
+    n_other = a.size // outer_taps
+    # The choice depends on the kernel alone (a full strip, stride 1), never on
+    # the output's shape or stride: a strided result stays bitwise a slice of
+    # the dense one, and a block of a larger array sums as the whole does.
+    nominal_lines = SEPARABLE_GROUP + (outer_taps - 1) * dilation[-2]
+    cost = (np.count_nonzero(b) * n_other * nominal_lines / SEPARABLE_GROUP
+            + np.count_nonzero(a))
+    plain = np.count_nonzero(weights)
+    if cost >= (1.0 if not in_place else 0.8) * plain:
+        return None
+    group = min(SEPARABLE_GROUP, target_shape[-2])
+    positions = (group - 1) * stride[-2] + (outer_taps - 1) * dilation[-2] + 1
+    return a, b, group, positions, n_other, outer_taps, float(cost)
+
+
+def gathered_strip_choice(weights_shape, n_rows, max_taps, target_shape, stride, dilation,
+                          in_place):
+    """(group, positions, n_other) to read a kernel's input through gathered strips, or None.
+
+    Worth it when the kernel has rows to share lines between and either
+    there is a stride along the line (its lines are gathered as phases, and
+    every tap then reads consecutive values instead of shuffling every
+    other one out of two loads), or output lines share input lines (at
+    least twice as many taps along ndim - 2 as the stride there) and the
+    input is gathered anyway (a converted dtype or strided lines: each line
+    is then gathered once, not once per kernel row) or the output lines are
+    short (at most SHORT_LINE): there the edges, gathered per kernel row
+    and output line otherwise, cost as much as the interior. Not when a
+    buffered line's range would be longer than one run per tap (large
+    stride or dilation along the line). The sums, and so the results, are
+    bitwise the same either way (measurements: docs/dev/performance_notes.rst).
+    """
+    if len(weights_shape) < 2 or n_rows < 2:
+        return None
+    if stride[-1] == 1 and (weights_shape[-2] < 2 * stride[-2]
+                            or in_place and target_shape[-1] > SHORT_LINE):
+        return None
+    count = max(1, min(target_shape[-1], SEGMENT))
+    span = dilation[-1] * (weights_shape[-1] - 1)
+    if (count - 1) * stride[-1] + span + 1 > max_taps * count:
+        return None
+    group = max(1, min(SEPARABLE_GROUP, target_shape[-2]))
+    positions = (group - 1) * stride[-2] + (weights_shape[-2] - 1) * dilation[-2] + 1
+    return group, positions, math.prod(weights_shape[:-2])
+
+
+def intp_array(values):
+    return np.ascontiguousarray(values, dtype=np.intp)
+
+
+def line_axis(array):
+    """The input's most contiguous axis of length > 1.
+
+    A unit-stride axis first (it can be read in place), then the smallest
+    non-zero stride (a broadcast axis reads one value over and over); ties
+    go to the later axis, so C order gives the last one. The choice looks at
+    the input only, so stride and padding cannot change the order in which
+    an output is summed: a strided result is bitwise a slice of the dense one.
+    """
+    candidates = [a for a in range(array.ndim) if array.shape[a] > 1] or list(range(array.ndim))
+    itemsize = array.dtype.itemsize
+
+    def rank(a):
+        step = abs(array.strides[a])
+        return (step != itemsize, step == 0, step, -a)
+
+    return min(candidates, key=rank)
+
+
+def kernel_rows(weights):
+    """Group the non-zero taps by kernel row (a fixed tap on every axis but the last).
+
+    Returns (outer_taps, n_taps, columns, row_weights) for the rows that
+    have a non-zero tap: the row's tap index on each other axis, how many
+    non-zero taps it has along the line, their tap indices along the line
+    and their weights, left-packed into ``max_taps`` columns.
+    """
+    taps_on_line = weights.shape[-1]
+    flat = weights.reshape(-1, taps_on_line)
+    nonzero = flat != 0
+    kept = np.flatnonzero(nonzero.any(axis=1))
+    nonzero = nonzero[kept]
+    n_taps = nonzero.sum(axis=1)
+    max_taps = max(1, int(n_taps.max(initial=0)))
+    if weights.ndim > 1:
+        outer_taps = np.stack(np.unravel_index(kept, weights.shape[:-1]), axis=-1)
+    else:
+        outer_taps = np.zeros((kept.size, 0), dtype=np.intp)
+    row, column = np.nonzero(nonzero)
+    slot = (np.cumsum(nonzero, axis=1) - 1)[row, column]
+    columns = np.zeros((kept.size, max_taps), dtype=np.intp)
+    row_weights = np.zeros((kept.size, max_taps), dtype=weights.dtype)
+    columns[row, slot] = column
+    row_weights[row, slot] = flat[kept][row, column]
+    return intp_array(outer_taps), intp_array(n_taps), columns, row_weights
+
+
+@dataclass(frozen=True)
+class KernelAnalysis:
+    """What the direct method needs to know of a kernel (line axis last); read-only."""
+
+    outer_taps: np.ndarray  # kernel_rows
+    n_taps: np.ndarray
+    columns: np.ndarray
+    row_weights: np.ndarray
+    factors: "tuple | None"  # separable_factors
+
+
+def analyse_kernel(weights):
+    """The :class:`KernelAnalysis` of `weights` (cached up to CACHED_KERNEL values)."""
+    if weights.size > CACHED_KERNEL:
+        return _analyse(weights)
+    return _analyse_bytes(weights.dtype.str, weights.shape, weights.tobytes())
+
+
+@functools.lru_cache(maxsize=64)
+def _analyse_bytes(dtype, shape, data):
+    return _analyse(np.frombuffer(data, dtype=dtype).reshape(shape))
+
+
+def _analyse(weights):
+    arrays = kernel_rows(weights)
+    factors = separable_factors(weights)
+    for array in arrays + (factors or ()):
+        array.flags.writeable = False  # shared between calls through the cache
+    return KernelAnalysis(*arrays, factors)
+
+
+def line_chunks(n, taps, stride, dilation, before, out_len, max_taps, in_place, segment):
+    """Cut an output line of `out_len` into chunks of at most `segment` outputs.
+
+    Returns (starts, lengths, (low, high), buffer_len). Outputs [low, high)
+    have their whole window inside the input; within a chunk, the kernel
+    reads those in place when `in_place`, and gathers the rest (the edges,
+    each widened to EDGE_PIECE outputs so that it runs in vector blocks, or
+    everything) into a per-row buffer: one run per tap when that is shorter
+    than the range of positions, so a gather never costs more than the taps
+    read. `buffer_len` is the largest such buffer. The pieces are those of
+    ``pieces`` in _direct.pyx.
+    """
+    n, taps, stride, dilation, before = int(n), int(taps), int(stride), int(dilation), int(before)
+    span = dilation * (taps - 1)
+    low = min(-(-before // stride), out_len)
+    last_start = n - 1 + before - span
+    high = max(low, min(last_start // stride + 1, out_len) if last_start >= 0 else 0)
+    starts = np.arange(0, out_len, segment, dtype=np.intp)
+    lengths = np.minimum(segment, out_len - starts).astype(np.intp)
+    if in_place:
+        # Only chunks that cross [low, high)'s ends gather, only the pieces
+        # outside it (a few chunks: a plain loop beats array arithmetic).
+        first_inside = -(-low // segment)
+        edge_chunks = itertools.chain(range(min(first_inside, starts.size)),
+                                      range(max(first_inside, high // segment), starts.size))
+        gathered = []
+        for chunk in edge_chunks:
+            start = chunk * segment
+            end = min(start + segment, out_len)
+            lo = min(max(low, start), end)
+            if lo > start:
+                lo = min(end, max(lo, start + EDGE_PIECE))
+            hi = max(lo, min(end, high))
+            if hi < end:
+                hi = max(lo, min(hi, end - EDGE_PIECE))
+            gathered += [lo - start, end - hi]
+    else:
+        gathered = [min(segment, out_len)]
+    # The longest chunk needs the most: one bound for all.
+    buffer_len = max((min((g - 1) * stride + span + 1, max_taps * g)
+                      for g in gathered if g > 0), default=1)
+    return starts, lengths, (int(low), int(high)), buffer_len
