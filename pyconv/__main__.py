@@ -1,7 +1,7 @@
-"""``python -m pyconv``: the benchmark against scipy (see pyconv._bench)."""
+"""``python -m pyconv``: the benchmark against scipy (see pyconv.bench)."""
 
 import sys
 
-from pyconv._bench import main
+from pyconv.bench import main
 
 sys.exit(main())

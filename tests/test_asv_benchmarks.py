@@ -258,8 +258,8 @@ def test_an_opencv_anchor_that_disagrees_fails_the_setup(benchmarks, monkeypatch
 
 def test_the_opencv_suite_times_the_same_table_as_the_command(suite):
     # The suite keeps its own copy of `python -m pyconv --opencv`'s cases.
-    from pyconv import _vs_opencv
+    from pyconv.bench import opencv as command
 
     opencv = next(m for m in suite if m.__name__ == "benchmarks.bench_opencv")
-    assert opencv.NAMES == _vs_opencv.NAMES
-    assert opencv.BORDERS == _vs_opencv.BORDERS
+    assert opencv.NAMES == command.NAMES
+    assert opencv.BORDERS == command.BORDERS

@@ -1,0 +1,19 @@
+"""The benchmark of ``python -m pyconv``: pyconv against scipy (and, with
+``--opencv``, against OpenCV) on synthetic data, each result checked before
+it is timed.
+
+It uses pyconv's public API only. The modules, each importing only those
+listed before it:
+
+* ``_timing``: timing helpers, the machine and thread count of a run;
+* ``_display``: aligned text tables, the progress bar;
+* ``scipy_table``: the cases against scipy, their checks and their table;
+* ``sweep``: ``--sweep``, direct against FFT across kernel sizes;
+* ``plot``: ``--plot``, the speed-ups as a bar chart;
+* ``opencv``: ``--opencv``, the table against OpenCV and the machine's floor;
+* ``_cli``: the command line, ``main``.
+"""
+
+from pyconv.bench._cli import main
+
+__all__ = ["main"]

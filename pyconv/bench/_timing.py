@@ -1,0 +1,66 @@
+"""Timing helpers, and the machine and thread count a run is reported with."""
+
+import platform
+import time
+
+import numpy as np
+
+import pyconv
+
+
+def best_time(function, runs):
+    """Best of `runs` timed calls (no warm-up call), in seconds."""
+    best = np.inf
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def best_times(first, second, budget, min_runs=3, max_runs=20):
+    """Best time of each function, called alternately after one warm-up call
+    each, until both ran `min_runs` times and `budget` seconds have passed
+    (or `max_runs` times)."""
+    first()
+    second()
+    times = ([], [])
+    start = time.perf_counter()
+    while len(times[0]) < max_runs and (
+            len(times[0]) < min_runs or time.perf_counter() - start < budget):
+        for function, store in ((first, times[0]), (second, times[1])):
+            begin = time.perf_counter()
+            function()
+            store.append(time.perf_counter() - begin)
+    return min(times[0]), min(times[1])
+
+
+def cores():
+    """Cores this process may run on, as pyconv counts them."""
+    return pyconv.show_config(mode="dicts")["openmp"]["cores"]
+
+
+def thread_count(workers):
+    """The number of threads pyconv runs for `workers` (None: OpenMP's
+    default; -1 every core, -2 one fewer, ...), for the report.
+
+    Raises pyconv's own ValueError or TypeError for a `workers` it refuses.
+    """
+    pyconv.correlate(np.zeros(1), np.ones(1), workers=workers)  # pyconv's checks
+    if workers is None:
+        return pyconv.show_config(mode="dicts")["openmp"]["default_workers"]
+    return workers if workers > 0 else cores() + 1 + workers
+
+
+def machine_description():
+    """CPU model and core count, as far as the platform tells."""
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{model}, {cores()} cores"
