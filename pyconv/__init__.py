@@ -8,29 +8,44 @@ and OpenMP threads.
 try:
     from pyconv import _direct  # noqa: F401  (compiled: missing in a source checkout)
 except ImportError as _error:
-    # Imported from an unbuilt source tree: use the installed copy instead.
-    from pyconv._handover import hand_over
+    from pathlib import Path as _Path
 
-    hand_over(_error)
-else:
-    from pyconv._api import (
-        choose_method,
-        convolve,
-        convolve1d,
-        correlate,
-        correlate1d,
-        output_shape,
-    )
-    from pyconv._build_info import VERSION as __version__
-    from pyconv._config import show_config
+    _here = _Path(__file__).resolve().parent
+    if (_here / "meson.build").is_file():
+        # numpy and scipy stop the same way: the source tree's pyconv/ was
+        # found first on sys.path (Python started in the checkout), and its
+        # compiled modules are built elsewhere.
+        raise ImportError(
+            f"pyconv is being imported from its source directory ({_here}), which has "
+            "no compiled modules. Run Python from another directory to use the "
+            "installed pyconv, or make an editable install of the checkout "
+            "(pip install --no-build-isolation -e .), which builds them; see the "
+            "'Development' section of the README."
+        ) from _error
+    raise ImportError(
+        f"pyconv's compiled modules could not be imported from {_here}: the "
+        "installation is incomplete or was built for another Python or platform; "
+        "reinstall pyconv"
+    ) from _error
 
-    __all__ = [
-        "choose_method",
-        "convolve",
-        "convolve1d",
-        "correlate",
-        "correlate1d",
-        "output_shape",
-        "show_config",
-        "__version__",
-    ]
+from pyconv._api import (
+    choose_method,
+    convolve,
+    convolve1d,
+    correlate,
+    correlate1d,
+    output_shape,
+)
+from pyconv._build_info import VERSION as __version__
+from pyconv._config import show_config
+
+__all__ = [
+    "choose_method",
+    "convolve",
+    "convolve1d",
+    "correlate",
+    "correlate1d",
+    "output_shape",
+    "show_config",
+    "__version__",
+]

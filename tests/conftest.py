@@ -9,9 +9,12 @@ from hypothesis import HealthCheck, settings
 try:
     import pyconv._direct  # noqa: F401  (the compiled kernels)
 except ImportError as error:  # pragma: no cover - a broken environment
+    # pyconv's own message says what is wrong (typically: `python -m pytest`
+    # in the checkout, which imports the source tree; `pytest` does not).
     raise ImportError(
-        "pyconv's compiled modules are missing: install the package "
-        "(pip install '.[test]') and run pytest against the installed copy"
+        f"{error}\nThe tests run against an installed pyconv: 'pip install \".[test]\"' "
+        "and run 'pytest' (not 'python -m pytest') from the checkout, or make an "
+        "editable install"
     ) from error
 
 # Hypothesis: a small profile in every run; PYCONV_HYPOTHESIS_PROFILE=long

@@ -1,4 +1,5 @@
-"""Packaging: one version everywhere, the changelog, the licence, the name.
+"""Packaging: one version everywhere, the changelog, the licence, the name,
+and what Python started inside the checkout imports.
 
 The distribution is ``pyconv-nd`` and the import name ``pyconv``. The version
 is set once, in meson.build; the installed metadata, ``pyconv.__version__``,
@@ -13,6 +14,8 @@ without the project tree next to them.
 import ast
 import importlib.metadata
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,3 +101,35 @@ def test_install_instructions_name_the_distribution(name):
     text = repo_file(name).read_text()
     assert f"pip install {DISTRIBUTION}" in text
     assert not re.search(r"pip install\s+[\"']?pyconv(?![\w-])", text)
+
+
+def test_python_started_in_the_checkout():
+    """Python started at the top of the checkout finds the source tree's pyconv/ first.
+
+    With an editable install that is the installed copy (meson-python's
+    import hook comes before the current directory), and it works. With a
+    regular install the source tree has no compiled modules: the import
+    stops with an ImportError that says what to do, as numpy's and scipy's
+    do (README, "Quick start" and "Development").
+    """
+    source = ROOT / "pyconv" / "__init__.py"
+    if not source.is_file():
+        pytest.skip("no pyconv/ source tree next to tests/")
+    editable = Path(pyconv.__file__).resolve() == source.resolve()
+    commands = [["-c", "import pyconv; print(pyconv.__file__)"],
+                ["-m", "pyconv", "--help"]]
+    for command in commands:
+        completed = subprocess.run([sys.executable, *command], cwd=ROOT,
+                                   capture_output=True, text=True, timeout=600)
+        if editable:
+            assert completed.returncode == 0, completed.stderr
+        else:
+            assert completed.returncode != 0, completed.stdout
+            assert ("ImportError: pyconv is being imported from its source directory"
+                    in completed.stderr), completed.stderr
+            assert "editable install" in completed.stderr
+            assert "'Development' section of the README" in completed.stderr
+    if editable:
+        completed = subprocess.run([sys.executable, *commands[0]], cwd=ROOT,
+                                   capture_output=True, text=True, timeout=600)
+        assert Path(completed.stdout.strip()).resolve() == source.resolve()
