@@ -59,6 +59,9 @@ from libc.stdint cimport (
 )
 
 from pyconv._boundary cimport extend_index
+from pyconv._openmp cimport omp_get_wtime
+
+from pyconv._openmp import parallel_threads, record_wait
 
 cnp.import_array()
 
@@ -215,7 +218,6 @@ ctypedef struct Plan:
     const Py_ssize_t* row_strip_tap
     Py_ssize_t n_items
     Py_ssize_t chunk
-    int n_threads
 
 
 ctypedef struct Scratch:
@@ -302,23 +304,33 @@ def _irregular(array):
             or any(stride % array.itemsize for stride in array.strides))
 
 
-cdef void bind_arrays(Plan* c, x, target, tuple keep):
-    """The arrays' fields of `c`; `keep` holds the shape and stride arrays."""
-    in_shape, in_strides, out_shape, out_strides = keep
-    irregular = _irregular(x)
+# The kernels' type codes by numpy type number (the same for either byte order).
+CODES_BY_NUM = {dtype.num: code for dtype, code in TYPE_CODES.items()}
+
+
+cdef void bind_arrays(Plan* c, cnp.ndarray x, cnp.ndarray target, Py_ssize_t* in_strides,
+                      Py_ssize_t* out_strides):
+    """The arrays' fields of `c`, strides written to the two arrays given."""
+    cdef bint irregular = _irregular(x)
+    # An irregular input is addressed in bytes: its strides need not be whole elements.
+    cdef Py_ssize_t unit = 1 if irregular else x.itemsize
+    cdef int a
+    for a in range(x.ndim):
+        in_strides[a] = x.strides[a] // unit
+        out_strides[a] = target.strides[a] // target.itemsize
     c.input = <const char*> cnp.PyArray_DATA(x)
-    c.input_type = TYPE_CODES[x.dtype.newbyteorder("=")]
-    c.input_itemsize = 1 if irregular else x.itemsize
+    c.input_type = CODES_BY_NUM[cnp.PyArray_TYPE(x)]
+    c.input_itemsize = unit
     c.input_irregular = irregular
     c.input_swapped = not x.dtype.isnative
     c.input_element_size = x.itemsize
-    c.in_shape = intp_data(in_shape)
-    c.in_strides = intp_data(in_strides)
+    c.in_shape = <const Py_ssize_t*> cnp.PyArray_DIMS(x)
+    c.in_strides = in_strides
     c.output = <char*> cnp.PyArray_DATA(target)
-    c.output_type = TYPE_CODES[target.dtype]
+    c.output_type = CODES_BY_NUM[cnp.PyArray_TYPE(target)]
     c.output_itemsize = target.itemsize
-    c.out_shape = intp_data(out_shape)
-    c.out_strides = intp_data(out_strides)
+    c.out_shape = <const Py_ssize_t*> cnp.PyArray_DIMS(target)
+    c.out_strides = out_strides
 
 
 cdef void bind_plan(Plan* c, plan):
@@ -362,7 +374,6 @@ cdef void bind_plan(Plan* c, plan):
     c.row_strip_tap = intp_data(plan.row_strip_tap)
     c.n_items = plan.n_items
     c.chunk = plan.chunk
-    c.n_threads = plan.n_threads
 
 
 def scratch_block(plan):
@@ -372,28 +383,17 @@ def scratch_block(plan):
     before the first row and after each one keeps malloc's neighbours and
     the other threads' rows off every line a thread writes.
     """
-    line = plan.scratch.line
-    block = np.empty(plan.n_threads * plan.scratch.row_bytes + 2 * line, dtype=np.uint8)
-    return block, (-block.ctypes.data) % line + line
+    cdef Py_ssize_t line = plan.scratch.line
+    cdef cnp.ndarray block = np.empty(plan.n_threads * plan.scratch.row_bytes + 2 * line,
+                                      dtype=np.uint8)
+    cdef size_t address = <size_t> cnp.PyArray_DATA(block)
+    return block, <Py_ssize_t> ((line - address % line) % line) + line
 
 
-def _run(plan, x, target):
-    cdef Plan c
-    irregular = _irregular(x)
-    # An irregular input is addressed in bytes: its strides need not be whole elements.
-    keep = (np.asarray(x.shape, dtype=np.intp),
-            np.asarray(x.strides, dtype=np.intp) // (1 if irregular else x.itemsize),
-            np.asarray(target.shape, dtype=np.intp),
-            np.asarray(target.strides, dtype=np.intp) // target.itemsize)
-    bind_arrays(&c, x, target, keep)
-    bind_plan(&c, plan)
-    block, lead = scratch_block(plan)
-    scratch_array = np.empty(plan.n_threads * sizeof(Scratch), dtype=np.uint8)
-    cdef Scratch* scratch = <Scratch*> cnp.PyArray_DATA(scratch_array)
-    cdef char* row = <char*> cnp.PyArray_DATA(block) + <Py_ssize_t> lead
-    s = plan.scratch
+cdef void point_scratch(Scratch* scratch, char* row, s, int n_threads):
+    """Each thread's Scratch: pointers into its row of the block (see scratch_block)."""
     cdef int thread
-    for thread in range(plan.n_threads):
+    for thread in range(n_threads):
         scratch[thread] = Scratch(
             acc=row + <Py_ssize_t> s.acc, row_bufs=row + <Py_ssize_t> s.row_bufs,
             sources=<void**> (row + <Py_ssize_t> s.sources),
@@ -403,16 +403,38 @@ def _run(plan, x, target):
             row_constant=<uint8_t*> (row + <Py_ssize_t> s.row_constant),
             lines=row + <Py_ssize_t> s.lines, needed=<uint8_t*> (row + <Py_ssize_t> s.needed))
         row += <Py_ssize_t> s.row_bytes
-    cval_cell = np.full(1, plan.cval, dtype=plan.work_dtype)
-    cdef void* cval = cnp.PyArray_DATA(cval_cell)
-    work = plan.work_dtype
-    if work == np.float32:
-        run_chunks[float](&c, <float*> cval, scratch)
-    elif work == np.float64:
-        run_chunks[double](&c, <double*> cval, scratch)
-    elif work == np.int16:
-        run_chunks[int16_t](&c, <int16_t*> cval, scratch)
-    elif work == np.complex64:
-        run_chunks["float complex"](&c, <float complex*> cval, scratch)
+
+
+def _run(plan, x, target):
+    cdef Plan c
+    cdef Py_ssize_t in_strides[MAX_DIMS]
+    cdef Py_ssize_t out_strides[MAX_DIMS]
+    bind_arrays(&c, x, target, in_strides, out_strides)
+    bind_plan(&c, plan)
+    block, lead = scratch_block(plan)
+    structs = np.empty(plan.n_threads * sizeof(Scratch), dtype=np.uint8)
+    cdef Scratch* scratch = <Scratch*> cnp.PyArray_DATA(structs)
+    point_scratch(scratch, <char*> cnp.PyArray_DATA(block) + <Py_ssize_t> lead, plan.scratch,
+                  plan.n_threads)
+    cdef int n_threads = parallel_threads(plan.n_threads)
+    cdef double timing[2]
+    timing[0] = timing[1] = 0
+    cdef int work = plan.work_dtype.num
+    if work == cnp.NPY_FLOAT32:
+        run_typed[float](&c, plan.cval, scratch, n_threads, timing)
+    elif work == cnp.NPY_FLOAT64:
+        run_typed[double](&c, plan.cval, scratch, n_threads, timing)
+    elif work == cnp.NPY_INT16:
+        run_typed[int16_t](&c, plan.cval, scratch, n_threads, timing)
+    elif work == cnp.NPY_COMPLEX64:
+        run_typed["float complex"](&c, plan.cval, scratch, n_threads, timing)
     else:
-        run_chunks["double complex"](&c, <double complex*> cval, scratch)
+        run_typed["double complex"](&c, plan.cval, scratch, n_threads, timing)
+    if n_threads > 1:
+        record_wait(timing[0], timing[1])
+
+
+cdef void run_typed(const Plan* c, W cval, const Scratch* scratch, int n_threads,
+                    double* timing) except *:
+    # `cval` in the working dtype: rows past a constant edge read it.
+    run_chunks(c, &cval, scratch, n_threads, timing)

@@ -513,25 +513,40 @@ cdef inline void process(const Plan* p, Py_ssize_t item, const W* cval_cell,
 
 
 cdef void run_items(const Plan* p, const W* cval_cell, const Scratch* scratch_all,
-                    Py_ssize_t begin, Py_ssize_t end) noexcept nogil:
+                    Py_ssize_t begin, Py_ssize_t end, int n_threads,
+                    double* timing) noexcept nogil:
+    """Items [begin, end) on `n_threads` threads. Adds to timing[0] the seconds
+    the first thread spent on items and to timing[1] those it then waited for
+    the others (see _openmp.record_wait)."""
     cdef Py_ssize_t item
     cdef const Scratch* scratch
-    if p.n_threads == 1:  # no parallel region: no team to wake or wait for
+    cdef double marks[2]  # start; the first thread's last item done
+    cdef double* mark = marks
+    cdef Py_ssize_t grab = max(1, (end - begin) // (8 * n_threads))
+    if n_threads == 1:  # no parallel region: no team to wake or wait for
         for item in range(begin, end):
             process(p, item, cval_cell, scratch_all)
         return
-    with parallel(num_threads=p.n_threads):
+    mark[0] = mark[1] = omp_get_wtime()
+    # Items are handed out as threads ask (a few at a time): a thread the OS
+    # runs late takes fewer, and the others are not left waiting for its share.
+    with parallel(num_threads=n_threads):
         scratch = scratch_all + threadid()
-        for item in prange(begin, end, schedule="static"):
+        for item in prange(begin, end, schedule="dynamic", chunksize=grab):
             process(p, item, cval_cell, scratch)
+            if threadid() == 0:
+                mark[1] = omp_get_wtime()
+    timing[0] += mark[1] - mark[0]
+    timing[1] += omp_get_wtime() - mark[1]
 
 
-cdef void run_chunks(const Plan* p, const W* cval_cell, const Scratch* scratch_all) except *:
+cdef void run_chunks(const Plan* p, const W* cval_cell, const Scratch* scratch_all,
+                     int n_threads, double* timing) except *:
     """Every item, a chunk at a time; between chunks, Ctrl-C gets through."""
     cdef Py_ssize_t begin = 0, end
     while begin < p.n_items:
         end = min(begin + p.chunk, p.n_items)
         with nogil:
-            run_items(p, cval_cell, scratch_all, begin, end)
+            run_items(p, cval_cell, scratch_all, begin, end, n_threads, timing)
         PyErr_CheckSignals()
         begin = end

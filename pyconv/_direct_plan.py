@@ -64,7 +64,7 @@ CACHED_KERNEL = 4096
 LINES, SEPARABLE_STRIPS, GATHERED_STRIPS = 0, 1, 2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity (see _plan)
 class DirectPlan:
     """Every decision of the direct method for one problem; axes in loop order.
 

@@ -12,9 +12,11 @@ cdef extern from *:
     static int omp_get_max_threads(void) { return 1; }
     static int omp_get_num_procs(void) { return 1; }
     static int omp_get_num_threads(void) { return 1; }
+    static double omp_get_wtime(void) { return 0.0; }
     #endif
     """
     const int PYCONV_HAVE_OPENMP
     int omp_get_max_threads() noexcept nogil
     int omp_get_num_procs() noexcept nogil
     int omp_get_num_threads() noexcept nogil
+    double omp_get_wtime() noexcept nogil

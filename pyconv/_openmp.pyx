@@ -6,6 +6,7 @@ and ``threadpoolctl.threadpool_limits(..., "openmp")`` are respected.
 
 import operator
 import os
+import time
 
 from cython.parallel cimport parallel, threadid
 
@@ -111,3 +112,37 @@ def team_size(int n_threads):
         if threadid() == 0:
             size[0] = omp_get_num_threads()
     return size[0]
+
+
+# Busy machines. A parallel call waits, at its end, for every thread of its
+# team; when other processes keep the cores busy, the OS may not run one of
+# them for several time slices, and the call takes many times its
+# single-threaded time. So every parallel call measures how long its first
+# thread waited for the others once it ran out of work. A wait longer than
+# BUSY_WAIT_SHARE of its working time (and BUSY_WAIT_FLOOR seconds) marks
+# the machine busy: parallel calls then run on one thread for a back-off
+# period that doubles while the machine stays busy (MIN_BACKOFF up to
+# MAX_BACKOFF seconds), and ends with a parallel call that did not wait.
+BUSY_WAIT_SHARE = 0.5
+BUSY_WAIT_FLOOR = 2e-4
+MIN_BACKOFF = 0.05
+MAX_BACKOFF = 2.0
+_backoff = 0.0
+_busy_until = 0.0
+
+
+def parallel_threads(n_threads):
+    """Threads a call planned for `n_threads` runs on now (1 while backing off)."""
+    if n_threads > 1 and _busy_until and time.monotonic() < _busy_until:
+        return 1
+    return n_threads
+
+
+def record_wait(work, wait):
+    """After a parallel call: its first thread's seconds of work, then of waiting."""
+    global _backoff, _busy_until
+    if wait > max(BUSY_WAIT_FLOOR, BUSY_WAIT_SHARE * work):
+        _backoff = min(MAX_BACKOFF, max(MIN_BACKOFF, 2 * _backoff))
+        _busy_until = time.monotonic() + _backoff
+    else:
+        _backoff = _busy_until = 0.0

@@ -9,6 +9,8 @@ its scratch memory within FFT_MEMORY_LIMIT of what the direct
 method needs (which is nothing beyond input and output).
 """
 
+import functools
+
 import numpy as np
 
 from pyconv import _direct_plan, _fft
@@ -65,9 +67,14 @@ def direct_counts(problem, direct_plan):
 
 def direct_cost(problem, direct_plan):
     """Predicted seconds for the direct method as `direct_plan` runs it."""
-    outputs, per_output, row_visits = direct_counts(problem, direct_plan)
-    per_tap, fixed, per_row_visit = DIRECT[problem.work_dtype.name]
-    seconds = outputs * (per_output * per_tap + fixed) + row_visits * per_row_visit
+    return _direct_seconds(direct_plan, problem.output.size, problem.work_dtype)
+
+
+@functools.lru_cache(maxsize=256)  # plans are cached: so are their costs
+def _direct_seconds(direct_plan, outputs, work_dtype):
+    per_tap, fixed, per_row_visit = DIRECT[work_dtype.name]
+    seconds = (outputs * (direct_plan.work_per_output * per_tap + fixed)
+               + direct_plan.row_visits * per_row_visit)
     return seconds / _speedup(direct_plan.n_threads, DIRECT_PARALLEL)
 
 
