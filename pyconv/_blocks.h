@@ -11,12 +11,14 @@
  *
  * Two implementations, one contract:
  *
- * - _blocks_vector.h, GCC/Clang vector extensions: register blocks of up to
- *   eight vectors of PYCONV_VECTOR_BYTES (the AVX2 and AVX-512 builds).
- * - _blocks_portable.h, plain C99 loops over fixed-size blocks that
- *   compilers vectorise for whatever the target has (SSE2, AVX2, NEON, ...):
- *   the baseline build on every compiler, and the only one with
- *   -Dsimd=none or a compiler without vector extensions (MSVC).
+ * - _blocks_vector.h (with _blocks_vector_type.h and _blocks_vector_block.h),
+ *   GCC/Clang vector extensions: register blocks of up to eight vectors of
+ *   PYCONV_VECTOR_BYTES (the AVX2 and AVX-512 builds).
+ * - _blocks_portable.h (with _blocks_portable_type.h), plain C99 loops over
+ *   fixed-size blocks that compilers vectorise for whatever the target has
+ *   (SSE2, AVX2, NEON, ...): the baseline build on every compiler, and the
+ *   only one with -Dsimd=none or a compiler without vector extensions
+ *   (MSVC).
  *
  * Multiply and add stay separate (-ffp-contract=off, see meson.build), and
  * every output gets the same additions in the same order, starting from 0,
@@ -39,6 +41,11 @@
 /* Reals in a block of eight vectors (complex sums use them in pairs). */
 #define PYCONV_BLOCK_REALS_F64 (8 * PYCONV_VECTOR_F64)
 #define PYCONV_BLOCK_REALS_F32 (8 * PYCONV_VECTOR_F32)
+
+/* PYCONV_PASTE(name, suffix) is name_suffix: the per-type names of the
+ * template headers (_blocks_vector_type.h, _blocks_portable_type.h). */
+#define PYCONV_PASTE2(a, b) a##_##b
+#define PYCONV_PASTE(a, b) PYCONV_PASTE2(a, b)
 
 #if !defined(PYCONV_PORTABLE) && (defined(__GNUC__) || defined(__clang__))
 #include "_blocks_vector.h"

@@ -26,9 +26,6 @@
 #define PYCONV_SIMD_LOOP
 #endif
 
-#define PYCONV_PASTE2(a, b) a##_##b
-#define PYCONV_PASTE(a, b) PYCONV_PASTE2(a, b)
-
 #define PYCONV_T double
 #define PYCONV_SUFFIX f64
 #define PYCONV_BLOCK PYCONV_BLOCK_REALS_F64

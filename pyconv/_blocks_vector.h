@@ -9,17 +9,36 @@
  * floating-point units busy instead of waiting on one addition after
  * another. Shuffles are __builtin_shufflevector (Clang, GCC 12 and later) or
  * __builtin_shuffle (older GCC), always with constant lane lists.
+ *
+ * The code is written once for every type, as template headers:
+ *
+ *   _blocks_vector.h        the vector types and each type's strided loads;
+ *                           includes, once per type (f64, f32, i16):
+ *   _blocks_vector_type.h   pyconv_accumulate_<T>, which includes, once per
+ *                           block size (8, 4, 2 and 1 vectors):
+ *   _blocks_vector_block.h  pyconv_block<NV>_<T> and pyconv_unit<NV>_<T>.
+ *
+ * Each is included with its parameters #define'd and #undef's them at its
+ * end. The block size is a constant of its own copy of the code (not a
+ * function argument) so that each accumulator array has exactly as many
+ * vectors as it uses and stays in registers.
  */
 #ifndef PYCONV_BLOCKS_VECTOR_H
 #define PYCONV_BLOCKS_VECTOR_H
 
 #include <string.h>
 
+/* IT: an integer vector type with as many lanes, for __builtin_shuffle's
+ * lane list (__builtin_shufflevector takes the lanes as arguments). */
 #if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
 #define PYCONV_SHUFFLE(IT, a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
 #else
 #define PYCONV_SHUFFLE(IT, a, b, ...) __builtin_shuffle(a, b, (IT){__VA_ARGS__})
 #endif
+/* ab, for the names of the block sizes (pyconv_block8_f64, ...). */
+#define PYCONV_CAT2(a, b) a##b
+#define PYCONV_CAT(a, b) PYCONV_CAT2(a, b)
+
 /* Lane lists: SEQ<n>(s) is s, s + 1, ..., s + n - 1. */
 #define PYCONV_SEQ4(s) (s), (s) + 1, (s) + 2, (s) + 3
 #define PYCONV_SEQ8(s) PYCONV_SEQ4(s), PYCONV_SEQ4((s) + 4)
@@ -27,6 +46,7 @@
 #define PYCONV_SEQ32(s) PYCONV_SEQ16(s), PYCONV_SEQ16((s) + 16)
 /* Every other lane of (low, high) from 0, for step-2 loads: low holds
  * p[0 .. V), high p[V - 1 .. 2V - 1). */
+#define PYCONV_EVEN2 0, 3
 #define PYCONV_EVEN4 0, 2, 5, 7
 #define PYCONV_EVEN8 0, 2, 4, 6, 9, 11, 13, 15
 #define PYCONV_EVEN16 0, 2, 4, 6, 8, 10, 12, 14, 17, 19, 21, 23, 25, 27, 29, 31
@@ -36,13 +56,15 @@ typedef float pyconv_vf32 __attribute__((vector_size(PYCONV_VECTOR_BYTES)));
 /* Exact integer sums of 8-bit data with small integer weights (see
  * _layout.integer_kernel): 16 (32) lanes a vector, no conversion between taps. */
 typedef short pyconv_vi16 __attribute__((vector_size(PYCONV_VECTOR_BYTES)));
-
-/* p[0], p[step], ..., one vector. Step 1 is one unaligned load; step 2 (a
- * stride of 2) is two loads, at p and at p + V - 1 so that nothing past the
- * last value used is read, and a shuffle that keeps every other value. */
+/* The lane-list types of pyconv_vf64 and pyconv_vf32. */
 typedef long long pyconv_vi64 __attribute__((vector_size(PYCONV_VECTOR_BYTES)));
 typedef int pyconv_vi32 __attribute__((vector_size(PYCONV_VECTOR_BYTES)));
 
+/* p[0], p[step], ..., one vector. Step 1 is one unaligned load; step 2 (a
+ * stride of 2) is two loads, at p and at p + V - 1 so that nothing past the
+ * last value used is read, and a shuffle that keeps every other value.
+ * Every width from 16 bytes up has its lane list (no build uses 16 bytes;
+ * tests/test_simd.py compiles it). */
 static inline pyconv_vf64 pyconv_load_f64(const double *p, Py_ssize_t step)
 {
     pyconv_vf64 v;
@@ -52,13 +74,17 @@ static inline pyconv_vf64 pyconv_load_f64(const double *p, Py_ssize_t step)
         pyconv_vf64 low, high;
         memcpy(&low, p, sizeof low);
         memcpy(&high, p + PYCONV_VECTOR_F64 - 1, sizeof high);
-#if PYCONV_VECTOR_F64 == 4
+#if PYCONV_VECTOR_F64 == 2
+        v = PYCONV_SHUFFLE(pyconv_vi64, low, high, PYCONV_EVEN2);
+#elif PYCONV_VECTOR_F64 == 4
         v = PYCONV_SHUFFLE(pyconv_vi64, low, high, PYCONV_EVEN4);
 #else
         v = PYCONV_SHUFFLE(pyconv_vi64, low, high, PYCONV_EVEN8);
 #endif
     } else {
-        _Pragma("GCC unroll 16") for (int k = 0; k < PYCONV_VECTOR_F64; k++) v[k] = p[k * step];
+#pragma GCC unroll 16
+        for (int k = 0; k < PYCONV_VECTOR_F64; k++)
+            v[k] = p[k * step];
     }
     return v;
 }
@@ -72,7 +98,9 @@ static inline pyconv_vf32 pyconv_load_f32(const float *p, Py_ssize_t step)
         pyconv_vf32 low, high;
         memcpy(&low, p, sizeof low);
         memcpy(&high, p + PYCONV_VECTOR_F32 - 1, sizeof high);
-#if PYCONV_VECTOR_F32 == 8
+#if PYCONV_VECTOR_F32 == 4
+        v = PYCONV_SHUFFLE(pyconv_vi32, low, high, PYCONV_EVEN4);
+#elif PYCONV_VECTOR_F32 == 8
         /* Within each 128-bit lane first (one vshufps), then the 64-bit
          * pairs into order (one lane-crossing permute): two instructions
          * where the one-step shuffle compiled to two permutes and a blend. */
@@ -82,7 +110,9 @@ static inline pyconv_vf32 pyconv_load_f32(const float *p, Py_ssize_t step)
         v = PYCONV_SHUFFLE(pyconv_vi32, low, high, PYCONV_EVEN16);
 #endif
     } else {
-        _Pragma("GCC unroll 16") for (int k = 0; k < PYCONV_VECTOR_F32; k++) v[k] = p[k * step];
+#pragma GCC unroll 16
+        for (int k = 0; k < PYCONV_VECTOR_F32; k++)
+            v[k] = p[k * step];
     }
     return v;
 }
@@ -93,26 +123,11 @@ static inline pyconv_vi16 pyconv_load_i16(const short *p, Py_ssize_t step)
     if (step == 1) {
         memcpy(&v, p, sizeof v);
     } else {
-        _Pragma("GCC unroll 16") for (int k = 0; k < PYCONV_VECTOR_I16; k++) v[k] = p[k * step];
+#pragma GCC unroll 16
+        for (int k = 0; k < PYCONV_VECTOR_I16; k++)
+            v[k] = p[k * step];
     }
     return v;
-}
-
-/* Every lane `value`. value - 0 is exact for every value (-0.0 included,
- * unlike value + 0), so the compiler folds it to a plain broadcast. */
-static inline pyconv_vf64 pyconv_splat_f64(double value)
-{
-    return value - (pyconv_vf64){0};
-}
-
-static inline pyconv_vf32 pyconv_splat_f32(float value)
-{
-    return value - (pyconv_vf32){0};
-}
-
-static inline pyconv_vi16 pyconv_splat_i16(short value)
-{
-    return value - (pyconv_vi16){0};
 }
 
 /* Taps that read consecutive values (the taps of a kernel row along the
@@ -133,171 +148,31 @@ static inline pyconv_vi16 pyconv_splat_i16(short value)
 _Static_assert(PYCONV_RUN_TAPS <= PYCONV_VECTOR_F64 || !PYCONV_SHIFTED_RUNS,
                "a tap's shift must stay within one vector");
 
-/* Lanes shift .. shift + V - 1 of (low, high) end to end; shift is a
- * constant once the callers' loops are unrolled, so the switch folds to one
- * permute. Only the 64-byte build uses them (the lane lists of a narrower
- * vector would run past its 2V lanes). */
-#if PYCONV_SHIFTED_RUNS
-#define PYCONV_SHIFT_CASES(IT, SEQ)                                                    \
-    case 1: return PYCONV_SHUFFLE(IT, low, high, SEQ(1));                             \
-    case 2: return PYCONV_SHUFFLE(IT, low, high, SEQ(2));                             \
-    case 3: return PYCONV_SHUFFLE(IT, low, high, SEQ(3));                             \
-    case 4: return PYCONV_SHUFFLE(IT, low, high, SEQ(4));                             \
-    case 5: return PYCONV_SHUFFLE(IT, low, high, SEQ(5));                             \
-    case 6: return PYCONV_SHUFFLE(IT, low, high, SEQ(6));                             \
-    case 7: return PYCONV_SHUFFLE(IT, low, high, SEQ(7));                             \
-    default: return low;
-_Static_assert(PYCONV_RUN_TAPS == 8, "PYCONV_SHIFT_CASES lists shifts 0 to 7");
-static inline __attribute__((always_inline)) pyconv_vf64
-pyconv_shift_f64(pyconv_vf64 low, pyconv_vf64 high, int shift)
-{
-    switch (shift) { PYCONV_SHIFT_CASES(pyconv_vi64, PYCONV_SEQ8) }
-}
-static inline __attribute__((always_inline)) pyconv_vf32
-pyconv_shift_f32(pyconv_vf32 low, pyconv_vf32 high, int shift)
-{
-    switch (shift) { PYCONV_SHIFT_CASES(pyconv_vi32, PYCONV_SEQ16) }
-}
-static inline __attribute__((always_inline)) pyconv_vi16
-pyconv_shift_i16(pyconv_vi16 low, pyconv_vi16 high, int shift)
-{
-    switch (shift) { PYCONV_SHIFT_CASES(pyconv_vi16, PYCONV_SEQ32) }
-}
-#else
-/* Never called (PYCONV_SHIFTED_RUNS is 0): the blocks below still name them. */
-#define pyconv_shift_f64(low, high, shift) (low)
-#define pyconv_shift_f32(low, high, shift) (low)
-#define pyconv_shift_i16(low, high, shift) (low)
-#endif
+/* The per-type functions. PYCONV_LANES(s) is the lane list s .. s + V - 1,
+ * for the shifts of the 64-byte build (the only one that uses it). */
+#define PYCONV_T double
+#define PYCONV_VT pyconv_vf64
+#define PYCONV_IT pyconv_vi64
+#define PYCONV_V PYCONV_VECTOR_F64
+#define PYCONV_LANES(s) PYCONV_SEQ8(s)
+#define PYCONV_SUFFIX f64
+#include "_blocks_vector_type.h"
 
-/* Blocks of NV vectors (V lanes each): pyconv_block<NV>_<T> for taps with
- * any steps (0: a row of cval, the same value everywhere), and
- * pyconv_unit<NV>_<T> for taps that all read consecutive values. The
- * accumulator array is indexed by constants only once the k loops are
- * unrolled, so it lives in registers. */
-#define PYCONV_DEFINE_BLOCK(T, VT, V, NAME, NV)                                        \
-static inline void pyconv_block##NV##_##NAME(T *out, Py_ssize_t j,                    \
-                                            const T *const *sources,                  \
-                                            const Py_ssize_t *steps, const T *weights,\
-                                            Py_ssize_t n_taps)                        \
-{                                                                                     \
-    VT acc[NV];                                                                       \
-    _Pragma("GCC unroll 8") for (int k = 0; k < NV; k++) acc[k] = (VT){0};            \
-    for (Py_ssize_t t = 0; t < n_taps; t++) {                                         \
-        const Py_ssize_t step = steps[t];                                             \
-        const T *src = sources[t] + j * step;                                         \
-        const VT w = pyconv_splat_##NAME(weights[t]);                                            \
-        if (step == 0) {                                                              \
-            const VT x = pyconv_splat_##NAME(src[0]);                                            \
-            _Pragma("GCC unroll 8") for (int k = 0; k < NV; k++) acc[k] += w * x;     \
-        } else {                                                                      \
-            _Pragma("GCC unroll 8") for (int k = 0; k < NV; k++)                      \
-                acc[k] += w * pyconv_load_##NAME(src + k * V * step, step);           \
-        }                                                                             \
-    }                                                                                 \
-    _Pragma("GCC unroll 8") for (int k = 0; k < NV; k++)                              \
-        memcpy(out + k * V, &acc[k], sizeof(VT));                                     \
-}                                                                                     \
-static inline void pyconv_unit##NV##_##NAME(T *out, Py_ssize_t j,                     \
-                                           const T *const *sources, const T *weights, \
-                                           Py_ssize_t n_taps)                         \
-{                                                                                     \
-    VT acc[NV];                                                                       \
-    _Pragma("GCC unroll 8") for (int k = 0; k < NV; k++) acc[k] = (VT){0};            \
-    Py_ssize_t t = 0;                                                                 \
-    while (t < n_taps) {                                                              \
-        const T *src = sources[t] + j;                                                \
-        int run = 1;                                                                  \
-        if (PYCONV_SHIFTED_RUNS && NV > 1)                                            \
-            while (run < PYCONV_RUN_TAPS && t + run < n_taps                          \
-                   && sources[t + run] == sources[t] + run)                           \
-                run++;                                                                \
-        if (run == 1) {                                                               \
-            const VT w = pyconv_splat_##NAME(weights[t]);                             \
-            _Pragma("GCC unroll 8") for (int k = 0; k < NV; k++) {                    \
-                VT x;                                                                 \
-                memcpy(&x, src + k * V, sizeof(VT));                                  \
-                acc[k] += w * x;                                                      \
-            }                                                                         \
-            t++;                                                                      \
-            continue;                                                                 \
-        }                                                                             \
-        /* Taps t .. t + run - 1 read consecutive values: load the block's            \
-         * values once and shift them across registers for each tap. The last        \
-         * vector loads its own, so nothing past the last value used is read. */      \
-        VT x[NV];                                                                     \
-        _Pragma("GCC unroll 8") for (int k = 0; k < NV; k++)                          \
-            memcpy(&x[k], src + k * V, sizeof(VT));                                   \
-        _Pragma("GCC unroll 8") for (int shift = 0; shift < PYCONV_RUN_TAPS; shift++) {\
-            if (shift < run) {                                                        \
-                const VT w = pyconv_splat_##NAME(weights[t + shift]);                 \
-                _Pragma("GCC unroll 8") for (int k = 0; k < NV - 1; k++)              \
-                    acc[k] += w * pyconv_shift_##NAME(x[k], x[k + 1], shift);         \
-                VT last;                                                              \
-                memcpy(&last, src + (NV - 1) * V + shift, sizeof(VT));                \
-                acc[NV - 1] += w * last;                                              \
-            }                                                                         \
-        }                                                                             \
-        t += run;                                                                     \
-    }                                                                                 \
-    _Pragma("GCC unroll 8") for (int k = 0; k < NV; k++)                              \
-        memcpy(out + k * V, &acc[k], sizeof(VT));                                     \
-}
+#define PYCONV_T float
+#define PYCONV_VT pyconv_vf32
+#define PYCONV_IT pyconv_vi32
+#define PYCONV_V PYCONV_VECTOR_F32
+#define PYCONV_LANES(s) PYCONV_SEQ16(s)
+#define PYCONV_SUFFIX f32
+#include "_blocks_vector_type.h"
 
-/* All outputs out[0 .. count), count >= V: blocks of 8 vectors, then one
- * block each of 4, 2 and 1 vectors as needed, and a last vector placed to
- * end at `count`. That vector recomputes a few outputs already stored; they
- * come out bitwise the same (same terms, same order), so no output is left
- * to a slow scalar loop. */
-#define PYCONV_DEFINE_ACCUMULATE(T, VT, V, NAME)                                      \
-PYCONV_DEFINE_BLOCK(T, VT, V, NAME, 8)                                                \
-PYCONV_DEFINE_BLOCK(T, VT, V, NAME, 4)                                                \
-PYCONV_DEFINE_BLOCK(T, VT, V, NAME, 2)                                                \
-PYCONV_DEFINE_BLOCK(T, VT, V, NAME, 1)                                                \
-static inline void pyconv_accumulate_##NAME(T *out, Py_ssize_t count,                 \
-                                            const T *const *sources,                  \
-                                            const Py_ssize_t *steps, const T *weights,\
-                                            Py_ssize_t n_taps, int unit_steps)        \
-{                                                                                     \
-    Py_ssize_t j = 0;                                                                 \
-    if (unit_steps) {                                                                 \
-        for (; j + 8 * V <= count; j += 8 * V)                                        \
-            pyconv_unit8_##NAME(out + j, j, sources, weights, n_taps);                \
-        if (j + 4 * V <= count) {                                                     \
-            pyconv_unit4_##NAME(out + j, j, sources, weights, n_taps); j += 4 * V;    \
-        }                                                                             \
-        if (j + 2 * V <= count) {                                                     \
-            pyconv_unit2_##NAME(out + j, j, sources, weights, n_taps); j += 2 * V;    \
-        }                                                                             \
-        if (j + V <= count) {                                                         \
-            pyconv_unit1_##NAME(out + j, j, sources, weights, n_taps); j += V;        \
-        }                                                                             \
-        if (j < count)                                                                \
-            pyconv_unit1_##NAME(out + count - V, count - V, sources, weights, n_taps);\
-    } else {                                                                          \
-        for (; j + 8 * V <= count; j += 8 * V)                                        \
-            pyconv_block8_##NAME(out + j, j, sources, steps, weights, n_taps);        \
-        if (j + 4 * V <= count) {                                                     \
-            pyconv_block4_##NAME(out + j, j, sources, steps, weights, n_taps);        \
-            j += 4 * V;                                                               \
-        }                                                                             \
-        if (j + 2 * V <= count) {                                                     \
-            pyconv_block2_##NAME(out + j, j, sources, steps, weights, n_taps);        \
-            j += 2 * V;                                                               \
-        }                                                                             \
-        if (j + V <= count) {                                                         \
-            pyconv_block1_##NAME(out + j, j, sources, steps, weights, n_taps);        \
-            j += V;                                                                   \
-        }                                                                             \
-        if (j < count)                                                                \
-            pyconv_block1_##NAME(out + count - V, count - V, sources, steps, weights, \
-                                 n_taps);                                             \
-    }                                                                                 \
-}
-
-PYCONV_DEFINE_ACCUMULATE(double, pyconv_vf64, PYCONV_VECTOR_F64, f64)
-PYCONV_DEFINE_ACCUMULATE(float, pyconv_vf32, PYCONV_VECTOR_F32, f32)
 /* The sums stay within int16 (_layout.integer_kernel bounds them): exact. */
-PYCONV_DEFINE_ACCUMULATE(short, pyconv_vi16, PYCONV_VECTOR_I16, i16)
+#define PYCONV_T short
+#define PYCONV_VT pyconv_vi16
+#define PYCONV_IT pyconv_vi16
+#define PYCONV_V PYCONV_VECTOR_I16
+#define PYCONV_LANES(s) PYCONV_SEQ32(s)
+#define PYCONV_SUFFIX i16
+#include "_blocks_vector_type.h"
 
 #endif

@@ -1,0 +1,104 @@
+/*
+ * The blocks of PYCONV_NV vectors of one type (see _blocks_vector_type.h),
+ * included once per block size with PYCONV_NV defined (8, 4, 2 or 1), and
+ * undefined again at the end: pyconv_block<NV>_<T> and pyconv_unit<NV>_<T>.
+ * PYCONV_NV is a constant, so the k loops unroll and the accumulator array
+ * is indexed by constants only: it lives in registers.
+ */
+#define PYCONV_BLOCK_NAME(name) PYCONV_NAME(PYCONV_CAT(name, PYCONV_NV))
+
+/* NV vectors of outputs from j on, into out[0 .. NV * V), taps with any
+ * steps (0: a row of cval, the same value everywhere). */
+static inline void PYCONV_BLOCK_NAME(pyconv_block)(PYCONV_T *out, Py_ssize_t j,
+                                                   const PYCONV_T *const *sources,
+                                                   const Py_ssize_t *steps,
+                                                   const PYCONV_T *weights, Py_ssize_t n_taps)
+{
+    PYCONV_VT acc[PYCONV_NV];
+#pragma GCC unroll 8
+    for (int k = 0; k < PYCONV_NV; k++)
+        acc[k] = (PYCONV_VT){0};
+    for (Py_ssize_t t = 0; t < n_taps; t++) {
+        const Py_ssize_t step = steps[t];
+        const PYCONV_T *src = sources[t] + j * step;
+        const PYCONV_VT w = PYCONV_NAME(pyconv_splat)(weights[t]);
+        if (step == 0) {
+            const PYCONV_VT x = PYCONV_NAME(pyconv_splat)(src[0]);
+#pragma GCC unroll 8
+            for (int k = 0; k < PYCONV_NV; k++)
+                acc[k] += w * x;
+        } else {
+#pragma GCC unroll 8
+            for (int k = 0; k < PYCONV_NV; k++)
+                acc[k] += w * PYCONV_NAME(pyconv_load)(src + k * PYCONV_V * step, step);
+        }
+    }
+#pragma GCC unroll 8
+    for (int k = 0; k < PYCONV_NV; k++)
+        memcpy(out + k * PYCONV_V, &acc[k], sizeof(PYCONV_VT));
+}
+
+/* The same for taps that all read consecutive values (every step 1):
+ * one unaligned load per vector and tap. */
+static inline void PYCONV_BLOCK_NAME(pyconv_unit)(PYCONV_T *out, Py_ssize_t j,
+                                                  const PYCONV_T *const *sources,
+                                                  const PYCONV_T *weights, Py_ssize_t n_taps)
+{
+    PYCONV_VT acc[PYCONV_NV];
+#pragma GCC unroll 8
+    for (int k = 0; k < PYCONV_NV; k++)
+        acc[k] = (PYCONV_VT){0};
+    Py_ssize_t t = 0;
+    while (t < n_taps) {
+        const PYCONV_T *src = sources[t] + j;
+        /* run: taps from t on that read consecutive values and share their
+         * loads (the 64-byte build only; elsewhere always 1). */
+        int run = 1;
+#if PYCONV_SHIFTED_RUNS
+        if (PYCONV_NV > 1)
+            while (run < PYCONV_RUN_TAPS && t + run < n_taps
+                   && sources[t + run] == sources[t] + run)
+                run++;
+#endif
+        if (run == 1) {
+            const PYCONV_VT w = PYCONV_NAME(pyconv_splat)(weights[t]);
+#pragma GCC unroll 8
+            for (int k = 0; k < PYCONV_NV; k++) {
+                PYCONV_VT x;
+                memcpy(&x, src + k * PYCONV_V, sizeof(PYCONV_VT));
+                acc[k] += w * x;
+            }
+            t++;
+            continue;
+        }
+#if PYCONV_SHIFTED_RUNS
+        /* Taps t .. t + run - 1 read consecutive values: load the
+         * block's values once and shift them across registers for each
+         * tap. The last vector loads its own, so nothing past the last
+         * value used is read. */
+        PYCONV_VT x[PYCONV_NV];
+#pragma GCC unroll 8
+        for (int k = 0; k < PYCONV_NV; k++)
+            memcpy(&x[k], src + k * PYCONV_V, sizeof(PYCONV_VT));
+#pragma GCC unroll 8
+        for (int shift = 0; shift < PYCONV_RUN_TAPS; shift++) {
+            if (shift < run) {
+                const PYCONV_VT w = PYCONV_NAME(pyconv_splat)(weights[t + shift]);
+#pragma GCC unroll 8
+                for (int k = 0; k < PYCONV_NV - 1; k++)
+                    acc[k] += w * PYCONV_NAME(pyconv_shift)(x[k], x[k + 1], shift);
+                PYCONV_VT last;
+                memcpy(&last, src + (PYCONV_NV - 1) * PYCONV_V + shift, sizeof(PYCONV_VT));
+                acc[PYCONV_NV - 1] += w * last;
+            }
+        }
+        t += run;
+#endif
+    }
+#pragma GCC unroll 8
+    for (int k = 0; k < PYCONV_NV; k++)
+        memcpy(out + k * PYCONV_V, &acc[k], sizeof(PYCONV_VT));
+}
+
+#undef PYCONV_BLOCK_NAME
+#undef PYCONV_NV

@@ -1,0 +1,110 @@
+/*
+ * One type's vector sums (see _blocks_vector.h), included once per type
+ * with these defined, and undefined again at the end:
+ *
+ *   PYCONV_T         the element type
+ *   PYCONV_VT        its vector type, PYCONV_V lanes of PYCONV_T
+ *   PYCONV_IT        an integer vector type of PYCONV_V lanes (lane lists)
+ *   PYCONV_LANES(s)  the lane list s, s + 1, ..., s + PYCONV_V - 1
+ *   PYCONV_SUFFIX    the names' ending (pyconv_load_<SUFFIX> must exist)
+ */
+#define PYCONV_NAME(name) PYCONV_PASTE(name, PYCONV_SUFFIX)
+
+/* Every lane `value`. value - 0 is exact for every value (-0.0 included,
+ * unlike value + 0), so the compiler folds it to a plain broadcast. */
+static inline PYCONV_VT PYCONV_NAME(pyconv_splat)(PYCONV_T value)
+{
+    return value - (PYCONV_VT){0};
+}
+
+#if PYCONV_SHIFTED_RUNS
+/* Lanes shift .. shift + V - 1 of (low, high) end to end; shift is a
+ * constant once the callers' loops are unrolled, so the switch folds to one
+ * permute. Only the 64-byte build has it (the lane lists of a narrower
+ * vector would run past its 2V lanes). */
+_Static_assert(PYCONV_RUN_TAPS == 8, "pyconv_shift lists shifts 0 to 7");
+static inline __attribute__((always_inline)) PYCONV_VT
+PYCONV_NAME(pyconv_shift)(PYCONV_VT low, PYCONV_VT high, int shift)
+{
+    switch (shift) {
+    case 1: return PYCONV_SHUFFLE(PYCONV_IT, low, high, PYCONV_LANES(1));
+    case 2: return PYCONV_SHUFFLE(PYCONV_IT, low, high, PYCONV_LANES(2));
+    case 3: return PYCONV_SHUFFLE(PYCONV_IT, low, high, PYCONV_LANES(3));
+    case 4: return PYCONV_SHUFFLE(PYCONV_IT, low, high, PYCONV_LANES(4));
+    case 5: return PYCONV_SHUFFLE(PYCONV_IT, low, high, PYCONV_LANES(5));
+    case 6: return PYCONV_SHUFFLE(PYCONV_IT, low, high, PYCONV_LANES(6));
+    case 7: return PYCONV_SHUFFLE(PYCONV_IT, low, high, PYCONV_LANES(7));
+    default: return low;
+    }
+}
+#endif
+
+/* Blocks of 8, 4, 2 and 1 vectors: pyconv_block<NV>_<T> and
+ * pyconv_unit<NV>_<T>. */
+#define PYCONV_NV 8
+#include "_blocks_vector_block.h"
+#define PYCONV_NV 4
+#include "_blocks_vector_block.h"
+#define PYCONV_NV 2
+#include "_blocks_vector_block.h"
+#define PYCONV_NV 1
+#include "_blocks_vector_block.h"
+
+/* All outputs out[0 .. count), count >= V: blocks of 8 vectors, then one
+ * block each of 4, 2 and 1 vectors as needed, and a last vector placed to
+ * end at `count`. That vector recomputes a few outputs already stored; they
+ * come out bitwise the same (same terms, same order), so no output is left
+ * to a slow scalar loop. */
+static inline void PYCONV_NAME(pyconv_accumulate)(PYCONV_T *out, Py_ssize_t count,
+                                                  const PYCONV_T *const *sources,
+                                                  const Py_ssize_t *steps,
+                                                  const PYCONV_T *weights,
+                                                  Py_ssize_t n_taps, int unit_steps)
+{
+    Py_ssize_t j = 0;
+    if (unit_steps) {
+        for (; j + 8 * PYCONV_V <= count; j += 8 * PYCONV_V)
+            PYCONV_NAME(pyconv_unit8)(out + j, j, sources, weights, n_taps);
+        if (j + 4 * PYCONV_V <= count) {
+            PYCONV_NAME(pyconv_unit4)(out + j, j, sources, weights, n_taps);
+            j += 4 * PYCONV_V;
+        }
+        if (j + 2 * PYCONV_V <= count) {
+            PYCONV_NAME(pyconv_unit2)(out + j, j, sources, weights, n_taps);
+            j += 2 * PYCONV_V;
+        }
+        if (j + PYCONV_V <= count) {
+            PYCONV_NAME(pyconv_unit1)(out + j, j, sources, weights, n_taps);
+            j += PYCONV_V;
+        }
+        if (j < count)
+            PYCONV_NAME(pyconv_unit1)(out + count - PYCONV_V, count - PYCONV_V, sources, weights,
+                                      n_taps);
+    } else {
+        for (; j + 8 * PYCONV_V <= count; j += 8 * PYCONV_V)
+            PYCONV_NAME(pyconv_block8)(out + j, j, sources, steps, weights, n_taps);
+        if (j + 4 * PYCONV_V <= count) {
+            PYCONV_NAME(pyconv_block4)(out + j, j, sources, steps, weights, n_taps);
+            j += 4 * PYCONV_V;
+        }
+        if (j + 2 * PYCONV_V <= count) {
+            PYCONV_NAME(pyconv_block2)(out + j, j, sources, steps, weights, n_taps);
+            j += 2 * PYCONV_V;
+        }
+        if (j + PYCONV_V <= count) {
+            PYCONV_NAME(pyconv_block1)(out + j, j, sources, steps, weights, n_taps);
+            j += PYCONV_V;
+        }
+        if (j < count)
+            PYCONV_NAME(pyconv_block1)(out + count - PYCONV_V, count - PYCONV_V, sources, steps,
+                                       weights, n_taps);
+    }
+}
+
+#undef PYCONV_NAME
+#undef PYCONV_T
+#undef PYCONV_VT
+#undef PYCONV_IT
+#undef PYCONV_V
+#undef PYCONV_LANES
+#undef PYCONV_SUFFIX
