@@ -61,7 +61,7 @@ from libc.stdint cimport (
 from pyconv._boundary cimport extend_index
 from pyconv._openmp cimport omp_get_wtime
 
-from pyconv._openmp import parallel_threads, record_wait
+from pyconv import _openmp
 
 cnp.import_array()
 
@@ -416,7 +416,7 @@ def _run(plan, x, target):
     cdef Scratch* scratch = <Scratch*> cnp.PyArray_DATA(structs)
     point_scratch(scratch, <char*> cnp.PyArray_DATA(block) + <Py_ssize_t> lead, plan.scratch,
                   plan.n_threads)
-    cdef int n_threads = parallel_threads(plan.n_threads)
+    cdef int n_threads = _openmp.parallel_threads(plan.n_threads)
     cdef double timing[2]
     timing[0] = timing[1] = 0
     cdef int work = plan.work_dtype.num
@@ -431,7 +431,7 @@ def _run(plan, x, target):
     else:
         run_typed["double complex"](&c, plan.cval, scratch, n_threads, timing)
     if n_threads > 1:
-        record_wait(timing[0], timing[1])
+        _openmp.record_wait(timing[0], timing[1])
 
 
 cdef void run_typed(const Plan* c, W cval, const Scratch* scratch, int n_threads,

@@ -222,3 +222,65 @@ def test_scratch_is_thread_private(plans):
             assert first_row % line == 0 and lead >= line
             # Each row, the last one included, ends with its spare line.
             assert block.nbytes >= lead + plan.n_threads * scratch.row_bytes
+
+
+@pytest.fixture
+def calm(monkeypatch):
+    """A machine not found busy yet (the back-off state restored afterwards)."""
+    monkeypatch.setattr(_openmp, "_backoff", 0.0)
+    monkeypatch.setattr(_openmp, "_busy_until", 0.0)
+
+
+def test_a_busy_machine_backs_off_to_one_thread(calm, monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(_openmp.time, "monotonic", lambda: now[0])
+    assert _openmp.parallel_threads(2) == 2
+    _openmp.record_wait(1e-3, 1e-4)  # a short wait: still calm
+    assert _openmp.parallel_threads(2) == 2
+    backoffs = []
+    for _ in range(8):  # waited five times its work, again and again
+        _openmp.record_wait(1e-3, 5e-3)
+        assert _openmp.parallel_threads(2) == 1 and _openmp.parallel_threads(1) == 1
+        backoffs.append(_openmp._backoff)
+    assert backoffs[0] == _openmp.MIN_BACKOFF
+    assert backoffs[1] == 2 * _openmp.MIN_BACKOFF
+    assert backoffs[-1] == _openmp.MAX_BACKOFF
+    now[0] += _openmp.MAX_BACKOFF + 0.01  # the back-off ends: the next call probes
+    assert _openmp.parallel_threads(4) == 4
+    _openmp.record_wait(1e-3, 1e-5)  # and did not wait: calm again
+    assert _openmp._backoff == 0.0 and _openmp.parallel_threads(4) == 4
+
+
+def test_parallel_calls_report_their_wait(calm, monkeypatch):
+    """A call planned for two threads reports its first thread's work and
+    wait; while backing off it runs on one thread, with the same bits."""
+    reports = []
+    real = _openmp.record_wait
+    monkeypatch.setattr(_openmp, "record_wait", lambda *args: reports.append(args) or real(*args))
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((512, 512))
+    w = rng.standard_normal((5, 5))
+    parallel = pyconv.correlate(x, w, workers=2, method="direct")
+    assert len(reports) == 1
+    work, wait = reports[0]
+    assert work > 0 and wait >= 0
+    monkeypatch.setattr(_openmp, "_busy_until", float("inf"))
+    reports.clear()
+    serial = pyconv.correlate(x, w, workers=2, method="direct")
+    assert reports == []  # one thread: nothing to wait for
+    assert serial.tobytes() == parallel.tobytes()
+
+
+def test_small_calls_run_on_one_thread(monkeypatch):
+    """Work below THREAD_WORK multiply-adds per thread never wakes a team."""
+    plans = []
+    real = _direct_plan.plan
+    monkeypatch.setattr(_direct_plan, "plan", lambda *a: plans.append(real(*a)) or plans[-1])
+    monkeypatch.setattr(_direct_plan, "CACHED_PLANS", 0)
+    x = np.ones((64, 64))
+    pyconv.correlate(x, np.ones((3, 3)), workers=4)
+    assert plans[-1].n_threads == 1
+    big = np.ones((1024, 1024))
+    pyconv.correlate(big, np.ones((3, 3)), workers=4)
+    assert plans[-1].n_threads == 4
+    assert 1024 * 1024 * 9 // 4 >= _direct_plan.THREAD_WORK
