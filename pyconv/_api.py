@@ -1,6 +1,9 @@
 """The public functions: a docstring and a few lines each.
 
-Every call goes ``normalize`` (checks, builds a Problem) -> one kernel.
+Every call goes ``normalize`` (checks, builds a Problem) -> ``_plan`` (picks
+the method) -> one back-end; a dask array goes to ``_dask`` instead, which
+builds a lazy graph whose tasks take the same path. Imports run one way:
+this module imports those below it, and none of them imports it.
 """
 
 import numpy as np
@@ -22,9 +25,7 @@ def _filter(input, weights, output, mode, cval, origin, **keywords):
     with np.errstate(over="ignore"):
         problem = normalize(input, weights, output, mode, cval, origin, **keywords)
         result = _plan.run(problem)
-    if problem.bool_output is not None:  # a bool result: nonzero sums are True
-        return np.not_equal(result, 0, out=problem.bool_output)
-    return result
+    return problem.finish(result)  # (a bool result: nonzero sums are True)
 
 
 __all__ = ["correlate", "convolve", "correlate1d", "convolve1d", "output_shape",

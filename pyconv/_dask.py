@@ -4,7 +4,10 @@ Scheme
 ------
 Arguments are checked by the same ``normalize`` as in memory, on a stand-in
 that has the input's shape and dtype but no data, so nothing is computed and
-nothing large is allocated before the graph exists.
+nothing large is allocated before the graph exists. Each task runs the
+in-memory path itself (``normalize``, then ``_plan.run``): the public
+functions in ``_api`` hand dask arrays to this module and are never imported
+by it.
 
 Along every filtered axis, the positions the kernel reaches past each edge
 are made lazily and concatenated around the array: the *extended* array.
@@ -29,6 +32,7 @@ import sys
 
 import numpy as np
 
+from pyconv import _plan
 from pyconv._boundary import Mode, extend_indices
 from pyconv._normalize import normalize, stand_in
 
@@ -96,26 +100,31 @@ def _assemble(pieces, slices):
     return np.block(walk(pieces, 0, []))
 
 
-def _filter_whole(block, convolution, weights, kwargs):
-    from pyconv._api import convolve, correlate
+def _filter_array(x, weights, convolution, output=None, mode="reflect", cval=0.0,
+                  origin=0, *, axes=None, stride=1, dilation=1, padding="same",
+                  method="auto", workers=None):
+    """correlate (or convolve) on an in-memory array, as the public functions run it."""
+    with np.errstate(over="ignore"):  # past a float type's range: +-inf, as in memory
+        problem = normalize(x, weights, output, mode, cval, origin, axes=axes, stride=stride,
+                            dilation=dilation, padding=padding, method=method,
+                            workers=workers, convolution=convolution)
+        result = _plan.run(problem)
+    return problem.finish(result)
 
-    return (convolve if convolution else correlate)(block, weights, **kwargs)
+
+def _filter_whole(block, convolution, weights, kwargs):
+    """A task: filter one whole chunk."""
+    return _filter_array(block, weights, convolution, **kwargs)
 
 
 def _filter_block(pieces, slices, convolution, weights, kwargs):
     """A task: assemble the block's input from its chunks, then filter it."""
-    from pyconv._api import convolve, correlate
-
-    return (convolve if convolution else correlate)(_assemble(pieces, slices), weights,
-                                                     **kwargs)
+    return _filter_array(_assemble(pieces, slices), weights, convolution, **kwargs)
 
 
-def filter_dask(input, weights, output, mode, cval, origin, *, axes, stride, dilation,
-                padding, method, workers, convolution, one_axis=False):
-    """pyconv.correlate (or convolve) over a dask array, as a lazy dask array."""
+def _checked_weights(input, weights, output):
+    """The weights in memory, after the checks only a dask input needs."""
     import dask.array as da
-    from dask.base import tokenize
-    from dask.highlevelgraph import HighLevelGraph
 
     if isinstance(output, np.ndarray):
         raise TypeError("output must be a dtype (or None) for a dask array input; "
@@ -125,6 +134,115 @@ def filter_dask(input, weights, output, mode, cval, origin, *, axes, stride, dil
     if any(np.isnan(size) for sizes in input.chunks for size in sizes):
         raise ValueError("the dask array's chunk sizes are unknown (after boolean indexing, "
                          "for example): call its compute_chunk_sizes() method first")
+    return weights
+
+
+def _whole_axes(input, problem):
+    """(input, axes filtered whole): the axes whose halo is longer than the axis itself.
+
+    Such an axis (a kernel dilated or padded past the whole array) is
+    rechunked into one chunk, and each task filters it whole: the kernels
+    reach any distance past an edge without storing it, where a halo would
+    materialise it.
+    """
+    whole = [a for a in problem.axes
+             if max(problem.before[a], problem.after[a]) > input.shape[a]]
+    if whole:
+        input = input.rechunk({a: -1 for a in whole})
+    return input, whole
+
+
+def _extended(input, problem, whole):
+    """`input` with exactly the halo the kernel reaches on every other filtered axis."""
+    halo_axes = [a for a in problem.axes if a not in whole]
+    extended = input
+    if input.dtype != problem.work_dtype and any(
+            problem.mode[a] == Mode.CONSTANT and (problem.before[a] or problem.after[a])
+            for a in halo_axes):
+        extended = input.astype(problem.work_dtype)  # cval in the working precision
+    for a in halo_axes:
+        extended = _extend(extended, a, input.shape[a], problem.before[a], problem.after[a],
+                           problem.mode[a], problem.cval)
+    return extended
+
+
+def _output_ranges(input, problem, whole):
+    """Per axis, the output blocks [(j0, j1), ...]: one on a whole axis, else `_block_edges`."""
+    out_shape = problem.output.shape
+    ranges = []
+    for a in range(input.ndim):
+        if a in whole:
+            ranges.append([(0, out_shape[a])])
+            continue
+        span = problem.dilation[a] * (problem.weights.shape[a] - 1)
+        edges = _block_edges(input.chunks[a], problem.before[a], span, problem.stride[a],
+                             out_shape[a])
+        ranges.append(list(zip(edges[:-1], edges[1:], strict=True)))
+    return ranges
+
+
+def _block_keywords(problem, whole, task_workers):
+    """What every task passes to pyconv: the same weights and geometry, on an
+    already extended slice (its own padding only on whole axes)."""
+    return dict(axes=problem.axes, output=problem.output.dtype, method=problem.method,
+                workers=task_workers, cval=problem.cval,
+                mode=[Mode(problem.mode[a]).name.lower() for a in problem.axes],
+                padding=[(problem.before[a], problem.after[a]) if a in whole else "valid"
+                         for a in problem.axes],
+                stride=[problem.stride[a] for a in problem.axes],
+                dilation=[problem.dilation[a] for a in problem.axes])
+
+
+def _axis_reads(ranges, whole, n, stride, dilation, taps, edges):
+    """What each output block along one axis reads of the extended array.
+
+    `edges`: the extended array's chunk boundaries on that axis. Returns,
+    per output block: (the chunks it reads, a slice of each, the dilation
+    its task filters with).
+    """
+    reads = []
+    for block in ranges:
+        runs, block_dilation = _runs(block, whole, n, stride, dilation, taps)
+        chunks, slices = [], []
+        for first, last in runs:
+            c0 = int(np.searchsorted(edges, first, side="right")) - 1
+            c1 = int(np.searchsorted(edges, last, side="right")) - 1
+            chunks.extend(range(c0, c1 + 1))
+            slices.extend(slice(max(first, edges[c]) - edges[c],
+                                min(last + 1, edges[c + 1]) - edges[c])
+                          for c in range(c0, c1 + 1))
+        reads.append((chunks, slices, block_dilation))
+    return reads
+
+
+def _tasks(name, extended, shape, problem, whole, ranges, convolution, weights, kwargs):
+    """The graph layer: one task per output block, on its slices of `extended`'s chunks."""
+    reads = [_axis_reads(ranges[a], a in whole, shape[a], problem.stride[a],
+                         problem.dilation[a], problem.weights.shape[a],
+                         np.cumsum((0,) + extended.chunks[a]))
+             for a in range(len(shape))]
+    chunk_keys = np.empty(extended.numblocks, dtype=object)
+    for index in np.ndindex(*extended.numblocks):
+        chunk_keys[index] = (extended.name,) + index
+    layer = {}
+    for block_index in np.ndindex(*[len(r) for r in ranges]):
+        picked = [reads[a][i] for a, i in enumerate(block_index)]
+        pieces = chunk_keys[np.ix_(*[chunks for chunks, _, _ in picked])].tolist()
+        slices = [axis_slices for _, axis_slices, _ in picked]
+        block_kwargs = dict(kwargs, dilation=[picked[a][2] for a in problem.axes])
+        layer[(name,) + block_index] = (_filter_block, pieces, slices, convolution,
+                                        weights, block_kwargs)
+    return layer
+
+
+def filter_dask(input, weights, output, mode, cval, origin, *, axes, stride, dilation,
+                padding, method, workers, convolution, one_axis=False):
+    """pyconv.correlate (or convolve) over a dask array, as a lazy dask array."""
+    import dask.array as da
+    from dask.base import tokenize
+    from dask.highlevelgraph import HighLevelGraph
+
+    weights = _checked_weights(input, weights, output)
     task_workers = 1 if workers is None else workers
     problem = normalize(stand_in(input.shape, input.dtype), weights, output, mode, cval,
                         origin, axes=axes, stride=stride, dilation=dilation, padding=padding,
@@ -138,76 +256,15 @@ def filter_dask(input, weights, output, mode, cval, origin, *, axes, stride, dil
         return input.map_blocks(_filter_whole, convolution, weights,
                                 dict(output=out_dtype, method=problem.method), dtype=out_dtype)
 
-    # An axis whose halo is longer than the axis itself (a kernel dilated or
-    # padded past the whole array) stays in one chunk, and each task filters
-    # it whole: the kernels reach any distance past an edge without storing
-    # it, where a halo would materialise it. Every other filtered axis is
-    # extended by exactly the halo the kernel reaches.
-    whole = [a for a in problem.axes
-             if max(problem.before[a], problem.after[a]) > input.shape[a]]
-    if whole:
-        input = input.rechunk({a: -1 for a in whole})
-    halo_axes = [a for a in problem.axes if a not in whole]
-    extended = input
-    if input.dtype != problem.work_dtype and any(
-            problem.mode[a] == Mode.CONSTANT and (problem.before[a] or problem.after[a])
-            for a in halo_axes):
-        extended = input.astype(problem.work_dtype)  # cval in the working precision
-    for a in halo_axes:
-        extended = _extend(extended, a, input.shape[a], problem.before[a], problem.after[a],
-                           problem.mode[a], problem.cval)
-
-    def span(a):
-        return problem.dilation[a] * (problem.weights.shape[a] - 1)
-
-    ranges = []
-    for a in range(input.ndim):
-        if a in whole:
-            ranges.append([(0, out_shape[a])])
-            continue
-        edges = _block_edges(input.chunks[a], problem.before[a], span(a), problem.stride[a],
-                             out_shape[a])
-        ranges.append(list(zip(edges[:-1], edges[1:], strict=True)))
-    offsets = [np.cumsum((0,) + extended.chunks[a]) for a in range(input.ndim)]
-    chunk_keys = np.empty(extended.numblocks, dtype=object)
-    for index in np.ndindex(*extended.numblocks):
-        chunk_keys[index] = (extended.name,) + index
-
-    # Every block: the same weights and geometry on an already extended slice.
-    kwargs = dict(axes=problem.axes, output=out_dtype, method=problem.method,
-                  workers=task_workers, cval=problem.cval,
-                  mode=[Mode(problem.mode[a]).name.lower() for a in problem.axes],
-                  padding=[(problem.before[a], problem.after[a]) if a in whole else "valid"
-                           for a in problem.axes],
-                  stride=[problem.stride[a] for a in problem.axes],
-                  dilation=[problem.dilation[a] for a in problem.axes])
+    input, whole = _whole_axes(input, problem)
+    extended = _extended(input, problem, whole)
+    ranges = _output_ranges(input, problem, whole)
     # (Not the Problem itself: its stand-ins would be hashed at full size.)
     name = "pyconv-" + tokenize(extended, weights, convolution, problem.axes, problem.stride,
                                 problem.dilation, problem.before, problem.after,
                                 problem.mode, problem.cval, problem.method, out_dtype)
-    layer = {}
-    for block_index in np.ndindex(*[len(r) for r in ranges]):
-        chunk_ranges, slices = [], []
-        block_kwargs = dict(kwargs, dilation=list(kwargs["dilation"]))
-        for a, i in enumerate(block_index):
-            runs, dilation = _runs(ranges[a][i], a in whole, input.shape[a],
-                                   problem.stride[a], problem.dilation[a],
-                                   problem.weights.shape[a])
-            if a in problem.axes:
-                block_kwargs["dilation"][problem.axes.index(a)] = dilation
-            edges = offsets[a]
-            chunk_ranges.append([])
-            slices.append([])
-            for first, last in runs:
-                c0 = int(np.searchsorted(edges, first, side="right")) - 1
-                c1 = int(np.searchsorted(edges, last, side="right")) - 1
-                chunk_ranges[-1].extend(range(c0, c1 + 1))
-                slices[-1].extend(slice(max(first, edges[c]) - edges[c],
-                                        min(last + 1, edges[c + 1]) - edges[c])
-                                  for c in range(c0, c1 + 1))
-        pieces = chunk_keys[np.ix_(*chunk_ranges)].tolist()
-        layer[(name,) + block_index] = (_filter_block, pieces, slices, convolution,
-                                        weights, block_kwargs)
+    layer = _tasks(name, extended, input.shape, problem, whole, ranges, convolution, weights,
+                   _block_keywords(problem, whole, task_workers))
     graph = HighLevelGraph.from_collections(name, layer, dependencies=[extended])
     chunks = tuple(tuple(j1 - j0 for j0, j1 in axis_ranges) for axis_ranges in ranges)
     return da.Array(graph, name, chunks=chunks, dtype=out_dtype,

@@ -21,10 +21,9 @@ data on one filtered axis go two units (tiles or batch indices) to a complex
 transform, one as its real part and its neighbour as its imaginary part: the
 kernel is real, so the two results come back apart in the real and
 imaginary parts of the inverse. On pocketfft one complex transform costs
-less than two real ones: 10**7 samples with 1025 taps (one thread) spent
-38 ms in transforms against 50 ms, 51 ms in all against 56. The copies
-into and out of the pairs are `_pairs`' loops, which read and write each
-value once without the GIL. The inverse runs axis by axis and keeps only
+less than two real ones (docs/dev/performance_notes.rst has the figures).
+The copies into and out of the pairs are `_pairs`' loops, which read and
+write each value once without the GIL. The inverse runs axis by axis and keeps only
 the strided, valid points after each axis, so later axes transform less.
 
 A single tile per axis when the whole axis fits one transform cheaply; the
@@ -44,12 +43,10 @@ import scipy.fft as sfft
 from pyconv._boundary import extend_indices
 from pyconv._pairs import pack_pairs, unpack_pairs
 
-# Elements gathered per box. Measured on the development machine (2
-# workers, 20 alternating rounds, min/median): 1-D, 10**7 samples, 1025
-# taps, 32.6/34.2 ms with 2**18 against 34.0/36.7 with 2**19 and 40.4/43.1
-# with 2**20 -- a box's arrays then stay in the core's cache; 2-D and 3-D
-# cases no slower. The peak scratch is about 3 arrays of a box per thread
-# (see _plan.fft_memory), 6 MiB in float64.
+# Elements gathered per box: few enough that a box's arrays stay in a
+# core's cache (larger boxes measured slower in 1-D and no faster in 2-D
+# and 3-D; docs/dev/performance_notes.rst). The peak scratch is about 3
+# arrays of a box per thread (see _plan.fft_memory), 6 MiB in float64.
 BOX_ELEMENTS = 1 << 18
 
 # Per-transform overhead of scipy.fft, counted as the work of a transform of
@@ -57,12 +54,10 @@ BOX_ELEMENTS = 1 << 18
 MIN_TILE = 128
 
 # Largest tile (product over the filtered axes): bounds the memory of one box
-# and the time of one transform, which Ctrl-C cannot interrupt. Measured on
-# the development machine (2 workers): 2**20 beats 2**22 where they differ,
-# e.g. 1024**2 with 63x63 float64 (tiles of 576**2 in 2 boxes, 8.7 ms,
-# against one tile of 1125**2, 12.6 ms) and 128**3 with 5**3 (72**3 in 4
-# boxes, 19 ms, against one 135**3, 24 ms): the smaller tiles stay in cache
-# and the boxes run on both threads, gathers and stores included.
+# and the time of one transform, which Ctrl-C cannot interrupt. Smaller
+# tiles also stay in cache and give several boxes to run on threads,
+# gathers and stores included: 2**20 measured faster than 2**22 wherever
+# they differ (docs/dev/performance_notes.rst).
 MAX_TILE_ELEMENTS = 1 << 20
 
 
@@ -119,15 +114,13 @@ SMOOTH_LENGTHS = np.array(_smooth_lengths(MAX_TILE_ELEMENTS), dtype=np.int64)
 def _transform_work(n):
     """A length-n transform's time, in units of one point's log2 step.
 
-    Fitted to pocketfft's complex transforms along the contiguous axis on
-    the development machine (83 lengths 2**a 3**b 5**c from 1,024 to
-    40,000, boxes of 2**18 values, all within 10 %): per point, 0.299 log2 n
-    + 0.126 (factors of 3) + 0.193 (factors of 5) - 0.766 ns. There, factors
-    of 3 and 5 cost more than their log2, so 8192 beats 10800 (1.78 against
-    2.17 ns per useful output with 1025 taps). Shorter transforms (the axes
-    of 2-D and 3-D tiles) showed no such penalty (3-D tiles of 60**3 are
-    no slower per point than 64**3), so it applies from 1,024 on; the floor
-    keeps tiny lengths positive.
+    Per point: ``log2 n - 2.56``, plus ``0.42`` per factor of 3 and ``0.65``
+    per factor of 5 in n, a fit to pocketfft's complex transforms along the
+    contiguous axis (docs/dev/performance_notes.rst). Factors of 3 and 5
+    cost more than their log2 there, so 8192 beats 10800 with 1025 taps.
+    Shorter transforms (the axes of 2-D and 3-D tiles) showed no such
+    penalty, so it applies from 1,024 on; the floor keeps tiny lengths
+    positive.
     """
     threes = fives = 0
     m = n
@@ -141,7 +134,7 @@ def _transform_work(n):
     return n * max(1.0, per_point)
 
 
-@functools.lru_cache(maxsize=1024)  # a pure function of integers; ~1 ms to compute
+@functools.lru_cache(maxsize=1024)  # a pure function of integers, and it tries every length
 def _tile_length(span, stride, out_len, cap):
     """(transform, useful) for one axis: the least work per output with N <= cap.
 
@@ -545,19 +538,24 @@ def correlate(problem, fft_plan=None, check_finite=False):
         else:
             _put_box(values, target, start, stop, by_axis)
 
-    corners = list(np.ndindex(*[len(starts) for starts in box_starts]))
-    if box_threads > 1:
-        pool = ThreadPoolExecutor(max_workers=box_threads)
-        try:
-            for _ in pool.map(run_box, corners):
-                pass
-        finally:
-            # On Ctrl-C (or an error) drop the boxes not started yet; only the
-            # ones running finish, so the call stops within about one box.
-            pool.shutdown(wait=True, cancel_futures=True)
-    else:
-        for corner in corners:
-            run_box(corner)
+    _run_boxes(run_box, list(np.ndindex(*[len(starts) for starts in box_starts])),
+               box_threads)
     if target is not output:
         output[...] = target
     return output
+
+
+def _run_boxes(run_box, corners, threads):
+    """run_box(corner) for every corner, on `threads` threads."""
+    if threads <= 1:
+        for corner in corners:
+            run_box(corner)
+        return
+    pool = ThreadPoolExecutor(max_workers=threads)
+    try:
+        for _ in pool.map(run_box, corners):
+            pass
+    finally:
+        # On Ctrl-C (or an error) drop the boxes not started yet; only the
+        # ones running finish, so the call stops within about one box.
+        pool.shutdown(wait=True, cancel_futures=True)

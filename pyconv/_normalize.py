@@ -126,8 +126,18 @@ class Problem:
     n_workers: int
     method: str  # 'auto', 'direct' or 'fft'
     # A bool result: the kernel fills `output` (scratch in the working dtype)
-    # and the caller stores ``output != 0`` here (the user's array or a new one).
+    # and `finish` stores ``output != 0`` here (the user's array or a new one).
     bool_output: np.ndarray | None = None
+
+    def finish(self, result):
+        """What the caller returns for the kernel's `result`.
+
+        `result` itself, except for a bool result: ``result != 0`` stored in
+        ``bool_output`` (nonzero sums are True).
+        """
+        if self.bool_output is not None:
+            return np.not_equal(result, 0, out=self.bool_output)
+        return result
 
 
 # --------------------------------------------------------------------------
@@ -445,6 +455,73 @@ def _parse_method(method):
     return method
 
 
+def _check_output_array(output, out_shape):
+    if output.shape != out_shape:
+        raise ValueError(f"output has shape {output.shape} but the result has shape {out_shape}")
+    if not output.flags.writeable:
+        raise ValueError("output array is read-only")
+
+
+def _kernel(weights, work, convolution, axes, ndim):
+    """The weights as the kernels read them: in the working dtype, flipped
+    (convolution) or conjugated (complex correlation), one axis per input axis."""
+    with np.errstate(over="ignore", invalid="ignore"):  # beyond float32's range: inf
+        kernel = weights.astype(work, copy=True)
+    if convolution:
+        kernel = kernel[(slice(None, None, -1),) * kernel.ndim]
+    elif kernel.dtype.kind == "c":
+        kernel = np.conj(kernel)
+    # Weights axis i runs along axes[i]: move it there; batch axes get length 1.
+    n_axes = len(axes)
+    kernel = kernel.reshape(kernel.shape + (1,) * (ndim - n_axes))
+    if axes != tuple(range(n_axes)):
+        kernel = np.moveaxis(kernel, range(n_axes), axes)
+    return np.ascontiguousarray(kernel)
+
+
+def _per_input_axis(geometry, modes, ndim):
+    """Problem's per-axis tuples, one entry per input axis (batch axes: one
+    tap, stride 1, no padding)."""
+    stride_all = [1] * ndim
+    dilation_all = [1] * ndim
+    before_all = [0] * ndim
+    after_all = [0] * ndim
+    mode_all = [int(Mode.CONSTANT)] * ndim  # batch axes never read past an edge
+    for i, g in enumerate(geometry.filtered):
+        # A stride past the padded extent only ever multiplies output index 0.
+        stride_all[g.axis] = min(g.stride, max(1, g.length + g.before + g.after))
+        dilation_all[g.axis] = g.dilation
+        before_all[g.axis] = g.before
+        after_all[g.axis] = g.after
+        mode_all[g.axis] = modes[i]
+    return dict(stride=tuple(stride_all), dilation=tuple(dilation_all),
+                before=tuple(before_all), after=tuple(after_all), mode=tuple(mode_all))
+
+
+def _result_arrays(output, out_shape, out_dtype, work, allocate):
+    """(the array the kernels fill, the bool result or None), allocated last.
+
+    With ``allocate=False`` (dask) nothing is computed on the result: a
+    data-free stand-in carries its shape and dtype.
+    """
+    if not allocate:
+        return stand_in(out_shape, out_dtype), None
+    if out_dtype == np.bool_:
+        # The kernels fill a scratch array in the working dtype; `finish`
+        # stores ``scratch != 0`` in the bool result afterwards.
+        size = math.prod(out_shape)
+        check_fits_in_memory(size * (work.itemsize + (not isinstance(output, np.ndarray))),
+                             "the result (shape {}, bool, with {} scratch)", out_shape, work)
+        bool_output = output if isinstance(output, np.ndarray) else \
+            np.empty(out_shape, dtype=np.bool_)
+        return np.empty(out_shape, dtype=work), bool_output
+    if isinstance(output, np.ndarray):
+        return output, None
+    check_fits_in_memory(math.prod(out_shape) * out_dtype.itemsize,
+                         "the result (shape {}, {})", out_shape, out_dtype)
+    return np.empty(out_shape, dtype=out_dtype), None
+
+
 def normalize(input, weights, output, mode, cval, origin, *, axes, stride, dilation,
               padding, workers, convolution, method="auto", one_axis=False, allocate=True):
     """Check every argument and return a :class:`Problem`.
@@ -459,17 +536,14 @@ def normalize(input, weights, output, mode, cval, origin, *, axes, stride, dilat
     weights = _as_weights_array(weights)
     if one_axis and weights.ndim != 1:
         raise ValueError(f"weights must be one-dimensional, got shape {weights.shape}")
-
     geometry = normalize_geometry(
         input.shape, weights.shape, axes=axes, stride=stride, dilation=dilation,
         padding=padding, origin=origin, one_axis=one_axis, convolution=convolution,
     )
-    n_axes = len(geometry.axes)
     if one_axis:
         modes = (_parse_mode(mode, "mode"),)
     else:
-        modes = _per_axis(mode, n_axes, "mode", _parse_mode)
-
+        modes = _per_axis(mode, len(geometry.axes), "mode", _parse_mode)
     complex_data = input.dtype.kind == "c" or weights.dtype.kind == "c"
     out_dtype = _output_dtype(output, input.dtype, complex_data)
     work = working_dtype(out_dtype, complex_data)
@@ -477,73 +551,14 @@ def normalize(input, weights, output, mode, cval, origin, *, axes, stride, dilat
         input = input.view(np.uint8)  # the same bytes, 0 and 1: the kernels' uint8
     cval = _parse_cval(cval, work.kind == "c")
     if isinstance(output, np.ndarray):
-        if output.shape != geometry.out_shape:
-            raise ValueError(
-                f"output has shape {output.shape} but the result has shape {geometry.out_shape}"
-            )
-        if not output.flags.writeable:
-            raise ValueError("output array is read-only")
+        _check_output_array(output, geometry.out_shape)
     n_workers = effective_workers(workers)
     method = _parse_method(method)
 
     # Checks are done: build the kernel's view of the problem.
-    with np.errstate(over="ignore", invalid="ignore"):  # beyond float32's range: inf
-        kernel = weights.astype(work, copy=True)
-    if convolution:
-        kernel = kernel[(slice(None, None, -1),) * kernel.ndim]
-    elif kernel.dtype.kind == "c":
-        kernel = np.conj(kernel)
-    # Weights axis i runs along axes[i]: move it there; batch axes get length 1.
-    kernel = kernel.reshape(kernel.shape + (1,) * (input.ndim - n_axes))
-    if geometry.axes != tuple(range(n_axes)):
-        kernel = np.moveaxis(kernel, range(n_axes), geometry.axes)
-    kernel = np.ascontiguousarray(kernel)
-
-    stride_all = [1] * input.ndim
-    dilation_all = [1] * input.ndim
-    before_all = [0] * input.ndim
-    after_all = [0] * input.ndim
-    mode_all = [int(Mode.CONSTANT)] * input.ndim  # batch axes never read past an edge
-    for i, g in enumerate(geometry.filtered):
-        # A stride past the padded extent only ever multiplies output index 0.
-        stride_all[g.axis] = min(g.stride, max(1, g.length + g.before + g.after))
-        dilation_all[g.axis] = g.dilation
-        before_all[g.axis] = g.before
-        after_all[g.axis] = g.after
-        mode_all[g.axis] = modes[i]
-
-    bool_output = None
-    if not allocate:  # (dask) nothing is computed on the stand-in: the result's dtype
-        result = stand_in(geometry.out_shape, out_dtype)
-    elif out_dtype == np.bool_:
-        # The kernels fill a scratch array in the working dtype; the caller
-        # stores ``scratch != 0`` in the bool result afterwards.
-        size = math.prod(geometry.out_shape)
-        check_fits_in_memory(size * (work.itemsize + (not isinstance(output, np.ndarray))),
-                             "the result (shape {}, bool, with {} scratch)",
-                             geometry.out_shape, work)
-        bool_output = output if isinstance(output, np.ndarray) else \
-            np.empty(geometry.out_shape, dtype=np.bool_)
-        result = np.empty(geometry.out_shape, dtype=work)
-    elif isinstance(output, np.ndarray):
-        result = output
-    else:
-        check_fits_in_memory(math.prod(geometry.out_shape) * out_dtype.itemsize,
-                             "the result (shape {}, {})", geometry.out_shape, out_dtype)
-        result = np.empty(geometry.out_shape, dtype=out_dtype)
-    return Problem(
-        input=input,
-        weights=kernel,
-        axes=geometry.axes,
-        stride=tuple(stride_all),
-        dilation=tuple(dilation_all),
-        before=tuple(before_all),
-        after=tuple(after_all),
-        mode=tuple(mode_all),
-        cval=cval,
-        work_dtype=work,
-        output=result,
-        n_workers=n_workers,
-        method=method,
-        bool_output=bool_output,
-    )
+    kernel = _kernel(weights, work, convolution, geometry.axes, input.ndim)
+    per_axis = _per_input_axis(geometry, modes, input.ndim)
+    result, bool_output = _result_arrays(output, geometry.out_shape, out_dtype, work, allocate)
+    return Problem(input=input, weights=kernel, axes=geometry.axes, **per_axis, cval=cval,
+                   work_dtype=work, output=result, n_workers=n_workers, method=method,
+                   bool_output=bool_output)
