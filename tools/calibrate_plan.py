@@ -119,7 +119,8 @@ def fit(rows):
             if row.dtype != dtype:
                 continue
             problem = problem_for(row.x, row.w, 1, "auto")
-            outputs, per_output, row_visits = _plan.direct_counts(problem, _direct_plan.plan(problem))
+            outputs, per_output, row_visits = _plan.direct_counts(
+                problem, _direct_plan.plan(problem))
             d_features.append([outputs * per_output, outputs, row_visits])
             d_times.append(row.t_direct)
             plan = _fft.plan(problem)
