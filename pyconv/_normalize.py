@@ -8,6 +8,7 @@ Strings become integer codes here and nowhere else.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import operator
@@ -50,6 +51,7 @@ SUPPORTED_DTYPES = tuple(
 MAX_EXTENT = 2**60
 
 
+@functools.cache
 def physical_memory():
     """Bytes of RAM on this machine (a large number where it cannot be read)."""
     try:

@@ -17,6 +17,8 @@ except ImportError as error:  # pragma: no cover - a broken environment
         "editable install"
     ) from error
 
+from pyconv import _direct_plan  # noqa: E402  (after the check above)
+
 # Hypothesis: a small profile in every run; PYCONV_HYPOTHESIS_PROFILE=long
 # raises the example count for a long fuzzing run.
 settings.register_profile(
@@ -28,6 +30,21 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("PYCONV_HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture
+def plans(monkeypatch):
+    """The plans the direct method makes, newest last (none from the cache)."""
+    seen = []
+    monkeypatch.setattr(_direct_plan, "CACHED_PLANS", 0)
+    real = _direct_plan.plan
+
+    def spy(*args):
+        seen.append(real(*args))
+        return seen[-1]
+
+    monkeypatch.setattr(_direct_plan, "plan", spy)
+    return seen
 
 
 @pytest.fixture

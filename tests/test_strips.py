@@ -22,21 +22,6 @@ from pyconv import _direct_plan
 PADDINGS = ["same", "valid", "full", 3, (0, 2)]
 
 
-@pytest.fixture
-def plans(monkeypatch):
-    """The plans the direct method makes, newest last (none from the cache)."""
-    seen = []
-    monkeypatch.setattr(_direct_plan, "CACHED_PLANS", 0)
-    real = _direct_plan.plan
-
-    def spy(*args):
-        seen.append(real(*args))
-        return seen[-1]
-
-    monkeypatch.setattr(_direct_plan, "plan", spy)
-    return seen
-
-
 def kind(plan):
     return {_direct_plan.LINES: "lines", _direct_plan.SEPARABLE_STRIPS: "separable",
             _direct_plan.GATHERED_STRIPS: "gathered"}[plan.strips]

@@ -178,21 +178,6 @@ def test_gil_is_released():
     assert count >= 5, f"the ticker thread ran only {count} times during the call"
 
 
-@pytest.fixture
-def plans(monkeypatch):
-    """The plans the direct method makes, newest last (none from the cache)."""
-    seen = []
-    monkeypatch.setattr(_direct_plan, "CACHED_PLANS", 0)
-    real = _direct_plan.plan
-
-    def spy(*args):
-        seen.append(real(*args))
-        return seen[-1]
-
-    monkeypatch.setattr(_direct_plan, "plan", spy)
-    return seen
-
-
 def test_scratch_is_thread_private(plans):
     """No two threads' scratch shares a cache line, nor does a thread's
     scratch share one with memory outside its block (malloc's neighbours),
