@@ -15,7 +15,7 @@ import operator
 import os
 import sys
 import warnings
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -79,8 +79,9 @@ def check_fits_in_memory(n_bytes, what, *details):
         )
 
 
-@dataclass(frozen=True)
-class AxisGeometry:
+# Named tuples: one is made per call (frozen dataclasses take microseconds to
+# make, a sizeable part of a small call).
+class AxisGeometry(NamedTuple):
     """One filtered axis: lengths, spacing and padding, in input positions."""
 
     axis: int  # the input axis it runs along
@@ -93,8 +94,7 @@ class AxisGeometry:
     out_len: int
 
 
-@dataclass(frozen=True)
-class Geometry:
+class Geometry(NamedTuple):
     """The shape of a problem: which axes are filtered and how."""
 
     axes: tuple[int, ...]
@@ -102,8 +102,7 @@ class Geometry:
     out_shape: tuple[int, ...]
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """A checked problem, ready for a kernel.
 
     Per-axis tuples have one entry per *input* axis; batch axes are filtered
@@ -325,8 +324,36 @@ def normalize_geometry(input_shape, weights_shape, *, axes, stride, dilation, pa
 
     With ``one_axis`` (the ``*1d`` functions) every per-axis argument is a
     single value and a padding pair means (before, after). ``convolution``
-    mirrors the origin of "same" padding for the flipped kernel.
+    mirrors the origin of "same" padding for the flipped kernel. Arguments
+    made of plain ints, strings and tuples of them (the usual case) have
+    their result cached; a check that fails is never cached.
     """
+    arguments = (input_shape, weights_shape, axes, stride, dilation, padding, origin,
+                 one_axis, convolution)
+    if _plain(arguments[:-2]):  # (the last two are always bools)
+        return _cached_geometry(*arguments)
+    return _geometry(*arguments)
+
+
+def _plain(value):
+    """Whether `value` is made of None, int, str and tuples of them only.
+
+    Not bool: a bool stride is an error, and ``True`` would find the result
+    cached for ``1`` (they are equal keys).
+    """
+    kind = type(value)
+    if kind is tuple:
+        return all(_plain(item) for item in value)
+    return kind is int or kind is str or value is None
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_geometry(*arguments):
+    return _geometry(*arguments)
+
+
+def _geometry(input_shape, weights_shape, axes, stride, dilation, padding, origin, one_axis,
+              convolution):
     input_shape = tuple(_as_int(n, "input_shape") for n in input_shape)
     if any(n < 0 for n in input_shape):
         raise ValueError(f"input_shape must not have negative lengths, got {input_shape}")
