@@ -195,13 +195,8 @@ ctypedef struct Plan:
     const void* row_weights
     bint skip_constant_rows
     Py_ssize_t n_segments
-    const Py_ssize_t* seg_start
-    const Py_ssize_t* seg_len
-    Py_ssize_t interior_low
-    Py_ssize_t interior_high
-    bint in_place
+    const Py_ssize_t* seg_bounds
     Py_ssize_t max_taps_on_line
-    Py_ssize_t edge_piece
     Py_ssize_t buf_len
     int strips
     Py_ssize_t strip_group
@@ -351,13 +346,8 @@ cdef void bind_plan(Plan* c, plan):
     c.row_weights = data(plan.row_weights)
     c.skip_constant_rows = plan.skip_constant_rows
     c.n_segments = plan.n_segments
-    c.seg_start = intp_data(plan.seg_start)
-    c.seg_len = intp_data(plan.seg_len)
-    c.interior_low = plan.interior_low
-    c.interior_high = plan.interior_high
-    c.in_place = plan.in_place
+    c.seg_bounds = intp_data(plan.seg_bounds)
     c.max_taps_on_line = plan.max_taps_on_line
-    c.edge_piece = plan.edge_piece
     c.buf_len = plan.buf_len
     c.strips = plan.strips
     c.strip_group = plan.strip_group

@@ -128,30 +128,21 @@ cdef inline Py_ssize_t line_taps(const Plan* p, bint direct, bint per_tap, Py_ss
     return n_taps
 
 
-cdef inline Py_ssize_t pieces(const Plan* p, Py_ssize_t start, Py_ssize_t count,
-                              Py_ssize_t* piece_start, Py_ssize_t* piece_count,
-                              bint* piece_interior) noexcept nogil:
-    """Cut outputs [start, start + count) into up to 3 pieces: edge, interior, edge.
+cdef inline Py_ssize_t seg_start(const Plan* p, Py_ssize_t segment) noexcept nogil:
+    return p.seg_bounds[4 * segment]
 
-    Only an input read in place has an interior. An edge piece (gathered)
-    takes at least `edge_piece` outputs, so it runs in vector blocks rather
-    than output by output; _layout.line_chunks sizes the buffers the same way.
-    """
-    cdef Py_ssize_t end = start + count, n = 0
-    cdef Py_ssize_t bounds[4]
+
+cdef inline Py_ssize_t seg_len(const Plan* p, Py_ssize_t segment) noexcept nogil:
+    return p.seg_bounds[4 * segment + 3] - p.seg_bounds[4 * segment]
+
+
+cdef inline Py_ssize_t pieces(const Plan* p, Py_ssize_t segment, Py_ssize_t* piece_start,
+                              Py_ssize_t* piece_count, bint* piece_interior) noexcept nogil:
+    """The non-empty pieces of a chunk (up to 3): edge, interior, edge, as the
+    plan cut them (_direct_plan.line_chunks); the interior reads in place."""
+    cdef const Py_ssize_t* bounds = p.seg_bounds + 4 * segment
+    cdef Py_ssize_t n = 0
     cdef int k
-    bounds[0] = start
-    bounds[3] = end
-    if p.in_place:
-        bounds[1] = max(start, min(end, p.interior_low))
-        bounds[2] = max(bounds[1], min(end, p.interior_high))
-        if bounds[1] > start:
-            bounds[1] = min(end, max(bounds[1], start + p.edge_piece))
-            bounds[2] = max(bounds[2], bounds[1])
-        if bounds[2] < end:
-            bounds[2] = max(bounds[1], min(bounds[2], end - p.edge_piece))
-    else:
-        bounds[1] = bounds[2] = start
     for k in range(3):
         if bounds[k + 1] > bounds[k]:
             piece_start[n] = bounds[k]
@@ -248,8 +239,7 @@ cdef void process_item(const Plan* p, Py_ssize_t item, const W* cval_cell,
     # Once per item, whatever pieces the chunk has.
     row_lines(p, out_index, row_sources, row_constant)
     # Edge pieces gather (past the line's ends), the interior reads in place.
-    n_pieces = pieces(p, p.seg_start[segment], p.seg_len[segment], piece_start, piece_count,
-                      piece_interior)
+    n_pieces = pieces(p, segment, piece_start, piece_count, piece_interior)
     for k in range(n_pieces):
         direct = piece_interior[k]
         per_tap = not direct and gathers_per_tap(p, piece_count[k])
@@ -313,8 +303,7 @@ cdef void filter_strip_lines(const Plan* p, Py_ssize_t segment, const Py_ssize_t
     cdef Py_ssize_t piece_start[3]
     cdef Py_ssize_t piece_count[3]
     cdef bint piece_interior[3]
-    cdef Py_ssize_t n_pieces = pieces(p, p.seg_start[segment], p.seg_len[segment], piece_start,
-                                      piece_count, piece_interior)
+    cdef Py_ssize_t n_pieces = pieces(p, segment, piece_start, piece_count, piece_interior)
     cdef Py_ssize_t o, q, k, n, count, first, index, src_other
     cdef bint constant_other, direct, per_tap
     cdef const W** sources = <const W**> scratch.sources
@@ -344,8 +333,8 @@ cdef void filter_strip_lines(const Plan* p, Py_ssize_t segment, const Py_ssize_t
                               cval_cell, p.sep_line_taps, p.sep_line_offsets,
                               <const W*> p.sep_line_weights, <W*> scratch.row_bufs,
                               sources, scratch.steps, <W*> scratch.weights)
-                accumulate_taps(filtered + (o * p.strip_positions + q) * p.seg_len[segment]
-                                + piece_start[k] - p.seg_start[segment], count, sources,
+                accumulate_taps(filtered + (o * p.strip_positions + q) * seg_len(p, segment)
+                                + piece_start[k] - seg_start(p, segment), count, sources,
                                 scratch.steps, <W*> scratch.weights, n,
                                 all_unit(scratch.steps, n), scratch.parts)
 
@@ -361,7 +350,7 @@ cdef void process_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
     cdef int line_axis = p.ndim - 1
     cdef int strip_axis = p.ndim - 2
     cdef Py_ssize_t segment = item % p.n_segments
-    cdef Py_ssize_t count = p.seg_len[segment]
+    cdef Py_ssize_t count = seg_len(p, segment)
     cdef Py_ssize_t out_index[MAX_DIMS]
     cdef Py_ssize_t base, n_out
     cdef Py_ssize_t y0 = strip_start(p, item, out_index, &base, &n_out)
@@ -393,7 +382,7 @@ cdef void process_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
                 weights[n] = outer_weights[o * p.sep_outer_taps + t]
                 n += 1
         finish(p, scratch, base + (y0 + y) * p.out_strides[strip_axis]
-               + p.seg_start[segment] * p.out_strides[line_axis], count, sources,
+               + seg_start(p, segment) * p.out_strides[line_axis], count, sources,
                scratch.steps, weights, n)
 
 
@@ -439,9 +428,9 @@ cdef void process_gathered_strip(const Plan* p, Py_ssize_t item, const W* cval_c
     """
     cdef int strip_axis = p.ndim - 2
     cdef Py_ssize_t segment = item % p.n_segments
-    cdef Py_ssize_t start = p.seg_start[segment]
+    cdef Py_ssize_t start = seg_start(p, segment)
     cdef Py_ssize_t step_x = p.stride[p.ndim - 1]
-    cdef Py_ssize_t phase_len = p.seg_len[segment] + p.span // step_x
+    cdef Py_ssize_t phase_len = seg_len(p, segment) + p.span // step_x
     cdef Py_ssize_t out_index[MAX_DIMS]
     cdef Py_ssize_t base, n_out
     cdef Py_ssize_t y0 = strip_start(p, item, out_index, &base, &n_out)
@@ -462,7 +451,7 @@ cdef void process_gathered_strip(const Plan* p, Py_ssize_t item, const W* cval_c
                        scratch)
     for y in range(n_out):
         sum_gathered_rows(p, y * step_y, phase_len, base + (y0 + y) * p.out_strides[strip_axis]
-                          + start * p.out_strides[p.ndim - 1], p.seg_len[segment], cval_cell,
+                          + start * p.out_strides[p.ndim - 1], seg_len(p, segment), cval_cell,
                           scratch)
 
 

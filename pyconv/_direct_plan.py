@@ -14,7 +14,6 @@ for any ``workers``.
 """
 
 import functools
-import itertools
 import math
 from dataclasses import dataclass
 
@@ -95,13 +94,8 @@ class DirectPlan:
     skip_constant_rows: bool  # cval == 0 and every weight finite
     # Chunks of an output line (a work item covers one chunk).
     n_segments: int
-    seg_start: np.ndarray
-    seg_len: np.ndarray
-    interior_low: int  # outputs [low, high) have their window inside the input
-    interior_high: int
-    in_place: bool  # the input's lines can be read where they are
+    seg_bounds: np.ndarray  # (n_segments, 4): start, [low, high) read in place, end
     max_taps_on_line: int  # most taps one gathered line holds
-    edge_piece: int
     buf_len: int  # values per gathered row
     # Strips of output lines along axis ndim - 2 (LINES: none).
     strips: int
@@ -117,9 +111,11 @@ class DirectPlan:
     sep_line_weights: np.ndarray  # b at those taps
     row_other: np.ndarray  # gathered: each row's combination of other taps
     row_strip_tap: np.ndarray  # ... and its tap on axis ndim - 2
-    # Running it.
     n_items: int
     chunk: int  # items between two checks for Ctrl-C
+    # For the binding and the cost model.
+    in_place: bool  # the input's lines can be read where they are
+    longest_chunk: int
     n_threads: int
     scratch: "Scratch"
     # For the cost model.
@@ -217,7 +213,7 @@ def _plan(problem, writes_output):
         row_offsets=analysis.columns * dilation[-1],
         row_weights=analysis.row_weights.astype(work),
         skip_constant_rows=bool(cval == 0) and bool(np.isfinite(weights).all()),
-        in_place=bool(in_place), edge_piece=EDGE_PIECE,
+        in_place=bool(in_place),
         **_strip_fields(strips, analysis, weights.shape, work, dilation, stride),
         **cut,
         scratch=_scratch(cut, strips, analysis, stride[-1], dilation[-1] * (weights.shape[-1] - 1),
@@ -328,16 +324,16 @@ def _cut(n, taps, analysis, strips, out_shape, stride, dilation, before, in_plac
         else:  # values per buffered line, in phases
             segment = max(16, min(segment, longest // int(stride[-1]) - span // int(stride[-1])))
             chunk_in_place = False
-    seg_start, seg_len, (low, high), buf_len = line_chunks(
-        n, taps, stride[-1], dilation[-1], before, out_shape[-1], chunk_taps, chunk_in_place,
-        segment)
-    longest_chunk = int(seg_len.max())
+    bounds, buf_len = line_chunks(n, taps, stride[-1], dilation[-1], before, out_shape[-1],
+                                  chunk_taps, chunk_in_place, segment)
+    n_segments = bounds.shape[0]
+    longest_chunk = int((bounds[:, 3] - bounds[:, 0]).max())
     if strips is None:
-        n_items = seg_start.size * math.prod(out_shape[:-1])
+        n_items = n_segments * math.prod(out_shape[:-1])
         work_per_item = total_taps * longest_chunk
         rows_per_item = analysis.n_taps.size
     else:
-        n_items = seg_start.size * math.prod(out_shape[:-2]) * -(-out_shape[-2] // strips.group)
+        n_items = n_segments * math.prod(out_shape[:-2]) * -(-out_shape[-2] // strips.group)
         work_per_item = strips.group * longest_chunk * (
             max(1, int(strips.cost)) if strips.separable else total_taps)
         rows_per_item = strips.n_other * strips.positions / strips.group
@@ -347,8 +343,7 @@ def _cut(n, taps, analysis, strips, out_shape, stride, dilation, before, in_plac
     outputs = math.prod(out_shape)
     line_len = max(1, out_shape[-1])
     items = outputs // line_len * (-(-line_len // SEGMENT) + 2)
-    return dict(n_segments=seg_start.size, seg_start=seg_start, seg_len=seg_len,
-                interior_low=int(low), interior_high=int(high),
+    return dict(n_segments=n_segments, seg_bounds=bounds, longest_chunk=longest_chunk,
                 max_taps_on_line=int(chunk_taps), buf_len=int(buf_len), n_items=int(n_items),
                 chunk=int(chunk), n_threads=n_threads, row_visits=int(items * rows_per_item))
 
@@ -405,13 +400,13 @@ def _scratch(cut, strips, analysis, stride, span, work, output_is_accumulator):
     lines = needed = 0
     if strips is not None:
         row_slots = max(row_slots, strips.n_other * strips.positions)
-        longest = int(cut["seg_len"].max())
+        longest = cut["longest_chunk"]
         # Separable: b's result per buffered line; gathered: the lines, in phases.
         line_len = (longest if strips.separable
                     else int(stride) * (longest + int(span) // int(stride)))
         lines, needed = strips.n_other * strips.positions * line_len, strips.positions
     return scratch_layout(dict(
-        acc=(1 if output_is_accumulator else int(cut["seg_len"].max()), work),
+        acc=(1 if output_is_accumulator else cut["longest_chunk"], work),
         row_bufs=(n_rows * cut["buf_len"], work),
         sources=(total_taps, np.uintp), steps=(total_taps, np.intp),
         weights=(total_taps, work), parts=(2 * total_taps, np.float64),
@@ -649,42 +644,34 @@ def _analyse(weights):
 def line_chunks(n, taps, stride, dilation, before, out_len, max_taps, in_place, segment):
     """Cut an output line of `out_len` into chunks of at most `segment` outputs.
 
-    Returns (starts, lengths, (low, high), buffer_len). Outputs [low, high)
-    have their whole window inside the input; within a chunk, the kernel
-    reads those in place when `in_place`, and gathers the rest (the edges,
-    each widened to EDGE_PIECE outputs so that it runs in vector blocks, or
-    everything) into a per-row buffer: one run per tap when that is shorter
-    than the range of positions, so a gather never costs more than the taps
-    read. `buffer_len` is the largest such buffer. The pieces are those of
-    ``pieces`` in _direct.pyx.
+    Returns (bounds, buffer_len). Row c of `bounds` (intp, one row per
+    chunk) is (start, low, high, end): the chunk is outputs [start, end),
+    and the kernel reads outputs [low, high) in place -- those whose whole
+    window lies inside the input, when `in_place` -- and gathers the two
+    edge pieces around them (past the line's ends) into a per-row buffer.
+    An edge piece takes at least EDGE_PIECE outputs (so it runs in vector
+    blocks, not output by output), or the whole chunk. A gather reads one
+    run per tap when that is shorter than the range of positions, so it
+    never costs more than the taps read; `buffer_len` is the largest buffer
+    an edge piece needs.
     """
     n, taps, stride, dilation, before = int(n), int(taps), int(stride), int(dilation), int(before)
     span = dilation * (taps - 1)
-    low = min(-(-before // stride), out_len)
-    last_start = n - 1 + before - span
-    high = max(low, min(last_start // stride + 1, out_len) if last_start >= 0 else 0)
     starts = np.arange(0, out_len, segment, dtype=np.intp)
-    lengths = np.minimum(segment, out_len - starts).astype(np.intp)
+    ends = np.minimum(starts + segment, out_len)
     if in_place:
-        # Only chunks that cross [low, high)'s ends gather, only the pieces
-        # outside it (a few chunks: a plain loop beats array arithmetic).
-        first_inside = -(-low // segment)
-        edge_chunks = itertools.chain(range(min(first_inside, starts.size)),
-                                      range(max(first_inside, high // segment), starts.size))
-        gathered = []
-        for chunk in edge_chunks:
-            start = chunk * segment
-            end = min(start + segment, out_len)
-            lo = min(max(low, start), end)
-            if lo > start:
-                lo = min(end, max(lo, start + EDGE_PIECE))
-            hi = max(lo, min(end, high))
-            if hi < end:
-                hi = max(lo, min(hi, end - EDGE_PIECE))
-            gathered += [lo - start, end - hi]
+        inside_low = min(-(-before // stride), out_len)
+        last_start = n - 1 + before - span
+        inside_high = max(inside_low,
+                          min(last_start // stride + 1, out_len) if last_start >= 0 else 0)
+        low = np.clip(inside_low, starts, ends)
+        low = np.where(low > starts, np.minimum(ends, np.maximum(low, starts + EDGE_PIECE)), low)
+        high = np.maximum(low, np.minimum(ends, inside_high))
+        high = np.where(high < ends, np.maximum(low, np.minimum(high, ends - EDGE_PIECE)), high)
     else:
-        gathered = [min(segment, out_len)]
-    # The longest chunk needs the most: one bound for all.
-    buffer_len = max((min((g - 1) * stride + span + 1, max_taps * g)
-                      for g in gathered if g > 0), default=1)
-    return starts, lengths, (int(low), int(high)), buffer_len
+        low = high = starts
+    gathered = np.concatenate([low - starts, ends - high])
+    gathered = gathered[gathered > 0]
+    buffer_len = int(np.minimum((gathered - 1) * stride + span + 1, max_taps * gathered).max(
+        initial=1))
+    return np.ascontiguousarray(np.stack([starts, low, high, ends], axis=1)), buffer_len
