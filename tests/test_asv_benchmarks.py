@@ -24,8 +24,8 @@ PREFIXES = ("time_", "peakmem_", "track_", "mem_")
 OPTIONAL = {"benchmarks.bench_opencv": "cv2", "benchmarks.bench_dask": "dask.array"}
 # The quick pass starts one process per benchmark and parameter combination
 # (about 1.3 s each on 2 busy cores before any work): this many keeps
-# `asv run --python=same --quick` well within 5 minutes.
-MAX_QUICK_PROCESSES = 80
+# `asv run --python=same --quick` within 5 minutes.
+MAX_QUICK_PROCESSES = 100
 
 pytestmark = pytest.mark.skipif(not (SUITE / "benchmarks").is_dir(),
                                 reason="asv_benchmarks/ is not next to tests/")
@@ -76,6 +76,18 @@ def benchmarks(monkeypatch):
         monkeypatch.setitem(dask_suite.CASES, name,
                             (tiny(shape, 9), (4,) * len(shape), taps, dtype, mode))
     monkeypatch.setattr(modules["benchmarks.bench_opencv"], "SCALE", 0.005)
+    small = modules["benchmarks.bench_small"]
+    for name, (shape, taps, dtype) in list(small.CASES.items()):
+        monkeypatch.setitem(small.CASES, name, (tiny(shape), taps, dtype))
+    for module in (small, modules["benchmarks.bench_busy"]):
+        monkeypatch.setattr(module, "CALLS", 3)
+        monkeypatch.setattr(module, "BUDGET", 0.001)
+    monkeypatch.setattr(small, "SWEEP_SIZES", (10, 100))
+    monkeypatch.setattr(small, "SWEEP_BUDGET", 0.001)
+    busy = modules["benchmarks.bench_busy"]
+    for name, (shape, taps) in list(busy.CASES.items()):
+        monkeypatch.setitem(busy.CASES, name, (tiny(shape), taps))
+    monkeypatch.setattr(busy, "HOG_SECONDS", 30)
     return list(modules.values())
 
 
@@ -102,7 +114,7 @@ def test_every_module_imports(suite):
     names = {module.__name__ for module in suite}
     assert {"benchmarks.common", "benchmarks.bench_filters", "benchmarks.bench_geometry",
             "benchmarks.bench_methods", "benchmarks.bench_threads", "benchmarks.bench_opencv",
-            "benchmarks.bench_dask"} <= names
+            "benchmarks.bench_dask", "benchmarks.bench_small", "benchmarks.bench_busy"} <= names
 
 
 def test_every_benchmark_runs_once_on_tiny_data(benchmarks):
@@ -112,18 +124,23 @@ def test_every_benchmark_runs_once_on_tiny_data(benchmarks):
         for combination in combinations(cls):
             instance = cls()
             try:
-                instance.setup(*combination)
+                if hasattr(instance, "setup"):  # (optional in asv)
+                    instance.setup(*combination)
             except NotImplementedError:  # asv's skip: an optional dependency is missing
                 dependency = OPTIONAL.get(cls.__module__)
                 assert dependency is not None and not _importable(dependency), cls
                 skipped += 1
                 continue
-            for name in benchmark_names(cls):
-                result = getattr(instance, name)(*combination)
-                if name.startswith("track_"):
-                    assert isinstance(result, float) and math.isfinite(result), (cls, name)
-                    assert result >= 0, (cls, name, result)
-                ran += 1
+            try:
+                for name in benchmark_names(cls):
+                    result = getattr(instance, name)(*combination)
+                    if name.startswith("track_"):
+                        assert isinstance(result, float) and math.isfinite(result), (cls, name)
+                        assert result >= 0, (cls, name, result)
+                    ran += 1
+            finally:  # as asv does, even when the benchmark failed
+                if hasattr(instance, "teardown"):
+                    instance.teardown(*combination)
     assert ran > 40, (ran, skipped)
 
 
@@ -183,7 +200,7 @@ def test_the_suites_use_only_pyconvs_public_api():
     import pyconv
 
     files = sorted((SUITE / "benchmarks").glob("*.py"))
-    assert len(files) >= 7
+    assert len(files) >= 9
     for path in files:
         for module, name in _imports(path):
             if module.split(".")[0] != "pyconv":
@@ -263,3 +280,51 @@ def test_the_opencv_suite_times_the_same_table_as_the_command(suite):
     opencv = next(m for m in suite if m.__name__ == "benchmarks.bench_opencv")
     assert opencv.NAMES == command.NAMES
     assert opencv.BORDERS == command.BORDERS
+
+
+def test_the_small_suite_times_the_same_cases_as_the_command(suite):
+    # The suite keeps its own copy of `python -m pyconv --small`'s cases.
+    from pyconv.bench import small as command
+
+    small = next(m for m in suite if m.__name__ == "benchmarks.bench_small")
+    assert [(shape, taps, dtype) for shape, taps, dtype in small.CASES.values()] == [
+        (case.shape, case.taps, case.dtype) for case in command.cases()]
+    assert small.SWEEP_SIZES == command.SWEEP_SIZES
+    assert list(small.SWEEP_KERNELS.values()) == list(command.SWEEP_KERNELS.values())
+
+
+def test_the_busy_suite_times_the_same_cases_as_the_command(suite):
+    from pyconv.bench import busy as command
+
+    busy = next(m for m in suite if m.__name__ == "benchmarks.bench_busy")
+    assert tuple(busy.CASES.values()) == command.CASES
+    assert tuple(busy.LOADS) == command.LOADS
+    assert busy._SPIN == command._SPIN
+
+
+def _running(process):
+    return process.poll() is None
+
+
+def test_the_busy_suite_stops_its_load_processes(benchmarks):
+    busy = next(m for m in benchmarks if m.__name__ == "benchmarks.bench_busy")
+    benchmark = busy.Busy()
+    benchmark.setup(2, next(iter(busy.CASES)))
+    processes = benchmark.processes
+    try:
+        assert len(processes) == 2 and all(map(_running, processes))
+    finally:
+        benchmark.teardown(2, next(iter(busy.CASES)))
+    assert not any(map(_running, processes))
+    assert all(process.stdout.closed for process in processes)
+
+
+def test_a_load_process_stops_by_itself(benchmarks):
+    # Past its lifetime, with no teardown (as when asv's process is killed).
+    busy = next(m for m in benchmarks if m.__name__ == "benchmarks.bench_busy")
+    processes = busy.start_hogs(1, 0.2)
+    try:
+        processes[0].wait(timeout=30)
+    finally:
+        busy.stop_hogs(processes)
+    assert processes[0].returncode == 0

@@ -4,8 +4,11 @@ speed-up for a result that failed its check."""
 import ast
 import io
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +16,7 @@ import pytest
 
 import pyconv
 from pyconv import bench
-from pyconv.bench import _display, _timing, plot, scipy_table
+from pyconv.bench import _cli, _display, _timing, busy, plot, scipy_table, small
 
 
 def test_main_job_quick_run(tmp_path):
@@ -49,7 +52,8 @@ def test_help():
     completed = subprocess.run([sys.executable, "-m", "pyconv", "--help"],
                                capture_output=True, text=True, timeout=60, cwd="/")
     assert completed.returncode == 0
-    for option in ("--quick", "--full", "--workers", "--json", "--plot", "--version"):
+    for option in ("--quick", "--full", "--workers", "--json", "--plot", "--version",
+                   "--small", "--busy"):
         assert option in completed.stdout
 
 
@@ -168,8 +172,8 @@ def test_the_bench_uses_only_the_public_api_and_imports_one_way():
     # to change under it. Within it, each module imports only those listed
     # before it in its package docstring, so there is no import cycle.
     package = Path(bench.__file__).parent
-    order = ["_timing", "_display", "scipy_table", "sweep", "plot", "opencv", "_cli",
-             "__init__"]
+    order = ["_timing", "_display", "scipy_table", "sweep", "small", "busy", "plot", "opencv",
+             "_cli", "__init__"]
     assert sorted(path.stem for path in package.glob("*.py")) == sorted(order)
     for path in package.glob("*.py"):
         tree = ast.parse(path.read_text())
@@ -188,3 +192,204 @@ def test_the_bench_uses_only_the_public_api_and_imports_one_way():
                     assert order.index(parts[2]) < order.index(path.stem), (path.name, name)
                 elif parts[1] != "bench":
                     assert not parts[1].startswith("_"), (path.name, name)
+
+
+SMALL_KEYS = {"name", "size", "shape", "dtype", "taps", "default_seconds", "one_worker_seconds",
+              "scipy_seconds", "default_ratio", "one_worker_ratio", "calls", "target",
+              "max_error", "passed"}
+
+
+def test_small_table(capsys, tmp_path):
+    out = tmp_path / "small.json"
+    assert bench.main(["--small", "--quick", "--no-progress", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    for word in ("fixed cost", "default/scipy", "1/scipy", "target", "<= 1.5x", "<= 1.0x",
+                 "openmp"):
+        assert word in printed
+    assert "size sweep" not in printed and "case (float32)" not in printed
+    report = json.loads(out.read_text())
+    assert "small" in report and "size_sweep" not in report and "results" not in report
+    rows = report["small"]
+    assert [r["name"] for r in rows] == [c.name for c in small.cases()]
+    assert [r["target"] for r in rows] == [1.5, 1.0, 1.0, None, 1.0]
+    for r in rows:
+        assert set(r) == SMALL_KEYS
+        assert r["passed"] and r["calls"] >= 2
+        assert r["default_ratio"] > 0 and r["one_worker_ratio"] > 0
+        assert r["name"] in printed
+
+
+def _tiny_sweep(monkeypatch, size):
+    monkeypatch.setattr(small, "SWEEP_SIZES", (10, 1000))
+    for table, value in ((small.CALLS, 3), (small.BUDGET, 0.001), (small.MIN_CALLS, 1),
+                         (small.SWEEP_BUDGET, 0.001)):
+        monkeypatch.setitem(table, size, value)
+
+
+def test_small_full_adds_the_size_sweep(monkeypatch, capsys, tmp_path):
+    _tiny_sweep(monkeypatch, "full")
+    out = tmp_path / "sweep.json"
+    assert bench.main(["--small", "--full", "--no-progress", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "size sweep" in printed
+    assert printed.count("slower than scipy (") == 2  # default workers, workers=1
+    report = json.loads(out.read_text())
+    points = report["size_sweep"]
+    assert len(points) == len(small.SWEEP_KERNELS) * len(small.SWEEP_DTYPES) * 2
+    assert {p["size"] for p in points} == {10, 1000}
+    assert {p["dtype"] for p in points} == {"float32", "float64"}
+    assert {len(p["shape"]) for p in points} == {1, 2, 3}
+    assert all(set(p) == SMALL_KEYS and p["passed"] for p in points)
+    assert {tuple(p["shape"]) for p in points if p["size"] == 1000} >= {(1000,), (32, 32),
+                                                                        (10, 10, 10)}
+
+
+def test_format_sweep_names_the_sizes_where_pyconv_is_slower():
+    def row(name, size, ratio):
+        return small.Row(name, size, (size,), "float64", 3, 1.0, 1.0, 1.0, ratio, 0.5, 5, 1.0,
+                         0.0, True)
+
+    rows = [row("1-D, 3 taps, float64", 10, 1.2), row("1-D, 3 taps, float64", 100_000, 0.5),
+            row("2-D, 3x3, float64", 10, 0.9), row("2-D, 3x3, float64", 100_000, 1.01)]
+    text = small.format_sweep(rows)
+    assert ("slower than scipy (default) at:\n  1-D, 3 taps, float64: 10\n"
+            "  2-D, 3x3, float64: 1e5\n") in text
+    assert "slower than scipy (workers=1) at: no size" in text
+    assert "1.20x" in text and "1e5" in text
+
+
+def test_full_also_prints_the_small_table_and_the_size_sweep(monkeypatch, capsys, tmp_path):
+    _tiny_sweep(monkeypatch, "full")
+    monkeypatch.setattr(_cli, "cases", lambda size: scipy_table.cases("quick")[:2])
+    monkeypatch.setitem(_cli.BUDGET, "full", 0.001)
+    out = tmp_path / "full.json"
+    assert bench.main(["--full", "--no-progress", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "speed-up" in printed and "fixed cost" in printed and "size sweep" in printed
+    report = json.loads(out.read_text())
+    assert len(report["results"]) == 2 and report["small"] and report["size_sweep"]
+    assert "busy" not in report
+
+
+BUSY_KEYS = {"load", "name", "shape", "taps", "default_seconds", "one_worker_seconds",
+             "scipy_seconds", "default_over_one_worker", "default_over_scipy", "calls",
+             "load_held", "max_error", "passed"}
+
+
+def test_busy_table_stops_its_load_processes(monkeypatch, capsys, tmp_path):
+    started = []
+    hogs = busy.hogs
+
+    def recording_hogs(count, lifetime):
+        manager = hogs(count, lifetime)
+        processes = manager.__enter__()
+        started.append(processes)
+        assert len(processes) == count and all(p.poll() is None for p in processes)
+        return _Entered(manager, processes)
+
+    monkeypatch.setattr(busy, "hogs", recording_hogs)
+    out = tmp_path / "busy.json"
+    assert bench.main(["--busy", "--quick", "--no-progress", "--json", str(out)]) == 0
+    assert [len(processes) for processes in started] == list(busy.LOADS) == [2, 4]
+    assert all(p.poll() is not None for processes in started for p in processes)
+    printed = capsys.readouterr().out
+    for word in ("busy machine", "default/1", "default/scipy", "<= 1.1x", "<= 1.0x", "others"):
+        assert word in printed
+    rows = json.loads(out.read_text())["busy"]
+    assert len(rows) == len(busy.LOADS) * len(busy.CASES)
+    assert [r["load"] for r in rows] == [2] * 4 + [4] * 4
+    for r in rows:
+        assert set(r) == BUSY_KEYS
+        assert r["passed"] and r["load_held"] and r["calls"] >= 1
+        assert r["default_over_one_worker"] > 0 and r["default_over_scipy"] > 0
+    assert [r["name"] for r in rows[:4]] == ["2-D 16x16, 3x3", "1-D 50,000 samples, 7 taps",
+                                             "2-D 128x128, 3x3", "2-D 512x512, 5x5"]
+
+
+class _Entered:
+    """An entered context manager, entered again as itself."""
+
+    def __init__(self, manager, value):
+        self.manager, self.value = manager, value
+
+    def __enter__(self):
+        return self.value
+
+    def __exit__(self, *exc_info):
+        return self.manager.__exit__(*exc_info)
+
+
+def test_load_processes_stop_on_an_exception():
+    with pytest.raises(KeyboardInterrupt), busy.hogs(2, 60) as processes:
+        assert all(p.poll() is None for p in processes)
+        raise KeyboardInterrupt
+    assert all(p.poll() is not None for p in processes)
+    assert all(p.stdout.closed for p in processes)
+
+
+def test_a_load_process_stops_by_itself_after_its_lifetime():
+    with busy.hogs(1, 0.2) as (process,):
+        assert process.wait(timeout=30) == 0
+
+
+def _state(pid):
+    """A process's state letter from /proc, or None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return None
+
+
+def _gone(pids, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(_state(pid) in (None, "Z") for pid in pids):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _children(pid):
+    """The pids of `pid`'s child processes, from /proc."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                if int(stat.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry))
+        except (ValueError, OSError):
+            continue
+    return found
+
+
+needs_proc = pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs /proc")
+
+
+@needs_proc
+def test_a_load_process_stops_when_its_parent_dies():
+    code = ("import os\nfrom pyconv.bench import busy\nwith busy.hogs(1, 120) as (p,):\n"
+            "    print(p.pid, flush=True)\n    os._exit(0)\n")
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                               timeout=60)
+    assert completed.returncode == 0, completed.stderr
+    assert _gone([int(completed.stdout)])
+
+
+@needs_proc
+def test_ctrl_c_during_the_busy_table_leaves_no_load_process(tmp_path):
+    parent = subprocess.Popen([sys.executable, "-m", "pyconv", "--busy", "--no-progress"],
+                              cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while len(children := _children(parent.pid)) < 2 and parent.poll() is None:
+            assert time.monotonic() < deadline, "the load processes never started"
+            time.sleep(0.02)
+        parent.send_signal(signal.SIGINT)
+        _, stderr = parent.communicate(timeout=60)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.communicate()
+    assert parent.returncode != 0 and b"KeyboardInterrupt" in stderr
+    assert _gone(children)

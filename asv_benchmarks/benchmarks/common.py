@@ -103,3 +103,22 @@ def ratio(numerator, denominator, runs=RUNS, warm_up=True):
             function()
             best[i] = min(best[i], time.perf_counter() - start)
     return best[0] / best[1]
+
+
+def median_ratio(numerator, denominator, calls, budget, min_calls=3):
+    """median time(numerator) / median time(denominator): the two called in
+    turn after one warm-up call each, until each ran `calls` times, or
+    `budget` seconds have passed and each ran `min_calls` times. (The
+    median, not the best: the small and busy suites time calls whose cost
+    varies from call to call.)"""
+    numerator()
+    denominator()
+    times = ([], [])
+    start = time.perf_counter()
+    while len(times[0]) < calls and (
+            len(times[0]) < min_calls or time.perf_counter() - start < budget):
+        for function, store in ((numerator, times[0]), (denominator, times[1])):
+            begin = time.perf_counter()
+            function()
+            store.append(time.perf_counter() - begin)
+    return float(np.median(times[0]) / np.median(times[1]))

@@ -9,9 +9,11 @@ from dataclasses import asdict
 import numpy as np
 
 import pyconv
+import pyconv.bench.busy as busy
 import pyconv.bench.opencv as opencv
+import pyconv.bench.small as small
 from pyconv.bench._display import on_terminal, progress
-from pyconv.bench._timing import machine_description, thread_count
+from pyconv.bench._timing import cores, machine_description, thread_count
 from pyconv.bench.plot import MISSING as MATPLOTLIB_MISSING
 from pyconv.bench.plot import plot
 from pyconv.bench.scipy_table import BUDGET, cases, format_table, run_case
@@ -28,7 +30,8 @@ def _parser():
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="small data, a few seconds")
     size.add_argument("--full", action="store_true",
-                      help="larger data and more cases (a few minutes)")
+                      help="larger data and more cases, then the --small table and its size "
+                           "sweep (a few minutes)")
     parser.add_argument("--workers", type=int, default=None,
                         help="threads for pyconv (default: all that OpenMP may use)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
@@ -39,6 +42,19 @@ def _parser():
                              "(1-D and 2-D; adds about half a minute)")
     parser.add_argument("--no-progress", action="store_true",
                         help="no progress bar (there is one only when stderr is a terminal)")
+    parser.add_argument("--small", action="store_true",
+                        help="instead: the fixed cost of a call, pyconv (at its default "
+                             "workers and at workers=1) against scipy.ndimage on small "
+                             "arrays, median of up to 300 calls, each ratio (pyconv time / "
+                             "scipy time) beside its target; with --full also a sweep of "
+                             "sizes from 10 to 10^7 elements (1-D, 2-D, 3-D; float32 and "
+                             "float64) naming the sizes at which pyconv is slower (about a "
+                             "minute more)")
+    parser.add_argument("--busy", action="store_true",
+                        help="instead (or after --small): pyconv (default workers and "
+                             "workers=1) and scipy.ndimage on float32 data, median of up to "
+                             "60 calls, while 2 and then 4 CPU-bound processes started by the "
+                             "benchmark run beside them (stopped afterwards; under a minute)")
     parser.add_argument("--version", action="version", version=f"pyconv {pyconv.__version__}")
     parser.add_argument("--opencv", action="store_true",
                         help="instead: the table against OpenCV at workers=2, each time also "
@@ -58,15 +74,72 @@ def _opencv_table(args, parser):
     return 0 if passed else 1
 
 
+def _size(args):
+    return "quick" if args.quick else "full" if args.full else "default"
+
+
+def _run_info(workers, size):
+    return {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine_description(),
+            "workers": workers, "size": size}
+
+
+def _write_json(path, run, report):
+    with open(path, "w") as stream:
+        json.dump({**run, "config": pyconv.show_config(mode="dicts"), **report}, stream,
+                  indent=2)
+
+
+def _small_and_busy(args, workers, rng, sweep):
+    """Print the --small table (and its sweep if `sweep`) and the --busy
+    table, as asked: (JSON entries, whether every check passed)."""
+    size, show = _size(args), not args.no_progress
+    default = (f"default: workers=None ({workers} threads)" if args.workers is None
+               else f"default: workers={args.workers}")
+    report = {}
+    if args.small or sweep:
+        report["small"] = rows = small.run_table(args.workers, size, rng, show)
+        print(f"fixed cost: pyconv time / scipy.ndimage.correlate time (above 1.0 pyconv is "
+              f"slower), median of up to {small.CALLS[size]} calls; {default}:")
+        print(small.format_table(rows))
+        print()
+    if sweep:
+        report["size_sweep"] = rows = small.run_sweep(args.workers, size, rng, show)
+        print(f"size sweep, mode='reflect', median of up to {small.CALLS[size]} calls "
+              f"within {small.SWEEP_BUDGET[size]} s per point; {default}:")
+        print(small.format_sweep(rows))
+        print()
+    if args.busy:
+        report["busy"] = rows = busy.run(args.workers, size, rng, show)
+        print(f"busy machine: float32, median of up to {busy.CALLS[size]} calls, while "
+              f"{' and then '.join(map(str, busy.LOADS))} CPU-bound processes run beside "
+              f"them on {cores()} cores; {default}; targets: default/1 <= "
+              f"{busy.TARGETS[0]}x, default/scipy <= {busy.TARGETS[1]}x:")
+        print(busy.format_table(rows))
+        print()
+    passed = all(row.passed for rows in report.values() for row in rows)
+    return {key: [asdict(row) for row in rows] for key, rows in report.items()}, passed
+
+
+def _small_tables(args, workers):
+    """``--small`` and ``--busy``: their tables alone."""
+    run = _run_info(workers, _size(args))
+    print(f"pyconv {pyconv.__version__} against scipy, {run['date'][:10]}, {run['machine']}")
+    report, passed = _small_and_busy(args, workers, np.random.default_rng(2026),
+                                     sweep=args.small and args.full)
+    pyconv.show_config()
+    if args.json:
+        _write_json(args.json, run, report)
+    return 0 if passed else 1
+
+
 def _scipy_table(args, workers):
-    size = "quick" if args.quick else "full" if args.full else "default"
+    size = _size(args)
     budget = BUDGET[size]
     rng = np.random.default_rng(2026)
     results = [run_case(case, workers, budget, rng)
                for case in progress(cases(size), not args.no_progress)]
     points = sweep(workers, budget, rng, quick=size == "quick") if args.sweep else []
-    run = {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine_description(),
-           "workers": workers, "size": size}
+    run = _run_info(workers, size)
     print(f"pyconv {pyconv.__version__} against scipy, workers={workers}, "
           f"{run['date'][:10]}, {run['machine']}")
     print(format_table(results))
@@ -75,15 +148,16 @@ def _scipy_table(args, workers):
         print("kernel sweep (float64, mode='constant'):")
         print(format_sweep(points))
         print()
+    extra, extra_passed = _small_and_busy(args, workers, rng, sweep=True) if args.full \
+        else ({}, True)
     pyconv.show_config()
     if args.json:
-        with open(args.json, "w") as stream:
-            json.dump({**run, "config": pyconv.show_config(mode="dicts"),
-                       "results": [asdict(r) for r in results],
-                       "sweep": [asdict(p) for p in points]}, stream, indent=2)
+        _write_json(args.json, run, {"results": [asdict(r) for r in results],
+                                     "sweep": [asdict(p) for p in points], **extra})
     if args.plot:
         plot(results, args.plot, run)
-    return 0 if all(r.passed for r in results) and all(p.passed for p in points) else 1
+    return 0 if (all(r.passed for r in results) and all(p.passed for p in points)
+                 and extra_passed) else 1
 
 
 def main(argv=None):
@@ -92,14 +166,21 @@ def main(argv=None):
     parser = _parser()
     args = parser.parse_args(argv)
     if args.opencv:
+        if args.small or args.busy:
+            parser.error("--opencv runs alone, without --small or --busy")
         return _opencv_table(args, parser)
     try:
         workers = thread_count(args.workers)
     except (TypeError, ValueError) as error:
         parser.error(f"--workers: {error}")
+    if (args.small or args.busy) and (args.plot or args.sweep):
+        parser.error("--plot and --sweep go with the table against scipy, "
+                     "not with --small or --busy")
     if args.plot:  # fail before the work, not after
         try:
             import matplotlib  # noqa: F401
         except ImportError:
             parser.error(MATPLOTLIB_MISSING)
+    if args.small or args.busy:
+        return _small_tables(args, workers)
     return _scipy_table(args, workers)

@@ -31,6 +31,11 @@ def progress(items, enabled, desc="pyconv benchmark"):
                     disable=None if enabled else True)
 
 
+def seconds_text(seconds):
+    """A time in microseconds below a millisecond, else in milliseconds."""
+    return f"{seconds * 1e6:.1f} us" if seconds < 1e-3 else f"{seconds * 1e3:.2f} ms"
+
+
 def text_table(header, rows, left=1):
     """`rows` (tuples of strings) under `header` in aligned columns, the
     first `left` columns left-aligned and the others right-aligned."""
