@@ -407,8 +407,8 @@ def _run(plan, x, target):
     point_scratch(scratch, <char*> cnp.PyArray_DATA(block) + <Py_ssize_t> lead, plan.scratch,
                   plan.n_threads)
     cdef int n_threads = _openmp.parallel_threads(plan.n_threads)
-    cdef double timing[2]
-    timing[0] = timing[1] = 0
+    cdef double timing[4]  # see run_items
+    timing[0] = timing[1] = timing[2] = timing[3] = 0
     cdef int work = plan.work_dtype.num
     if work == cnp.NPY_FLOAT32:
         run_typed[float](&c, plan.cval, scratch, n_threads, timing)
@@ -421,7 +421,7 @@ def _run(plan, x, target):
     else:
         run_typed["double complex"](&c, plan.cval, scratch, n_threads, timing)
     if n_threads > 1:
-        _openmp.record_wait(timing[0], timing[1])
+        _openmp.record_wait(timing[0], timing[1], timing[2] / max(1.0, timing[3]))
 
 
 cdef void run_typed(const Plan* c, W cval, const Scratch* scratch, int n_threads,

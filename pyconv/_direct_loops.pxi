@@ -504,12 +504,12 @@ cdef inline void process(const Plan* p, Py_ssize_t item, const W* cval_cell,
 cdef void run_items(const Plan* p, const W* cval_cell, const Scratch* scratch_all,
                     Py_ssize_t begin, Py_ssize_t end, int n_threads,
                     double* timing) noexcept nogil:
-    """Items [begin, end) on `n_threads` threads. Adds to timing[0] the seconds
-    the first thread spent on items and to timing[1] those it then waited for
-    the others (see _openmp.record_wait)."""
+    """Items [begin, end) on `n_threads` threads. Adds to `timing` the seconds
+    the first thread spent on items, those it then waited for the others,
+    the items it did and the items in all (see _openmp.record_wait)."""
     cdef Py_ssize_t item
     cdef const Scratch* scratch
-    cdef double marks[2]  # start; the first thread's last item done
+    cdef double marks[3]  # start; the first thread's last item done; its items
     cdef double* mark = marks
     cdef Py_ssize_t grab = max(1, (end - begin) // (8 * n_threads))
     if n_threads == 1:  # no parallel region: no team to wake or wait for
@@ -517,6 +517,7 @@ cdef void run_items(const Plan* p, const W* cval_cell, const Scratch* scratch_al
             process(p, item, cval_cell, scratch_all)
         return
     mark[0] = mark[1] = omp_get_wtime()
+    mark[2] = 0
     # Items are handed out as threads ask (a few at a time): a thread the OS
     # runs late takes fewer, and the others are not left waiting for its share.
     with parallel(num_threads=n_threads):
@@ -525,8 +526,11 @@ cdef void run_items(const Plan* p, const W* cval_cell, const Scratch* scratch_al
             process(p, item, cval_cell, scratch)
             if threadid() == 0:
                 mark[1] = omp_get_wtime()
+                mark[2] += 1
     timing[0] += mark[1] - mark[0]
     timing[1] += omp_get_wtime() - mark[1]
+    timing[2] += mark[2]
+    timing[3] += end - begin
 
 
 cdef void run_chunks(const Plan* p, const W* cval_cell, const Scratch* scratch_all,

@@ -116,15 +116,19 @@ def team_size(int n_threads):
 
 # Busy machines. A parallel call waits, at its end, for every thread of its
 # team; when other processes keep the cores busy, the OS may not run one of
-# them for several time slices, and the call takes many times its
-# single-threaded time. So every parallel call measures how long its first
-# thread waited for the others once it ran out of work. A wait longer than
-# BUSY_WAIT_SHARE of its working time (and BUSY_WAIT_FLOOR seconds) marks
-# the machine busy: parallel calls then run on one thread for a back-off
-# period that doubles while the machine stays busy (MIN_BACKOFF up to
-# MAX_BACKOFF seconds), and ends with a parallel call that did not wait.
-BUSY_WAIT_SHARE = 0.5
-BUSY_WAIT_FLOOR = 2e-4
+# them for several time slices, and the call can take many times its
+# single-threaded time. So every parallel call of the direct method reports
+# its first thread's working time, how long that thread then waited for the
+# others, and the share of the items it did. Threads did not pay when that
+# thread did no work at all (the OS ran it late), when it waited longer
+# than BUSY_WAIT of its working time (with work handed out a few items at a
+# time, a thread that keeps running waits for one handful at most), or when
+# the call took more than BUSY_SHARE of what one thread would have (the
+# working time over the share). Parallel calls then run on one thread for a
+# back-off period that doubles while the machine stays busy (MIN_BACKOFF up
+# to MAX_BACKOFF seconds), and ends with a parallel call that did pay.
+BUSY_WAIT = 0.5
+BUSY_SHARE = 0.9
 MIN_BACKOFF = 0.05
 MAX_BACKOFF = 2.0
 _backoff = 0.0
@@ -138,10 +142,11 @@ def parallel_threads(n_threads):
     return n_threads
 
 
-def record_wait(work, wait):
-    """After a parallel call: its first thread's seconds of work, then of waiting."""
+def record_wait(work, wait, share):
+    """After a parallel call: its first thread's seconds of work, then of
+    waiting, and the share of the items that thread did (0 to 1)."""
     global _backoff, _busy_until
-    if wait > max(BUSY_WAIT_FLOOR, BUSY_WAIT_SHARE * work):
+    if share <= 0 or wait > BUSY_WAIT * work or work + wait > BUSY_SHARE * work / share:
         _backoff = min(MAX_BACKOFF, max(MIN_BACKOFF, 2 * _backoff))
         _busy_until = time.monotonic() + _backoff
     else:

@@ -220,11 +220,16 @@ def test_a_busy_machine_backs_off_to_one_thread(calm, monkeypatch):
     now = [1000.0]
     monkeypatch.setattr(_openmp.time, "monotonic", lambda: now[0])
     assert _openmp.parallel_threads(2) == 2
-    _openmp.record_wait(1e-3, 1e-4)  # a short wait: still calm
+    _openmp.record_wait(1e-3, 1e-4, 0.5)  # half the work, a short wait: threads paid
     assert _openmp.parallel_threads(2) == 2
+    _openmp.record_wait(4e-3, 1e-3, 0.5)  # a wait stretched by time slices, but
+    assert _openmp.parallel_threads(2) == 2  # two threads still beat one (5 < 0.9 * 8 ms)
+    _openmp.record_wait(4e-3, 3e-3, 0.6)  # waited most of its own working time
+    assert _openmp.parallel_threads(2) == 1
+    _openmp.record_wait(1e-3, 1e-5, 0.5)
     backoffs = []
-    for _ in range(8):  # waited five times its work, again and again
-        _openmp.record_wait(1e-3, 5e-3)
+    for _ in range(8):  # did all the work, then waited: one thread would have been faster
+        _openmp.record_wait(1e-3, 5e-3, 1.0)
         assert _openmp.parallel_threads(2) == 1 and _openmp.parallel_threads(1) == 1
         backoffs.append(_openmp._backoff)
     assert backoffs[0] == _openmp.MIN_BACKOFF
@@ -232,8 +237,10 @@ def test_a_busy_machine_backs_off_to_one_thread(calm, monkeypatch):
     assert backoffs[-1] == _openmp.MAX_BACKOFF
     now[0] += _openmp.MAX_BACKOFF + 0.01  # the back-off ends: the next call probes
     assert _openmp.parallel_threads(4) == 4
-    _openmp.record_wait(1e-3, 1e-5)  # and did not wait: calm again
+    _openmp.record_wait(1e-3, 1e-5, 0.5)  # and threads paid: calm again
     assert _openmp._backoff == 0.0 and _openmp.parallel_threads(4) == 4
+    _openmp.record_wait(0.0, 2e-2, 0.0)  # the first thread ran late and did nothing
+    assert _openmp._backoff == _openmp.MIN_BACKOFF and _openmp.parallel_threads(4) == 1
 
 
 def test_parallel_calls_report_their_wait(calm, monkeypatch):
@@ -247,8 +254,8 @@ def test_parallel_calls_report_their_wait(calm, monkeypatch):
     w = rng.standard_normal((5, 5))
     parallel = pyconv.correlate(x, w, workers=2, method="direct")
     assert len(reports) == 1
-    work, wait = reports[0]
-    assert work > 0 and wait >= 0
+    work, wait, share = reports[0]
+    assert work > 0 and wait >= 0 and 0 < share <= 1
     monkeypatch.setattr(_openmp, "_busy_until", float("inf"))
     reports.clear()
     serial = pyconv.correlate(x, w, workers=2, method="direct")

@@ -110,14 +110,16 @@ def median_ratio(numerator, denominator, calls, budget, min_calls=3):
     turn after one warm-up call each, until each ran `calls` times, or
     `budget` seconds have passed and each ran `min_calls` times. (The
     median, not the best: the small and busy suites time calls whose cost
-    varies from call to call.)"""
+    varies from call to call.) The rounds alternate which goes first: the
+    first call of a round runs after the other's, with colder caches."""
     numerator()
     denominator()
     times = ([], [])
+    pairs = ((numerator, times[0]), (denominator, times[1]))
     start = time.perf_counter()
     while len(times[0]) < calls and (
             len(times[0]) < min_calls or time.perf_counter() - start < budget):
-        for function, store in ((numerator, times[0]), (denominator, times[1])):
+        for function, store in pairs if len(times[0]) % 2 == 0 else pairs[::-1]:
             begin = time.perf_counter()
             function()
             store.append(time.perf_counter() - begin)

@@ -38,17 +38,21 @@ def best_times(first, second, budget, min_runs=3, max_runs=20):
 def median_times(functions, budget, max_calls, min_calls=3):
     """(median time of each function, calls of each): the functions called
     in turn after one warm-up call each, until each ran `max_calls` times,
-    or `budget` seconds have passed and each ran `min_calls` times."""
+    or `budget` seconds have passed and each ran `min_calls` times. Each
+    round starts with the next function: the call after another one's (a
+    large scipy call, say) runs with colder caches, and no function should
+    always be that one."""
     for function in functions:
         function()
     times = [[] for _ in functions]
     start = time.perf_counter()
     while len(times[0]) < max_calls and (
             len(times[0]) < min_calls or time.perf_counter() - start < budget):
-        for function, store in zip(functions, times, strict=True):
+        first = len(times[0]) % len(functions)
+        for index in [*range(first, len(functions)), *range(first)]:
             begin = time.perf_counter()
-            function()
-            store.append(time.perf_counter() - begin)
+            functions[index]()
+            times[index].append(time.perf_counter() - begin)
     return [float(np.median(store)) for store in times], len(times[0])
 
 
