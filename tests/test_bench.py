@@ -367,11 +367,12 @@ needs_proc = pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="ne
 
 
 @needs_proc
-def test_a_load_process_stops_when_its_parent_dies():
+def test_a_load_process_stops_when_its_parent_dies(tmp_path):
     code = ("import os\nfrom pyconv.bench import busy\nwith busy.hogs(1, 120) as (p,):\n"
             "    print(p.pid, flush=True)\n    os._exit(0)\n")
+    # (Outside the checkout: Python started there would import the source tree.)
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                               timeout=60)
+                               timeout=60, cwd=tmp_path)
     assert completed.returncode == 0, completed.stderr
     assert _gone([int(completed.stdout)])
 
