@@ -56,6 +56,16 @@ def median_times(functions, budget, max_calls, min_calls=3):
     return [float(np.median(store)) for store in times], len(times[0])
 
 
+def three_medians(x, w, workers, timing):
+    """((pyconv at `workers`, pyconv at 1 worker, scipy.ndimage.correlate)
+    median seconds, calls of each) on the same data (see median_times)."""
+    import scipy.ndimage as ndi
+
+    return median_times([lambda: pyconv.correlate(x, w, workers=workers),
+                         lambda: pyconv.correlate(x, w, workers=1),
+                         lambda: ndi.correlate(x, w)], *timing)
+
+
 def cores():
     """Cores this process may run on, as pyconv counts them."""
     return pyconv.show_config(mode="dicts")["openmp"]["cores"]

@@ -20,7 +20,7 @@ import scipy.ndimage as ndi
 
 import pyconv
 from pyconv.bench._display import progress, seconds_text, text_table
-from pyconv.bench._timing import median_times
+from pyconv.bench._timing import three_medians
 from pyconv.bench.scipy_table import tolerance
 
 # The number of load processes, one run each.
@@ -155,9 +155,7 @@ def _measure(load, entry, workers, timing):
               float("nan"), None, None, 0, True, entry.max_error, entry.passed)
     if entry.passed:
         (row.default_seconds, row.one_worker_seconds, row.scipy_seconds), row.calls = \
-            median_times([lambda: pyconv.correlate(x, w, workers=workers),
-                          lambda: pyconv.correlate(x, w, workers=1),
-                          lambda: ndi.correlate(x, w)], *timing)
+            three_medians(x, w, workers, timing)
         row.default_over_one_worker = row.default_seconds / row.one_worker_seconds
         row.default_over_scipy = row.default_seconds / row.scipy_seconds
     return row

@@ -14,7 +14,7 @@ import scipy.ndimage as ndi
 
 import pyconv
 from pyconv.bench._display import progress, seconds_text, text_table
-from pyconv.bench._timing import median_times
+from pyconv.bench._timing import three_medians
 from pyconv.bench.scipy_table import tolerance
 
 # At most this many calls of each side per case, within BUDGET seconds per
@@ -99,9 +99,7 @@ def measure(case, workers, timing, rng):
               passed)
     if passed:
         (row.default_seconds, row.one_worker_seconds, row.scipy_seconds), row.calls = \
-            median_times([lambda: pyconv.correlate(x, w, workers=workers),
-                          lambda: pyconv.correlate(x, w, workers=1),
-                          lambda: ndi.correlate(x, w)], *timing)
+            three_medians(x, w, workers, timing)
         row.default_ratio = row.default_seconds / row.scipy_seconds
         row.one_worker_ratio = row.one_worker_seconds / row.scipy_seconds
     return row
