@@ -70,7 +70,7 @@ def direct_cost(problem, direct_plan):
     return _direct_seconds(direct_plan, problem.output.size, problem.work_dtype)
 
 
-@functools.lru_cache(maxsize=256)  # plans are cached: so are their costs
+@functools.lru_cache(maxsize=64)  # plans are cached: so are their costs
 def _direct_seconds(direct_plan, outputs, work_dtype):
     per_tap, fixed, per_row_visit = DIRECT[work_dtype.name]
     seconds = (outputs * (direct_plan.work_per_output * per_tap + fixed)
