@@ -114,8 +114,6 @@ class DirectPlan:
     n_items: int
     chunk: int  # items between two checks for Ctrl-C
     # For the binding and the cost model.
-    in_place: bool  # the input's lines can be read where they are
-    longest_chunk: int
     n_threads: int
     scratch: "Scratch"
     # For the cost model.
@@ -213,7 +211,6 @@ def _plan(problem, writes_output):
         row_offsets=analysis.columns * dilation[-1],
         row_weights=analysis.row_weights.astype(work),
         skip_constant_rows=bool(cval == 0) and bool(np.isfinite(weights).all()),
-        in_place=bool(in_place),
         **_strip_fields(strips, analysis, weights.shape, work, dilation, stride),
         **cut,
         scratch=_scratch(cut, strips, analysis, stride[-1], dilation[-1] * (weights.shape[-1] - 1),
@@ -343,7 +340,7 @@ def _cut(n, taps, analysis, strips, out_shape, stride, dilation, before, in_plac
     outputs = math.prod(out_shape)
     line_len = max(1, out_shape[-1])
     items = outputs // line_len * (-(-line_len // SEGMENT) + 2)
-    return dict(n_segments=n_segments, seg_bounds=bounds, longest_chunk=longest_chunk,
+    return dict(n_segments=n_segments, seg_bounds=bounds,
                 max_taps_on_line=int(chunk_taps), buf_len=int(buf_len), n_items=int(n_items),
                 chunk=int(chunk), n_threads=n_threads, row_visits=int(items * rows_per_item))
 
@@ -395,18 +392,20 @@ def _strip_fields(strips, analysis, kernel_shape, work, dilation, stride):
 def _scratch(cut, strips, analysis, stride, span, work, output_is_accumulator):
     """The :class:`Scratch` one thread needs."""
     total_taps = max(1, int(analysis.n_taps.sum()))
+    bounds = cut["seg_bounds"]
+    longest_chunk = int((bounds[:, 3] - bounds[:, 0]).max())
     n_rows = max(1, analysis.n_taps.size)
     row_slots = n_rows
     lines = needed = 0
     if strips is not None:
         row_slots = max(row_slots, strips.n_other * strips.positions)
-        longest = cut["longest_chunk"]
+        longest = longest_chunk
         # Separable: b's result per buffered line; gathered: the lines, in phases.
         line_len = (longest if strips.separable
                     else int(stride) * (longest + int(span) // int(stride)))
         lines, needed = strips.n_other * strips.positions * line_len, strips.positions
     return scratch_layout(dict(
-        acc=(1 if output_is_accumulator else cut["longest_chunk"], work),
+        acc=(1 if output_is_accumulator else longest_chunk, work),
         row_bufs=(n_rows * cut["buf_len"], work),
         sources=(total_taps, np.uintp), steps=(total_taps, np.intp),
         weights=(total_taps, work), parts=(2 * total_taps, np.float64),
