@@ -131,6 +131,38 @@ TypeError
     Unsupported input, weights or output dtype (object, strings...),
     a real output array (or dtype string) for complex data, arguments of
     the wrong type.""",
+    "family_axes": """\
+axes : int or sequence of int, optional
+    The filtered axes; per-axis arguments (sigma, size, mode...) follow
+    them in the order given. The other axes are batch axes, each slice
+    along them filtered independently. Default: every axis.""",
+    "family_mode": """\
+mode : str or sequence of str, optional
+    How the input extends past its edges: 'reflect' (default),
+    'constant', 'nearest', 'mirror' or 'wrap' (and scipy's aliases
+    'grid-mirror', 'grid-constant', 'grid-wrap'), exact at any distance
+    from the edge. A sequence gives one mode per filtered axis.""",
+    "family_stride": """\
+stride : int or sequence of int, optional
+    Keep every ``stride``-th output along each filtered axis (a pyramid
+    level): exactly ``result[::stride]`` of the full-resolution result,
+    and each pass computes only what is kept. One per filtered axis or
+    one for all. Default 1.""",
+    "family_output": """\
+output : ndarray or dtype, optional
+    Where to put the result: an array of the result's shape, or the dtype
+    of a new array. Default: the input's dtype. Intermediate passes keep
+    the working precision (float32 for float16, float32 and integers of
+    at most 16 bits, float64 otherwise; complex likewise), and an
+    integer output is rounded to nearest and saturated once, at the end.""",
+    "family_raises": """\
+ValueError
+    A negative or non-finite sigma or truncate, a size below 1, a
+    sequence whose length is not the number of filtered axes, an unknown
+    mode, origin out of range, stride below 1, repeated or out-of-range
+    axes, an output of the wrong shape or read-only.
+TypeError
+    Unsupported input or output dtype, arguments of the wrong type.""",
 }
 
 
