@@ -18,8 +18,9 @@ separable strips then filter a block of lines at a time through a scratch
 buffer of a few lines, with no full-size intermediate array. Both forms
 give the same values (to rounding) as long as the outside of the first
 pass' result is that pass applied to the outside, which holds for every
-mode but 'constant' with a non-zero cval (scipy extends the intermediate
-by cval). Longer chains keep one intermediate array alive between passes.
+mode but 'constant' (or its alias 'grid-constant') with a non-zero cval
+(scipy extends the intermediate by cval). Longer chains keep one
+intermediate array alive between passes.
 
 A pass of a uniform filter is a box (``Pass.box``): in memory it runs as
 running sums (``_box``), whose cost does not grow with the size; on dask
@@ -109,7 +110,7 @@ def _fuses(passes, cval, in_memory):
     if first.axis == second.axis or first.weights.size * second.weights.size \
             > LARGEST_FUSED_KERNEL:
         return False
-    if cval != 0 and "constant" in (first.mode, second.mode):
+    if cval != 0 and {first.mode, second.mode} & {"constant", "grid-constant"}:
         return False
     if first.box and second.box:
         return False  # running sums cost less than any strip
