@@ -112,6 +112,8 @@ def _run(input, passes, output, modes, cval, axes, strides, method, workers):
     """Check the shared arguments, then run `passes`, plus a copying pass for
     each strided axis they leave out (as scipy, a filter with no pass copies)."""
     problem = check_call(input, output, modes, cval, axes, strides, method, workers)
+    if not isinstance(output, np.ndarray):  # the result's dtype, checked (and promoted) once
+        output = problem.output.dtype
     covered = {p.axis for p in passes}
     passes = list(passes) + [identity_pass(axis, mode, stride)
                              for axis, mode, stride in zip(axes, modes, strides)
@@ -182,7 +184,9 @@ def _combine(input, chains, output, modes, cval, axes, strides, method, workers,
         return _run(input, [], output, modes, cval, axes, strides, method, workers)
     if square:
         total = np.sqrt(total)
-    if isinstance(output, np.ndarray) or np.dtype(problem.output.dtype) != total.dtype:
+    if not isinstance(output, np.ndarray):
+        output = problem.output.dtype
+    if isinstance(output, np.ndarray) or output != total.dtype:
         return filter_any(total, np.ones(()), output, "reflect", cval, 0, axes=(), stride=1,
                           dilation=1, padding="same", method="direct", workers=workers,
                           convolution=False)
