@@ -196,7 +196,9 @@ def _combine(input, chains, output, modes, cval, axes, strides, method, workers,
 def _derivative_chains(sigma, order, mode, truncate, radius, axes, stride):
     """Per filtered axis ``i``, the chain of gaussian_filter over `axes` with
     `order` on axis i, every pass in mode ``mode[i]`` (as scipy: a sequence
-    of modes gives each derivative term its mode)."""
+    of modes gives each derivative term its mode). The passes run in the
+    order of the axes' numbers, as scipy's (which matters with 'constant'
+    and a non-zero cval when `axes` is out of order)."""
     n = len(axes)
     sigmas = per_axis(sigma, n, "sigma", _parse_nonnegative)
     truncates = per_axis(truncate, n, "truncate", _parse_nonnegative)
@@ -207,7 +209,8 @@ def _derivative_chains(sigma, order, mode, truncate, radius, axes, stride):
     for i in range(n):
         passes = [_gaussian_pass(axes[j], sigmas[j], order if j == i else 0, truncates[j],
                                  radii[j], modes[i], strides[j])
-                  for j in range(n) if sigmas[j] > SMALLEST_SIGMA]
+                  for j in sorted(range(n), key=axes.__getitem__)
+                  if sigmas[j] > SMALLEST_SIGMA]
         covered = {p.axis for p in passes}
         passes += [identity_pass(axes[j], modes[i], strides[j]) for j in range(n)
                    if strides[j] != 1 and axes[j] not in covered]
