@@ -511,3 +511,146 @@ def test_gaussian_preserves_the_sum_under_wrap(shape, data):
     sigma = data.draw(st.lists(st.floats(0.0, 5.0), min_size=len(shape), max_size=len(shape)))
     smoothed = pyconv.gaussian_filter(x, sigma, mode="wrap")
     np.testing.assert_allclose(smoothed.sum(), x.sum(), rtol=1e-12, atol=1e-9)
+
+
+# --------------------------------------------------------------------------
+# Errors: raised before anything is written
+# --------------------------------------------------------------------------
+
+X = np.arange(48, dtype=np.float64).reshape(6, 8)
+NAN, INF = float("nan"), float("inf")
+# (function, positional arguments, keywords, exception, word in the message)
+ERRORS = [
+    *[("gaussian_filter", (sigma,), {}, ValueError, "sigma") for sigma in (-1.0, NAN, INF)],
+    ("gaussian_filter", ((1.0, -0.5),), {}, ValueError, "sigma"),
+    ("gaussian_filter", ("1",), {}, TypeError, "sigma"),
+    ("gaussian_filter", (None,), {}, TypeError, "sigma"),
+    ("gaussian_filter", (1.0,), {"truncate": -1.0}, ValueError, "truncate"),
+    ("gaussian_filter", (1.0,), {"truncate": NAN}, ValueError, "truncate"),
+    ("gaussian_filter", (1.0,), {"radius": -1}, ValueError, "radius"),
+    ("gaussian_filter", (1.0,), {"radius": 1.5}, TypeError, "radius"),
+    ("gaussian_filter", (1.0,), {"order": -1}, ValueError, "order"),
+    ("gaussian_filter", (1.0,), {"order": 1.5}, TypeError, "order"),
+    ("gaussian_filter", ((1.0, 2.0, 3.0),), {}, ValueError, "sigma"),
+    *[("gaussian_filter", (1.0,), {name: value}, ValueError, name)
+      for name, value in [("order", [0]), ("mode", ["reflect"]), ("stride", [1, 2, 3]),
+                          ("truncate", [1.0, 2.0, 3.0]), ("radius", [1])]],
+    ("gaussian_filter", (1.0,), {"mode": "bogus"}, ValueError, "mode"),
+    ("gaussian_filter", (1.0,), {"axes": (0, 0)}, ValueError, "axes"),
+    ("gaussian_filter", (1.0,), {"axes": (2,)}, ValueError, "axes"),
+    ("gaussian_filter", (1.0,), {"axes": (-3,)}, ValueError, "axes"),
+    ("gaussian_filter", (1.0,), {"stride": 0}, ValueError, "stride"),
+    ("gaussian_filter", (1.0,), {"method": "bogus"}, ValueError, "method"),
+    ("gaussian_filter", (1.0,), {"workers": 0}, ValueError, "workers"),
+    ("gaussian_filter1d", (1.0,), {"axis": 2}, ValueError, "ax"),
+    ("gaussian_filter1d", (-0.5,), {}, ValueError, "sigma"),
+    ("gaussian_filter1d", (1.0,), {"order": -2}, ValueError, "order"),
+    *[("uniform_filter", (size,), {}, ValueError, "size") for size in (0, -2, (3, 0))],
+    ("uniform_filter", ((3, 3, 3),), {}, ValueError, "size"),
+    ("uniform_filter", (2.5,), {}, TypeError, "size"),
+    ("uniform_filter", (3,), {"origin": 2}, ValueError, "origin"),
+    ("uniform_filter", (4,), {"origin": -3}, ValueError, "origin"),
+    ("uniform_filter", ((3, 4),), {"origin": (0, 2)}, ValueError, "origin"),
+    ("uniform_filter", (3,), {"origin": [0, 0, 0]}, ValueError, "origin"),
+    ("uniform_filter", (3,), {"mode": ("wrap", "bogus")}, ValueError, "mode"),
+    ("uniform_filter", (3,), {"stride": [1, 0]}, ValueError, "stride"),
+    ("uniform_filter1d", (0,), {}, ValueError, "size"),
+    ("uniform_filter1d", (3,), {"origin": 2}, ValueError, "origin"),
+    ("sobel", (), {"axis": 2}, ValueError, "ax"),
+    ("sobel", (), {"mode": ["reflect"]}, ValueError, "mode"),
+    ("prewitt", (), {"stride": [1, 2, 3]}, ValueError, "stride"),
+    ("laplace", (), {"axes": (0, 0)}, ValueError, "axes"),
+    ("laplace", (), {"mode": ["wrap"]}, ValueError, "mode"),
+    ("gaussian_laplace", (1.0,), {"bogus": 1}, TypeError, "bogus"),
+    ("gaussian_laplace", (-1.0,), {}, ValueError, "sigma"),
+    ("gaussian_laplace", (1.0,), {"radius": 1.5}, TypeError, "radius"),
+    ("gaussian_laplace", (1.0,), {"stride": [1, 2, 3]}, ValueError, "stride"),
+    ("gaussian_gradient_magnitude", (1.0,), {"order": 1}, TypeError, "order"),
+    ("gaussian_gradient_magnitude", (1.0,), {"truncate": -1.0}, ValueError, "truncate"),
+    ("gaussian_gradient_magnitude", ((1.0, 2.0, 3.0),), {}, ValueError, "sigma"),
+]
+
+
+@pytest.mark.parametrize("name,args,kwargs,error,word", ERRORS, ids=str)
+def test_errors_name_the_parameter_and_leave_output_untouched(name, args, kwargs, error,
+                                                              word):
+    out = np.full(X.shape, SENTINEL)
+    with pytest.raises(error, match=word):
+        getattr(pyconv, name)(X, *args, output=out, **kwargs)
+    assert np.all(out == SENTINEL)
+
+
+@pytest.mark.parametrize("name,args", ONE_CALL, ids=[c[0] for c in ONE_CALL])
+def test_output_of_the_wrong_shape_or_read_only(name, args):
+    wrong = np.full((6, 7), SENTINEL)
+    with pytest.raises(ValueError, match="output"):
+        getattr(pyconv, name)(X, *args, output=wrong)
+    assert np.all(wrong == SENTINEL)
+    read_only = np.full(X.shape, SENTINEL)
+    read_only.flags.writeable = False
+    with pytest.raises(ValueError, match="output"):
+        getattr(pyconv, name)(X, *args, output=read_only)
+    assert np.all(read_only == SENTINEL)
+    if name != "laplace":  # the strided result's shape
+        with pytest.raises(ValueError, match="output"):
+            getattr(pyconv, name)(X, *args, output=np.full(X.shape, SENTINEL), stride=2)
+
+
+def test_sigma_zero_and_size_one_copy_like_scipy(rng):
+    """An axis whose sigma is <= 1e-15 is skipped; size 1 is a copy."""
+    x = rng.standard_normal((5, 6))
+    for sigma in (0.0, 1e-15, (0.0, 0.0)):
+        np.testing.assert_array_equal(pyconv.gaussian_filter(x, sigma, order=2), x)
+    np.testing.assert_array_equal(pyconv.uniform_filter(x, 1), x)
+    np.testing.assert_array_equal(pyconv.uniform_filter1d(x, 1, axis=0), x)
+    assert_near(*both("gaussian_filter", x, 2e-15), x)  # just above: filtered, as scipy
+    y = pyconv.gaussian_filter(x, 0.0, output=np.int16)
+    np.testing.assert_array_equal(y, to_dtype(x, np.int16))
+
+
+# --------------------------------------------------------------------------
+# Accuracy on long lines, methods, threads
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["reflect", "wrap", "constant", "nearest"])
+def test_uniform_filter1d_on_a_long_line(mode):
+    """2e6 samples near 1e6: a running sum that drifted would show here.
+    The reference sums the small parts (x - 1e6 is exact) with cumsum."""
+    n, size = 2_000_000, 101
+    rng = np.random.default_rng(7)
+    small = rng.random(n)
+    x = 1e6 + small
+    actual = pyconv.uniform_filter1d(x, size, mode=mode, cval=1e6)
+    np.testing.assert_allclose(actual, ndi.uniform_filter1d(x, size, mode=mode, cval=1e6),
+                               rtol=1e-12, atol=0)
+    pad = {"reflect": "symmetric", "wrap": "wrap", "constant": "constant",
+           "nearest": "edge"}[mode]
+    padded = np.pad(x - 1e6, size // 2, mode=pad)  # cval 1e6: 0 after the shift
+    sums = np.cumsum(np.concatenate([[0.0], padded]))
+    reference = 1e6 + (sums[size:] - sums[:-size]) / size
+    np.testing.assert_allclose(actual, reference, rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("name", ["gaussian_filter", "gaussian_laplace",
+                                  "gaussian_gradient_magnitude"])
+def test_fft_and_direct_agree(rng, name):
+    x = rng.standard_normal((40, 36))
+    for sigma in (1.0, (6.0, 3.0)):
+        direct = getattr(pyconv, name)(x, sigma, method="direct", mode="wrap")
+        fft = getattr(pyconv, name)(x, sigma, method="fft", mode="wrap")
+        assert_near(fft, direct, x, rtol=1e-13)
+        assert_near(direct, getattr(ndi, name)(x, sigma, mode="wrap"), x)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.uint8])
+def test_workers_do_not_change_the_result(rng, dtype):
+    x = (rng.random((64, 80)) * 200).astype(dtype)
+    for name, args in ONE_CALL:
+        one = getattr(pyconv, name)(x, *args, workers=1)
+        two = getattr(pyconv, name)(x, *args, workers=2)
+        np.testing.assert_array_equal(one, two)
+    for method in ("direct", "fft"):
+        np.testing.assert_array_equal(
+            pyconv.gaussian_filter(x, 3.0, method=method, workers=1),
+            pyconv.gaussian_filter(x, 3.0, method=method, workers=2))
