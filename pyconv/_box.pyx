@@ -1,0 +1,401 @@
+"""Box means along one axis, in time independent of the box's size.
+
+``box_mean`` is the compiled loop behind ``uniform_filter1d``. Along the axis,
+each output is a window sum over the input extended by the boundary rule
+(``extend_index``), divided by the window's size. The sum runs: moving one
+position adds the sample that enters the window and subtracts the one that
+leaves, so each output costs one addition, one subtraction and one division
+whatever the size.
+
+Accuracy. The running sum is a double for both float dtypes, and it is
+started again from scratch (a plain sum over the window) every `run`
+positions, ``max(size, RESTART)``: its rounding error grows with the steps
+since the last restart, not with the line's length, and the restarts cost
+at most one addition per output. Restarts sit at fixed positions of the line,
+so every segment between two of them is an independent piece of work, and
+the result does not depend on the thread count (or on the order in which the
+pieces run).
+
+Speed. A running sum is a chain of dependent additions; both kernels keep
+several chains in flight, and read the input in the order it lies in memory.
+
+* The block kernel (``inner >= LINE_KERNEL_INNER``: the filtered axis is not
+  the last): a unit advances a block of up to MAX_WIDTH consecutive inner
+  elements together, one double accumulator each, a whole row slice per
+  position; the update vectorises across the block when the inner stride is
+  one element. Blocks are as wide as possible (long contiguous reads keep the
+  hardware prefetcher going; narrow ones that jump a row per position do
+  not), narrowed only to give each thread a few units.
+* The line kernel (the filtered axis is the last, or nearly): a unit walks
+  LINES lines together in passes of CHUNK positions. Each pass writes each
+  line's differences (entering minus leaving sample, a vectorised loop over
+  contiguous reads) to a buffer, turns them into window sums with LINES
+  interleaved chains, and divides them into the output.
+
+The boundary rule is applied only off the line's ends: the block kernel
+evaluates it once per position (the block shares it), the line kernel
+splits each pass into its edge parts and a direct interior. Lanes and lines
+are independent, so how they are grouped into units (which may depend on the
+thread count) never changes a result.
+"""
+
+import numpy as np
+
+cimport numpy as cnp
+from cython.parallel cimport prange
+
+from pyconv._boundary cimport extend_index
+
+cnp.import_array()
+
+cdef extern from "Python.h":
+    const Py_ssize_t PY_SSIZE_T_MAX
+
+# The loops take a null `real_t *kind` only to pick their specialisation.
+ctypedef fused real_t:
+    float
+    double
+
+cdef enum:
+    # Accumulators in a block (a stack array of each work unit).
+    MAX_WIDTH = 1024
+    # The line kernel: lines advanced together, positions per pass.
+    LINES = 4
+    CHUNK = 256
+
+# Positions between restarts, at least (the run is max(size, RESTART)): the
+# error of a running sum of float64 samples near 1e6 stays below 1e-13
+# relative at 4096 steps (tests/test_box.py measures the long line), and a
+# restart of a size <= RESTART window costs under one addition per output.
+RESTART = 2048
+# The line kernel runs when inner is below this (a block would be too narrow).
+LINE_KERNEL_INNER = 8
+# Blocks are narrowed, down to MIN_WIDTH lanes, until each thread has
+# UNITS_PER_THREAD units (a busy core's share can go to the others).
+MIN_WIDTH = 64
+UNITS_PER_THREAD = 2
+
+
+cdef struct Geometry:
+    const char *src            # element [0, 0, 0] of the (outer, n, inner) input
+    char *dst                  # element [0, 0, 0] of the (outer, m, inner) output
+    Py_ssize_t n               # input length along the axis
+    Py_ssize_t positions       # positions the running sum visits: (m - 1) * stride + 1
+    Py_ssize_t src_step, dst_step    # byte strides along the axis
+    Py_ssize_t src_outer, src_inner, dst_outer, dst_inner   # byte strides
+    Py_ssize_t inner, lines                   # inner length; outer * inner lines
+    Py_ssize_t segments, run                  # restarts every `run` positions
+    bint by_line                              # which kernel: lines or blocks
+    Py_ssize_t width, blocks                  # the block kernel's blocks
+    Py_ssize_t size, before, stride
+    int mode
+    double cval
+
+
+cdef inline void _add_row(real_t *kind, double *acc, const char *row, double sign,
+                          double offset, Py_ssize_t width, Py_ssize_t lane) noexcept nogil:
+    """acc[b] += sign * row[b] + offset; sign is +-1, so the product is exact."""
+    cdef Py_ssize_t b
+    cdef const real_t *values = <const real_t *> row
+    if lane == sizeof(real_t):
+        for b in range(width):
+            acc[b] += sign * values[b] + offset
+    else:
+        for b in range(width):
+            acc[b] += sign * (<const real_t *> (row + b * lane))[0] + offset
+
+
+cdef inline void _add_difference(real_t *kind, double *acc, const char *enter,
+                                 const char *leave, Py_ssize_t width,
+                                 Py_ssize_t lane) noexcept nogil:
+    """acc[b] += enter[b] - leave[b]: samples of one magnitude subtract exactly,
+    so a large common offset adds no rounding of its own."""
+    cdef Py_ssize_t b
+    cdef const real_t *e = <const real_t *> enter
+    cdef const real_t *l = <const real_t *> leave
+    if lane == sizeof(real_t):
+        for b in range(width):
+            acc[b] += <double> e[b] - <double> l[b]
+    else:
+        for b in range(width):
+            acc[b] += (<double> (<const real_t *> (enter + b * lane))[0]
+                       - <double> (<const real_t *> (leave + b * lane))[0])
+
+
+cdef inline void _store(real_t *kind, const double *acc, char *row, double size,
+                        Py_ssize_t width, Py_ssize_t lane) noexcept nogil:
+    """row[b] = acc[b] / size, rounded once to double, then to real_t."""
+    cdef Py_ssize_t b
+    cdef real_t *values = <real_t *> row
+    if lane == sizeof(real_t):
+        for b in range(width):
+            values[b] = <real_t> (acc[b] / size)
+    else:
+        for b in range(width):
+            (<real_t *> (row + b * lane))[0] = <real_t> (acc[b] / size)
+
+
+cdef inline const char *_row(const Geometry *g, const char *src, Py_ssize_t pos) noexcept nogil:
+    """The input row that position `pos` of the extended axis reads; NULL for cval."""
+    cdef Py_ssize_t q = extend_index(pos, g.n, g.mode)
+    if q < 0:
+        return NULL
+    return src + q * g.src_step
+
+
+cdef void _restart(real_t *kind, const Geometry *g, double *acc, const char *src,
+                   Py_ssize_t p, Py_ssize_t width) noexcept nogil:
+    """acc = the window sum at position p, from scratch."""
+    cdef Py_ssize_t b, t
+    cdef const char *row
+    for b in range(width):
+        acc[b] = 0.0
+    for t in range(g.size):
+        row = _row(g, src, p - g.before + t)
+        if row == NULL:
+            for b in range(width):
+                acc[b] += g.cval
+        else:
+            _add_row(kind, acc, row, 1.0, 0.0, width, g.src_inner)
+
+
+cdef inline void _advance(real_t *kind, const Geometry *g, double *acc, const char *src,
+                          Py_ssize_t p, Py_ssize_t width) noexcept nogil:
+    """acc: the window sum at position p -> at p + 1."""
+    cdef Py_ssize_t leaving = p - g.before
+    cdef Py_ssize_t entering = leaving + g.size
+    cdef const char *enter
+    cdef const char *leave
+    if leaving >= 0 and entering < g.n:  # the interior: no boundary rule
+        _add_difference(kind, acc, src + entering * g.src_step,
+                        src + leaving * g.src_step, width, g.src_inner)
+        return
+    enter = _row(g, src, entering)
+    leave = _row(g, src, leaving)
+    if enter != NULL and leave != NULL:
+        _add_difference(kind, acc, enter, leave, width, g.src_inner)
+    elif enter != NULL:
+        _add_row(kind, acc, enter, 1.0, -g.cval, width, g.src_inner)
+    elif leave != NULL:
+        _add_row(kind, acc, leave, -1.0, g.cval, width, g.src_inner)
+    # (cval enters and cval leaves: the sum does not change)
+
+
+cdef void _block_unit(real_t *kind, const Geometry *g, Py_ssize_t unit) noexcept nogil:
+    """One work unit: a block of lines over one segment of positions."""
+    cdef double acc[MAX_WIDTH]
+    cdef Py_ssize_t block = unit % g.blocks
+    cdef Py_ssize_t rest = unit // g.blocks
+    cdef Py_ssize_t segment = rest % g.segments
+    cdef Py_ssize_t group = rest // g.segments
+    cdef Py_ssize_t first = block * g.width
+    cdef Py_ssize_t width = min(g.width, g.inner - first)
+    cdef const char *src = g.src + group * g.src_outer + first * g.src_inner
+    cdef char *dst = g.dst + group * g.dst_outer + first * g.dst_inner
+    cdef Py_ssize_t start = segment * g.run
+    cdef Py_ssize_t stop = min(start + g.run, g.positions)
+    # The first output at or after `start`, and the position it is taken at.
+    cdef Py_ssize_t j = (start + g.stride - 1) // g.stride
+    cdef Py_ssize_t next_store = j * g.stride
+    cdef double size = <double> g.size
+    cdef Py_ssize_t p
+    _restart(kind, g, acc, src, start, width)
+    for p in range(start, stop):
+        if p == next_store:
+            _store(kind, acc, dst + j * g.dst_step, size, width, g.dst_inner)
+            j += 1
+            next_store += g.stride
+        if p + 1 < stop:
+            _advance(kind, g, acc, src, p, width)
+
+
+# --------------------------------------------------------------------------
+# The line kernel: the filtered axis is (nearly) the last one
+# --------------------------------------------------------------------------
+
+cdef inline double _sample(real_t *kind, const Geometry *g, const char *line,
+                           Py_ssize_t pos) noexcept nogil:
+    """x_ext at position `pos` of one line."""
+    cdef Py_ssize_t q = extend_index(pos, g.n, g.mode)
+    if q < 0:
+        return g.cval
+    return (<const real_t *> (line + q * g.src_step))[0]
+
+
+cdef void _differences(real_t *kind, const Geometry *g, const char *line, double *d,
+                       Py_ssize_t p0, Py_ssize_t count) noexcept nogil:
+    """d[k] = x_ext[p + size - before] - x_ext[p - before], p = p0 + k, k < count:
+    the boundary rule at the line's ends, direct (vectorised) reads between."""
+    cdef Py_ssize_t k, low = p0 - g.before
+    cdef Py_ssize_t a = min(max(-low, 0), count)          # first k reading inside
+    cdef Py_ssize_t b = min(max(g.n - g.size - low, a), count)  # and past the last
+    cdef const real_t *x = <const real_t *> line
+    for k in range(a):
+        d[k] = _sample(kind, g, line, low + k + g.size) - _sample(kind, g, line, low + k)
+    if g.src_step == sizeof(real_t):
+        for k in range(a, b):
+            d[k] = <double> x[low + k + g.size] - <double> x[low + k]
+    else:
+        for k in range(a, b):
+            d[k] = (<double> (<const real_t *> (line + (low + k + g.size) * g.src_step))[0]
+                    - <double> (<const real_t *> (line + (low + k) * g.src_step))[0])
+    for k in range(b, count):
+        d[k] = _sample(kind, g, line, low + k + g.size) - _sample(kind, g, line, low + k)
+
+
+cdef inline void _prefix(double *d, double *acc, Py_ssize_t count) noexcept nogil:
+    """d[l][k] = the window sum at the k-th position; acc: the sum after the last.
+    LINES independent chains of additions, so their latencies overlap."""
+    cdef Py_ssize_t k, l
+    cdef double t
+    for k in range(count):
+        for l in range(LINES):
+            t = d[l * CHUNK + k]
+            d[l * CHUNK + k] = acc[l]
+            acc[l] += t
+
+
+cdef void _line_store(real_t *kind, const Geometry *g, char *out, const double *sums,
+                      Py_ssize_t p0, Py_ssize_t count) noexcept nogil:
+    """out[j] = sums[j * stride - p0] / size for the outputs taken in the pass."""
+    cdef Py_ssize_t j = (p0 + g.stride - 1) // g.stride
+    cdef Py_ssize_t k = j * g.stride - p0
+    cdef double size = <double> g.size
+    cdef real_t *y = <real_t *> out
+    if g.stride == 1 and g.dst_step == sizeof(real_t):
+        for k in range(count):
+            y[p0 + k] = <real_t> (sums[k] / size)
+        return
+    while k < count:
+        (<real_t *> (out + j * g.dst_step))[0] = <real_t> (sums[k] / size)
+        j += 1
+        k += g.stride
+
+
+cdef void _line_unit(real_t *kind, const Geometry *g, Py_ssize_t unit) noexcept nogil:
+    """LINES lines (the last repeated to fill the unit) over one segment."""
+    cdef double d[LINES * CHUNK]
+    cdef double acc[LINES]
+    cdef const char *x[LINES]
+    cdef char *y[LINES]
+    cdef Py_ssize_t first = (unit // g.segments) * LINES
+    cdef Py_ssize_t lines = min(LINES, g.lines - first)
+    cdef Py_ssize_t start = (unit % g.segments) * g.run
+    cdef Py_ssize_t stop = min(start + g.run, g.positions)
+    cdef Py_ssize_t l, t, line, p0, count
+    for l in range(LINES):
+        line = first + min(l, lines - 1)
+        x[l] = g.src + (line // g.inner) * g.src_outer + (line % g.inner) * g.src_inner
+        y[l] = g.dst + (line // g.inner) * g.dst_outer + (line % g.inner) * g.dst_inner
+        acc[l] = 0.0  # the restart: a plain sum over the first window
+        for t in range(g.size):
+            acc[l] += _sample(kind, g, x[l], start - g.before + t)
+    p0 = start
+    while p0 < stop:
+        count = min(<Py_ssize_t> CHUNK, stop - p0)
+        for l in range(LINES):
+            _differences(kind, g, x[l], d + l * CHUNK, p0, count)
+        _prefix(d, acc, count)
+        for l in range(lines):
+            _line_store(kind, g, y[l], d + l * CHUNK, p0, count)
+        p0 += count
+
+
+cdef void _run(real_t *kind, const Geometry *g, Py_ssize_t units, int n_threads) noexcept nogil:
+    cdef Py_ssize_t u
+    if n_threads == 1:  # no parallel region to open and close
+        for u in range(units):
+            if g.by_line:
+                _line_unit(kind, g, u)
+            else:
+                _block_unit(kind, g, u)
+    else:
+        for u in prange(units, num_threads=n_threads, schedule="dynamic"):
+            if g.by_line:
+                _line_unit(kind, g, u)
+            else:
+                _block_unit(kind, g, u)
+
+
+def _check(cnp.ndarray src, cnp.ndarray dst, Py_ssize_t size, Py_ssize_t before,
+           int mode, Py_ssize_t stride, int n_threads):
+    """The checks that keep every read and write inside the two arrays."""
+    if src.ndim != 3 or dst.ndim != 3:
+        raise ValueError("box_mean: src and dst must be 3-D (outer, n, inner)")
+    if src.dtype not in (np.float32, np.float64) or dst.dtype != src.dtype:
+        raise TypeError("box_mean: src and dst must both be float32 or both float64 "
+                        f"(native byte order), got {src.dtype} and {dst.dtype}")
+    if not (src.flags.aligned and dst.flags.aligned and dst.flags.writeable):
+        raise ValueError("box_mean: src and dst must be aligned, dst writeable")
+    outer, n, inner = src.shape[0], src.shape[1], src.shape[2]
+    if n < 1:
+        raise ValueError("box_mean: the filtered axis must not be empty")
+    if size < 1 or stride < 1 or n_threads < 1:
+        raise ValueError(f"box_mean: size ({size}), stride ({stride}) and n_threads "
+                         f"({n_threads}) must be >= 1")
+    if not 0 <= before < size or size > (PY_SSIZE_T_MAX - n) // 2:
+        raise ValueError(f"box_mean: before ({before}) must be in [0, size) and size "
+                         f"({size}) not near the index range's end")
+    if not 0 <= mode <= 4:
+        raise ValueError(f"box_mean: unknown mode code {mode}")
+    expected = (outer, (n - 1) // stride + 1, inner)
+    actual = (dst.shape[0], dst.shape[1], dst.shape[2])
+    if actual != expected:
+        raise ValueError(f"box_mean: dst must have shape {expected}, got {actual}")
+
+
+cdef Geometry _geometry(cnp.ndarray src, cnp.ndarray dst, Py_ssize_t size,
+                        Py_ssize_t before, int mode, double cval, Py_ssize_t stride,
+                        int n_threads):
+    """Where every unit of work reads and writes."""
+    cdef Geometry g
+    cdef Py_ssize_t outer = src.shape[0], inner = src.shape[2]
+    g.src, g.dst = <const char *> cnp.PyArray_DATA(src), <char *> cnp.PyArray_DATA(dst)
+    g.n, g.src_step, g.dst_step = src.shape[1], src.strides[1], dst.strides[1]
+    g.positions = (dst.shape[1] - 1) * stride + 1
+    g.size, g.before, g.stride, g.mode, g.cval = size, before, stride, mode, cval
+    g.run = max(size, RESTART)
+    g.segments = (g.positions + g.run - 1) // g.run
+    g.src_outer, g.src_inner = src.strides[0], src.strides[2]
+    g.dst_outer, g.dst_inner = dst.strides[0], dst.strides[2]
+    g.inner, g.lines = inner, outer * inner
+    g.by_line = inner < LINE_KERNEL_INNER
+    # The block kernel: blocks of equal width along inner, at most MAX_WIDTH,
+    # more (down to MIN_WIDTH) while there are fewer units than a few per
+    # thread. The width only groups independent lanes: results stay the same.
+    g.blocks = (inner + MAX_WIDTH - 1) // MAX_WIDTH
+    while (n_threads > 1 and outer * g.segments * g.blocks < UNITS_PER_THREAD * n_threads
+           and inner // (2 * g.blocks) >= MIN_WIDTH):
+        g.blocks *= 2
+    g.width = (inner + g.blocks - 1) // g.blocks if inner > 0 else 0
+    return g
+
+
+def box_mean(cnp.ndarray src, cnp.ndarray dst, Py_ssize_t size, Py_ssize_t before,
+             int mode, double cval, Py_ssize_t stride, int n_threads):
+    """dst[o, j, i] = mean of x_ext[o, j*stride - before + t, i], t in [0, size).
+
+    `src`: (outer, n, inner), float32 or float64, n >= 1; `dst`: (outer, m,
+    inner) of the same dtype with ``m = (n - 1) // stride + 1``, writeable,
+    not overlapping `src`. Both aligned, with any strides (negative and zero
+    included; a zero stride in `dst` leaves one of the values written there).
+    ``x_ext`` is `src` extended along axis 1 by ``extend_index`` with `mode`
+    (a ``Mode`` code) and `cval`; ``0 <= before < size`` (scipy's origin o is
+    ``before = size // 2 + o``). Sums run in double; runs on `n_threads`
+    OpenMP threads (1: no parallel region) without the GIL.
+    """
+    _check(src, dst, size, before, mode, stride, n_threads)
+    cdef Geometry g = _geometry(src, dst, size, before, mode, cval, stride, n_threads)
+    cdef Py_ssize_t units
+    if g.by_line:
+        units = ((g.lines + LINES - 1) // LINES) * g.segments
+    else:
+        units = src.shape[0] * g.segments * g.blocks
+    if units == 0:
+        return
+    if src.dtype == np.float64:
+        with nogil:
+            _run(<double *> NULL, &g, units, n_threads)
+    else:
+        with nogil:
+            _run(<float *> NULL, &g, units, n_threads)
