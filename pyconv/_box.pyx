@@ -44,7 +44,9 @@ import numpy as np
 cimport numpy as cnp
 from cython.parallel cimport prange
 
-from pyconv._boundary cimport extend_index
+from pyconv._boundary cimport (
+    CONSTANT, MIRROR, NEAREST, REFLECT, extend_index, positive_mod,
+)
 
 cnp.import_array()
 
@@ -122,17 +124,37 @@ cdef inline void _add_difference(real_t *kind, double *acc, const char *enter,
                        - <double> (<const real_t *> (leave + b * lane))[0])
 
 
-cdef inline void _store(real_t *kind, const double *acc, char *row, double size,
+cdef inline double _scale(real_t *kind, double size) noexcept nogil:
+    """The factor that turns sums into means, or the divisor (see _mean)."""
+    if real_t is float:
+        return 1.0 / size
+    else:
+        return size
+
+
+cdef inline real_t _mean(real_t *kind, double total, double scale) noexcept nogil:
+    """total / size as real_t. float64: divided (correctly rounded). float32:
+    times the double 1 / size, within a double's rounding of the quotient, so
+    the float32 result is still the quotient rounded once to float32 except
+    at a near tie; the division's cost (unvectorised on the baseline target)
+    matters most for float32, whose loops otherwise run twice as wide."""
+    if real_t is float:
+        return <float> (total * scale)
+    else:
+        return total / scale
+
+
+cdef inline void _store(real_t *kind, const double *acc, char *row, double scale,
                         Py_ssize_t width, Py_ssize_t lane) noexcept nogil:
-    """row[b] = acc[b] / size, rounded once to double, then to real_t."""
+    """row[b] = the mean of acc[b] (see _mean)."""
     cdef Py_ssize_t b
     cdef real_t *values = <real_t *> row
     if lane == sizeof(real_t):
         for b in range(width):
-            values[b] = <real_t> (acc[b] / size)
+            values[b] = _mean(kind, acc[b], scale)
     else:
         for b in range(width):
-            (<real_t *> (row + b * lane))[0] = <real_t> (acc[b] / size)
+            (<real_t *> (row + b * lane))[0] = _mean(kind, acc[b], scale)
 
 
 cdef inline const char *_row(const Geometry *g, const char *src, Py_ssize_t pos) noexcept nogil:
@@ -197,12 +219,12 @@ cdef void _block_unit(real_t *kind, const Geometry *g, Py_ssize_t unit) noexcept
     # The first output at or after `start`, and the position it is taken at.
     cdef Py_ssize_t j = (start + g.stride - 1) // g.stride
     cdef Py_ssize_t next_store = j * g.stride
-    cdef double size = <double> g.size
+    cdef double scale = _scale(kind, <double> g.size)
     cdef Py_ssize_t p
     _restart(kind, g, acc, src, start, width)
     for p in range(start, stop):
         if p == next_store:
-            _store(kind, acc, dst + j * g.dst_step, size, width, g.dst_inner)
+            _store(kind, acc, dst + j * g.dst_step, scale, width, g.dst_inner)
             j += 1
             next_store += g.stride
         if p + 1 < stop:
@@ -213,25 +235,52 @@ cdef void _block_unit(real_t *kind, const Geometry *g, Py_ssize_t unit) noexcept
 # The line kernel: the filtered axis is (nearly) the last one
 # --------------------------------------------------------------------------
 
-cdef inline double _sample(real_t *kind, const Geometry *g, const char *line,
-                           Py_ssize_t pos) noexcept nogil:
-    """x_ext at position `pos` of one line."""
-    cdef Py_ssize_t q = extend_index(pos, g.n, g.mode)
-    if q < 0:
-        return g.cval
+cdef inline double _at(real_t *kind, const Geometry *g, const char *line,
+                       Py_ssize_t q) noexcept nogil:
     return (<const real_t *> (line + q * g.src_step))[0]
+
+
+cdef void _extended(real_t *kind, const Geometry *g, const char *line, Py_ssize_t pos,
+                    Py_ssize_t count, double *out) noexcept nogil:
+    """out[k] = x_ext[pos + k], k < count, for one line: what extend_index
+    reads, with a single division (the periodic modes reduce `pos` modulo
+    their period once, then fold each step) instead of one per sample."""
+    cdef Py_ssize_t k, q, r, period
+    if g.mode == CONSTANT or g.mode == NEAREST:
+        for k in range(count):
+            q = pos + k
+            if 0 <= q < g.n:
+                out[k] = _at(kind, g, line, q)
+            elif g.mode == CONSTANT:
+                out[k] = g.cval
+            else:
+                out[k] = _at(kind, g, line, 0 if q < 0 else g.n - 1)
+        return
+    # REFLECT: period 2n, folding r >= n onto 2n - 1 - r; MIRROR: 2n - 2
+    # (1 when n == 1: every position reads the one sample), onto 2n - 2 - r;
+    # WRAP: period n, no fold.
+    period = 2 * g.n if g.mode == REFLECT else (
+        max(2 * g.n - 2, 1) if g.mode == MIRROR else g.n)
+    r = positive_mod(pos, period)
+    for k in range(count):
+        q = r
+        if q >= g.n:
+            q = period - q - (1 if g.mode == REFLECT else 0)
+        out[k] = _at(kind, g, line, q)
+        r += 1
+        if r == period:
+            r = 0
 
 
 cdef void _differences(real_t *kind, const Geometry *g, const char *line, double *d,
                        Py_ssize_t p0, Py_ssize_t count) noexcept nogil:
     """d[k] = x_ext[p + size - before] - x_ext[p - before], p = p0 + k, k < count:
-    the boundary rule at the line's ends, direct (vectorised) reads between."""
+    direct (vectorised) reads inside the line, _extended at its ends."""
+    cdef double leave[CHUNK]
     cdef Py_ssize_t k, low = p0 - g.before
     cdef Py_ssize_t a = min(max(-low, 0), count)          # first k reading inside
     cdef Py_ssize_t b = min(max(g.n - g.size - low, a), count)  # and past the last
     cdef const real_t *x = <const real_t *> line
-    for k in range(a):
-        d[k] = _sample(kind, g, line, low + k + g.size) - _sample(kind, g, line, low + k)
     if g.src_step == sizeof(real_t):
         for k in range(a, b):
             d[k] = <double> x[low + k + g.size] - <double> x[low + k]
@@ -239,8 +288,31 @@ cdef void _differences(real_t *kind, const Geometry *g, const char *line, double
         for k in range(a, b):
             d[k] = (<double> (<const real_t *> (line + (low + k + g.size) * g.src_step))[0]
                     - <double> (<const real_t *> (line + (low + k) * g.src_step))[0])
-    for k in range(b, count):
-        d[k] = _sample(kind, g, line, low + k + g.size) - _sample(kind, g, line, low + k)
+    if a > 0:
+        _extended(kind, g, line, low + g.size, a, d)
+        _extended(kind, g, line, low, a, leave)
+        for k in range(a):
+            d[k] -= leave[k]
+    if b < count:
+        _extended(kind, g, line, low + b + g.size, count - b, d + b)
+        _extended(kind, g, line, low + b, count - b, leave)
+        for k in range(b, count):
+            d[k] -= leave[k - b]
+
+
+cdef double _window_sum(real_t *kind, const Geometry *g, const char *line,
+                        Py_ssize_t pos) noexcept nogil:
+    """The sum of x_ext[pos .. pos + size) from scratch (a restart)."""
+    cdef double values[CHUNK]
+    cdef double total = 0.0
+    cdef Py_ssize_t k, t = 0, count
+    while t < g.size:
+        count = min(<Py_ssize_t> CHUNK, g.size - t)
+        _extended(kind, g, line, pos + t, count, values)
+        for k in range(count):
+            total += values[k]
+        t += count
+    return total
 
 
 cdef inline void _prefix(double *d, double *acc, Py_ssize_t count) noexcept nogil:
@@ -257,17 +329,18 @@ cdef inline void _prefix(double *d, double *acc, Py_ssize_t count) noexcept nogi
 
 cdef void _line_store(real_t *kind, const Geometry *g, char *out, const double *sums,
                       Py_ssize_t p0, Py_ssize_t count) noexcept nogil:
-    """out[j] = sums[j * stride - p0] / size for the outputs taken in the pass."""
+    """out[j] = the mean of sums[j * stride - p0], for the outputs taken in
+    the pass (see _mean)."""
     cdef Py_ssize_t j = (p0 + g.stride - 1) // g.stride
     cdef Py_ssize_t k = j * g.stride - p0
-    cdef double size = <double> g.size
+    cdef double scale = _scale(kind, <double> g.size)
     cdef real_t *y = <real_t *> out
     if g.stride == 1 and g.dst_step == sizeof(real_t):
         for k in range(count):
-            y[p0 + k] = <real_t> (sums[k] / size)
+            y[p0 + k] = _mean(kind, sums[k], scale)
         return
     while k < count:
-        (<real_t *> (out + j * g.dst_step))[0] = <real_t> (sums[k] / size)
+        (<real_t *> (out + j * g.dst_step))[0] = _mean(kind, sums[k], scale)
         j += 1
         k += g.stride
 
@@ -282,14 +355,12 @@ cdef void _line_unit(real_t *kind, const Geometry *g, Py_ssize_t unit) noexcept 
     cdef Py_ssize_t lines = min(LINES, g.lines - first)
     cdef Py_ssize_t start = (unit % g.segments) * g.run
     cdef Py_ssize_t stop = min(start + g.run, g.positions)
-    cdef Py_ssize_t l, t, line, p0, count
+    cdef Py_ssize_t l, line, p0, count
     for l in range(LINES):
         line = first + min(l, lines - 1)
         x[l] = g.src + (line // g.inner) * g.src_outer + (line % g.inner) * g.src_inner
         y[l] = g.dst + (line // g.inner) * g.dst_outer + (line % g.inner) * g.dst_inner
-        acc[l] = 0.0  # the restart: a plain sum over the first window
-        for t in range(g.size):
-            acc[l] += _sample(kind, g, x[l], start - g.before + t)
+        acc[l] = _window_sum(kind, g, x[l], start - g.before)
     p0 = start
     while p0 < stop:
         count = min(<Py_ssize_t> CHUNK, stop - p0)
