@@ -157,6 +157,19 @@ cdef inline void _store(real_t *kind, const double *acc, char *row, double scale
             (<real_t *> (row + b * lane))[0] = _mean(kind, acc[b], scale)
 
 
+cdef inline void _store_and_step(real_t *kind, double *acc, char *row, const char *enter,
+                                 const char *leave, double scale,
+                                 Py_ssize_t width) noexcept nogil:
+    """_store, then _add_difference, in one pass (contiguous rows only)."""
+    cdef Py_ssize_t b
+    cdef real_t *y = <real_t *> row
+    cdef const real_t *e = <const real_t *> enter
+    cdef const real_t *l = <const real_t *> leave
+    for b in range(width):
+        y[b] = _mean(kind, acc[b], scale)
+        acc[b] += <double> e[b] - <double> l[b]
+
+
 cdef inline const char *_row(const Geometry *g, const char *src, Py_ssize_t pos) noexcept nogil:
     """The input row that position `pos` of the extended axis reads; NULL for cval."""
     cdef Py_ssize_t q = extend_index(pos, g.n, g.mode)
@@ -221,8 +234,17 @@ cdef void _block_unit(real_t *kind, const Geometry *g, Py_ssize_t unit) noexcept
     cdef Py_ssize_t next_store = j * g.stride
     cdef double scale = _scale(kind, <double> g.size)
     cdef Py_ssize_t p
+    cdef bint fuse = g.src_inner == sizeof(real_t) and g.dst_inner == sizeof(real_t)
     _restart(kind, g, acc, src, start, width)
     for p in range(start, stop):
+        if (fuse and p == next_store and p + 1 < stop and p >= g.before
+                and p - g.before + g.size < g.n):
+            _store_and_step(kind, acc, dst + j * g.dst_step,
+                            src + (p - g.before + g.size) * g.src_step,
+                            src + (p - g.before) * g.src_step, scale, width)
+            j += 1
+            next_store += g.stride
+            continue
         if p == next_store:
             _store(kind, acc, dst + j * g.dst_step, scale, width, g.dst_inner)
             j += 1
@@ -240,8 +262,8 @@ cdef inline double _at(real_t *kind, const Geometry *g, const char *line,
     return (<const real_t *> (line + q * g.src_step))[0]
 
 
-cdef void _extended(real_t *kind, const Geometry *g, const char *line, Py_ssize_t pos,
-                    Py_ssize_t count, double *out) noexcept nogil:
+cdef void _outside(real_t *kind, const Geometry *g, const char *line, Py_ssize_t pos,
+                   Py_ssize_t count, double *out) noexcept nogil:
     """out[k] = x_ext[pos + k], k < count, for one line: what extend_index
     reads, with a single division (the periodic modes reduce `pos` modulo
     their period once, then fold each step) instead of one per sample."""
@@ -270,6 +292,24 @@ cdef void _extended(real_t *kind, const Geometry *g, const char *line, Py_ssize_
         r += 1
         if r == period:
             r = 0
+
+
+cdef void _extended(real_t *kind, const Geometry *g, const char *line, Py_ssize_t pos,
+                    Py_ssize_t count, double *out) noexcept nogil:
+    """out[k] = x_ext[pos + k], k < count: direct reads inside the line,
+    _outside past its ends."""
+    cdef Py_ssize_t k
+    cdef Py_ssize_t a = min(max(-pos, 0), count)          # first k inside
+    cdef Py_ssize_t b = min(max(g.n - pos, a), count)     # first k past the end
+    cdef const real_t *x = <const real_t *> line
+    if g.src_step == sizeof(real_t):
+        for k in range(a, b):
+            out[k] = x[pos + k]
+    else:
+        for k in range(a, b):
+            out[k] = _at(kind, g, line, pos + k)
+    _outside(kind, g, line, pos, a, out)
+    _outside(kind, g, line, pos + b, count - b, out + b)
 
 
 cdef void _differences(real_t *kind, const Geometry *g, const char *line, double *d,
