@@ -453,6 +453,9 @@ def _check(cnp.ndarray src, cnp.ndarray dst, Py_ssize_t size, Py_ssize_t before,
     actual = (dst.shape[0], dst.shape[1], dst.shape[2])
     if actual != expected:
         raise ValueError(f"box_mean: dst must have shape {expected}, got {actual}")
+    if outer * inner > 0 and any(dst.strides[a] == 0 and dst.shape[a] > 1 for a in range(3)):
+        # (threads would write one element at the same time)
+        raise ValueError("box_mean: dst must not have zero strides (a broadcast view)")
 
 
 cdef Geometry _geometry(cnp.ndarray src, cnp.ndarray dst, Py_ssize_t size,
@@ -488,8 +491,8 @@ def box_mean(cnp.ndarray src, cnp.ndarray dst, Py_ssize_t size, Py_ssize_t befor
 
     `src`: (outer, n, inner), float32 or float64, n >= 1; `dst`: (outer, m,
     inner) of the same dtype with ``m = (n - 1) // stride + 1``, writeable,
-    not overlapping `src`. Both aligned, with any strides (negative and zero
-    included; a zero stride in `dst` leaves one of the values written there).
+    overlapping neither `src` nor itself. Both aligned, with any strides:
+    negative ones, and zero ones in `src` (a broadcast view) included.
     ``x_ext`` is `src` extended along axis 1 by ``extend_index`` with `mode`
     (a ``Mode`` code) and `cval`; ``0 <= before < size`` (scipy's origin o is
     ``before = size // 2 + o``). Sums run in double; runs on `n_threads`

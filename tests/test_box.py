@@ -264,6 +264,8 @@ def test_argument_checks():
     read_only.flags.writeable = False
     with pytest.raises(ValueError, match="writeable"):
         call(dst=read_only)
+    with pytest.raises(ValueError, match="zero strides"):
+        call(dst=np.lib.stride_tricks.as_strided(out, strides=(0, 24, 8)))
     raw = np.zeros(2 * 5 * 3 * 8 + 1, np.uint8)[1:].view(np.float64).reshape(2, 5, 3)
     with pytest.raises(ValueError, match="aligned"):
         call(src=raw)
