@@ -507,6 +507,7 @@ def box_mean(cnp.ndarray src, cnp.ndarray dst, Py_ssize_t size, Py_ssize_t befor
         units = src.shape[0] * g.segments * g.blocks
     if units == 0:
         return
+    n_threads = min(n_threads, units)  # (one unit: no parallel region)
     if src.dtype == np.float64:
         with nogil:
             _run(<double *> NULL, &g, units, n_threads)
