@@ -65,10 +65,14 @@ cdef enum:
     LINES = 4
     CHUNK = 256
 
-# Positions between restarts, at least (the run is max(size, RESTART)): the
-# error of a running sum of float64 samples near 1e6 stays below 1e-13
-# relative at 4096 steps (tests/test_box.py measures the long line), and a
-# restart of a size <= RESTART window costs under one addition per output.
+# Positions between restarts, at least (the run is max(size, RESTART)). On
+# 2e6 float64 samples 1e6 + U(0, 1), size 15, the largest relative error
+# against exact window sums was 2.3e-15 at 256, 5.5e-15 at 2048, 1.3e-14 at
+# 16384 and 3.9e-14 without restarts (scipy's running sum: 3.9e-14). What
+# restarts really bound is a large sample's residue: one 1e12 among U(0, 1)
+# samples leaves an error of 3.5e-6 in every later mean of the line without
+# them, and none past the next restart with them. A restart costs `size`
+# additions: RESTART well above common sizes keeps that a small fraction.
 RESTART = 2048
 # The line kernel runs when inner is below this (a block would be too narrow).
 LINE_KERNEL_INNER = 8
@@ -496,7 +500,11 @@ def box_mean(cnp.ndarray src, cnp.ndarray dst, Py_ssize_t size, Py_ssize_t befor
     ``x_ext`` is `src` extended along axis 1 by ``extend_index`` with `mode`
     (a ``Mode`` code) and `cval`; ``0 <= before < size`` (scipy's origin o is
     ``before = size // 2 + o``). Sums run in double; runs on `n_threads`
-    OpenMP threads (1: no parallel region) without the GIL.
+    OpenMP threads (1: no parallel region) without the GIL. A NaN or
+    infinite sample poisons the running sum: the means are NaN (inf while an
+    infinity is in the window) from its window up to the next restart
+    (scipy's running sum: to the line's end). Time per line is
+    O(n + size): a window longer than the line is summed once per line.
     """
     _check(src, dst, size, before, mode, stride, n_threads)
     cdef Geometry g = _geometry(src, dst, size, before, mode, cval, stride, n_threads)

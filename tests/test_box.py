@@ -196,6 +196,19 @@ def test_long_line_with_large_offset_float64(rng, mode):
     assert np.max(np.abs(out - 1e6 - exact)) < 1e6 * 1e-13
 
 
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_a_huge_sample_leaves_no_residue_past_the_next_restart(rng, n_threads):
+    """Without restarts, 1e12 passing through a window of U(0, 1) samples
+    leaves ~1e-4 / size of rounding in every later sum."""
+    x = rng.random(3 * RESTART)
+    x[100] = 1e12
+    for inner in (1, 20):  # the line kernel, the block kernel
+        src = np.repeat(x[:, None], inner, axis=1)[None]
+        out = run(src, 15, 7, "reflect", n_threads=n_threads)
+        expected = reference(src, 15, 7, "reflect")
+        np.testing.assert_allclose(out[:, RESTART:], expected[:, RESTART:], rtol=0, atol=1e-14)
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_long_line_float32_is_the_rounded_double_mean(rng, mode):
     n, size = 2_000_000, 31
