@@ -27,7 +27,8 @@ several chains in flight, and read the input in the order it lies in memory.
   hardware prefetcher going; narrow ones that jump a row per position do
   not), narrowed only to give each thread a few units.
 * The line kernel (the filtered axis is the last, or nearly): a unit walks
-  LINES lines together in passes of CHUNK positions. Each pass writes each
+  LINES lines (or segments of one long line) together in passes of CHUNK
+  positions. Each pass writes each
   line's differences (entering minus leaving sample, a vectorised loop over
   contiguous reads) to a buffer, turns them into window sums with LINES
   interleaved chains, and divides them into the output.
@@ -390,30 +391,36 @@ cdef void _line_store(real_t *kind, const Geometry *g, char *out, const double *
 
 
 cdef void _line_unit(real_t *kind, const Geometry *g, Py_ssize_t unit) noexcept nogil:
-    """LINES lines (the last repeated to fill the unit) over one segment."""
+    """LINES (line, segment) pairs, consecutive in line-major order: lines, or
+    the segments of a long line, advance together. A lane past the last pair,
+    or past its own segment's end, computes without storing."""
     cdef double d[LINES * CHUNK]
     cdef double acc[LINES]
     cdef const char *x[LINES]
     cdef char *y[LINES]
-    cdef Py_ssize_t first = (unit // g.segments) * LINES
-    cdef Py_ssize_t lines = min(LINES, g.lines - first)
-    cdef Py_ssize_t start = (unit % g.segments) * g.run
-    cdef Py_ssize_t stop = min(start + g.run, g.positions)
-    cdef Py_ssize_t l, line, p0, count
+    cdef Py_ssize_t start[LINES]
+    cdef Py_ssize_t stop[LINES]
+    cdef Py_ssize_t l, pair, line, offset = 0, length = 0, count
     for l in range(LINES):
-        line = first + min(l, lines - 1)
+        pair = min(unit * LINES + l, g.lines * g.segments - 1)
+        line = pair // g.segments
         x[l] = g.src + (line // g.inner) * g.src_outer + (line % g.inner) * g.src_inner
         y[l] = g.dst + (line // g.inner) * g.dst_outer + (line % g.inner) * g.dst_inner
-        acc[l] = _window_sum(kind, g, x[l], start - g.before)
-    p0 = start
-    while p0 < stop:
-        count = min(<Py_ssize_t> CHUNK, stop - p0)
+        start[l] = (pair % g.segments) * g.run
+        stop[l] = min(start[l] + g.run, g.positions)
+        if unit * LINES + l != pair:
+            stop[l] = start[l]  # padding: nothing to store
+        length = max(length, stop[l] - start[l])
+        acc[l] = _window_sum(kind, g, x[l], start[l] - g.before)
+    while offset < length:
+        count = min(<Py_ssize_t> CHUNK, length - offset)
         for l in range(LINES):
-            _differences(kind, g, x[l], d + l * CHUNK, p0, count)
+            _differences(kind, g, x[l], d + l * CHUNK, start[l] + offset, count)
         _prefix(d, acc, count)
-        for l in range(lines):
-            _line_store(kind, g, y[l], d + l * CHUNK, p0, count)
-        p0 += count
+        for l in range(LINES):
+            _line_store(kind, g, y[l], d + l * CHUNK, start[l] + offset,
+                        min(count, max(stop[l] - start[l] - offset, 0)))
+        offset += count
 
 
 cdef void _run(real_t *kind, const Geometry *g, Py_ssize_t units, int n_threads) noexcept nogil:
@@ -510,7 +517,7 @@ def box_mean(cnp.ndarray src, cnp.ndarray dst, Py_ssize_t size, Py_ssize_t befor
     cdef Geometry g = _geometry(src, dst, size, before, mode, cval, stride, n_threads)
     cdef Py_ssize_t units
     if g.by_line:
-        units = ((g.lines + LINES - 1) // LINES) * g.segments
+        units = (g.lines * g.segments + LINES - 1) // LINES
     else:
         units = src.shape[0] * g.segments * g.blocks
     if units == 0:
