@@ -33,6 +33,12 @@ several chains in flight, and read the input in the order it lies in memory.
   contiguous reads) to a buffer, turns them into window sums with LINES
   interleaved chains, and divides them into the output.
 
+Missing values. A NaN or infinite sample stays in a running sum after it
+has left the window, so every unit reports whether its sums ended
+non-finite; ``box_mean`` returns False when one did, and the caller then
+computes that pass by another method (one whose NaN reaches only the
+windows that hold it).
+
 The boundary rule is applied only off the line's ends: the block kernel
 evaluates it once per position (the block shares it), the line kernel
 splits each pass into its edge parts and a direct interior. Lanes and lines
@@ -221,8 +227,18 @@ cdef inline void _advance(real_t *kind, const Geometry *g, double *acc, const ch
     # (cval enters and cval leaves: the sum does not change)
 
 
-cdef void _block_unit(real_t *kind, const Geometry *g, Py_ssize_t unit) noexcept nogil:
-    """One work unit: a block of lines over one segment of positions."""
+cdef inline Py_ssize_t _non_finite(const double *acc, Py_ssize_t width) noexcept nogil:
+    """How many of the sums are NaN or infinite (x - x is 0 for the others)."""
+    cdef Py_ssize_t b, count = 0
+    for b in range(width):
+        if not (acc[b] - acc[b] == 0.0):
+            count += 1
+    return count
+
+
+cdef Py_ssize_t _block_unit(real_t *kind, const Geometry *g, Py_ssize_t unit) noexcept nogil:
+    """One work unit: a block of lines over one segment of positions.
+    Returns how many of its sums ended non-finite."""
     cdef double acc[MAX_WIDTH]
     cdef Py_ssize_t block = unit % g.blocks
     cdef Py_ssize_t rest = unit // g.blocks
@@ -256,6 +272,7 @@ cdef void _block_unit(real_t *kind, const Geometry *g, Py_ssize_t unit) noexcept
             next_store += g.stride
         if p + 1 < stop:
             _advance(kind, g, acc, src, p, width)
+    return _non_finite(acc, width)
 
 
 # --------------------------------------------------------------------------
@@ -390,10 +407,11 @@ cdef void _line_store(real_t *kind, const Geometry *g, char *out, const double *
         k += g.stride
 
 
-cdef void _line_unit(real_t *kind, const Geometry *g, Py_ssize_t unit) noexcept nogil:
+cdef Py_ssize_t _line_unit(real_t *kind, const Geometry *g, Py_ssize_t unit) noexcept nogil:
     """LINES (line, segment) pairs, consecutive in line-major order: lines, or
     the segments of a long line, advance together. A lane past the last pair,
-    or past its own segment's end, computes without storing."""
+    or past its own segment's end, computes without storing. Returns how
+    many of its sums ended non-finite."""
     cdef double d[LINES * CHUNK]
     cdef double acc[LINES]
     cdef const char *x[LINES]
@@ -421,22 +439,26 @@ cdef void _line_unit(real_t *kind, const Geometry *g, Py_ssize_t unit) noexcept 
             _line_store(kind, g, y[l], d + l * CHUNK, start[l] + offset,
                         min(count, max(stop[l] - start[l] - offset, 0)))
         offset += count
+    return _non_finite(acc, LINES)
 
 
-cdef void _run(real_t *kind, const Geometry *g, Py_ssize_t units, int n_threads) noexcept nogil:
-    cdef Py_ssize_t u
+cdef Py_ssize_t _run(real_t *kind, const Geometry *g, Py_ssize_t units,
+                     int n_threads) noexcept nogil:
+    """Every unit; returns how many sums ended non-finite."""
+    cdef Py_ssize_t u, non_finite = 0
     if n_threads == 1:  # no parallel region to open and close
         for u in range(units):
             if g.by_line:
-                _line_unit(kind, g, u)
+                non_finite += _line_unit(kind, g, u)
             else:
-                _block_unit(kind, g, u)
+                non_finite += _block_unit(kind, g, u)
     else:
         for u in prange(units, num_threads=n_threads, schedule="dynamic"):
             if g.by_line:
-                _line_unit(kind, g, u)
+                non_finite += _line_unit(kind, g, u)
             else:
-                _block_unit(kind, g, u)
+                non_finite += _block_unit(kind, g, u)
+    return non_finite
 
 
 def _check(cnp.ndarray src, cnp.ndarray dst, Py_ssize_t size, Py_ssize_t before,
@@ -507,11 +529,13 @@ def box_mean(cnp.ndarray src, cnp.ndarray dst, Py_ssize_t size, Py_ssize_t befor
     ``x_ext`` is `src` extended along axis 1 by ``extend_index`` with `mode`
     (a ``Mode`` code) and `cval`; ``0 <= before < size`` (scipy's origin o is
     ``before = size // 2 + o``). Sums run in double; runs on `n_threads`
-    OpenMP threads (1: no parallel region) without the GIL. A NaN or
-    infinite sample poisons the running sum: the means are NaN (inf while an
-    infinity is in the window) from its window up to the next restart
-    (scipy's running sum: to the line's end). Time per line is
-    O(n + size): a window longer than the line is summed once per line.
+    OpenMP threads (1: no parallel region) without the GIL. Time per line
+    is O(n + size): a window longer than the line is summed once per line.
+
+    Returns True when every running sum stayed finite. False: a NaN or
+    infinite sample (or cval) was read, and it poisoned its running sum
+    past its window, up to the next restart (scipy's: to the line's end);
+    the caller recomputes.
     """
     _check(src, dst, size, before, mode, stride, n_threads)
     cdef Geometry g = _geometry(src, dst, size, before, mode, cval, stride, n_threads)
@@ -520,12 +544,14 @@ def box_mean(cnp.ndarray src, cnp.ndarray dst, Py_ssize_t size, Py_ssize_t befor
         units = (g.lines * g.segments + LINES - 1) // LINES
     else:
         units = src.shape[0] * g.segments * g.blocks
+    cdef Py_ssize_t non_finite = 0
     if units == 0:
-        return
+        return True
     n_threads = min(n_threads, units)  # (one unit: no parallel region)
     if src.dtype == np.float64:
         with nogil:
-            _run(<double *> NULL, &g, units, n_threads)
+            non_finite = _run(<double *> NULL, &g, units, n_threads)
     else:
         with nogil:
-            _run(<float *> NULL, &g, units, n_threads)
+            non_finite = _run(<float *> NULL, &g, units, n_threads)
+    return non_finite == 0

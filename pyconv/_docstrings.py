@@ -155,6 +155,13 @@ output : ndarray or dtype, optional
     the working precision (float32 for float16, float32 and integers of
     at most 16 bits, float64 otherwise; complex likewise), and an
     integer output is rounded to nearest and saturated once, at the end.""",
+    "edge_raises": """\
+ValueError
+    A sequence whose length is not the number of axes, an unknown mode,
+    stride below 1, an axis out of range, an output of the wrong shape
+    or read-only.
+TypeError
+    Unsupported input or output dtype, arguments of the wrong type.""",
     "family_raises": """\
 ValueError
     A negative or non-finite sigma or truncate, a size below 1, a

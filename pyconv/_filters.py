@@ -505,7 +505,7 @@ def sobel(input, axis=-1, output=None, mode="reflect", cval=0.0, *, stride=1, wo
 
     Raises
     ------
-    %(family_raises)s
+    %(edge_raises)s
 
     See Also
     --------
@@ -553,7 +553,7 @@ def prewitt(input, axis=-1, output=None, mode="reflect", cval=0.0, *, stride=1, 
 
     Raises
     ------
-    %(family_raises)s
+    %(edge_raises)s
 
     See Also
     --------
@@ -596,7 +596,7 @@ def laplace(input, output=None, mode="reflect", cval=0.0, *, axes=None, workers=
 
     Raises
     ------
-    %(family_raises)s
+    %(edge_raises)s
 
     See Also
     --------

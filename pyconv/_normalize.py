@@ -242,7 +242,7 @@ def parse_axes(axes, ndim):
             raise ValueError(f"axes entry {a} is out of range for an input with {ndim} axes")
         normalized.append(a % ndim)
     if len(set(normalized)) != len(normalized):
-        raise ValueError(f"axes must not repeat an axis, got {tuple(entries)}")
+        raise ValueError(f"axes must be unique (no axis twice), got {tuple(entries)}")
     return tuple(normalized)
 
 

@@ -27,12 +27,15 @@ running sums (``_box``), whose cost does not grow with the size; on dask
 arrays, as the equivalent kernel of equal weights.
 """
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 
+from pyconv._box import box_mean
 from pyconv._dispatch import filter_any
-from pyconv._normalize import normalize, stand_in
+from pyconv._normalize import MODES, normalize, stand_in
+from pyconv._openmp import effective_workers, parallel_threads
 
 # Two passes become one separable-strip call when the strips' multiply-adds
 # per output (the line pass over the strip's lines, then the other pass) are
@@ -41,6 +44,8 @@ from pyconv._normalize import normalize, stand_in
 STRIPS_OVER_PASSES = 1.5
 STRIP_LINES = 32  # a strip's output lines: the direct kernel's SEPARABLE_GROUP
 LARGEST_FUSED_KERNEL = 1024
+# Values per thread below which a running-sum pass runs on fewer threads.
+BOX_THREAD_VALUES = 1 << 16
 
 
 class Pass(NamedTuple):
@@ -126,7 +131,47 @@ def _run_fused(input, first, second, output, cval, method, workers):
                       method=method, workers=workers, convolution=False)
 
 
-def _run_pass(input, step, output, cval, method, workers):
+def _box_threads(n_values, workers):
+    wanted = min(effective_workers(workers), max(1, n_values // BOX_THREAD_VALUES))
+    return parallel_threads(wanted)
+
+
+def _run_box(input, step, output, cval, work_dtype, workers):
+    """A box pass in memory: running sums (``_box.box_mean``) along the
+    pass' axis of the input in the working dtype, into a new array (then
+    rounded into `output` when that is not the working dtype)."""
+    source = np.asarray(input, dtype=work_dtype)
+    shape = source.shape
+    axis = step.axis
+    out_shape = shape[:axis] + ((shape[axis] - 1) // step.stride + 1,) + shape[axis + 1:]
+    result = np.empty(out_shape, dtype=work_dtype)
+    outer, inner = math.prod(shape[:axis]), math.prod(shape[axis + 1:])
+    as_3d = (lambda a, n: a.reshape(outer, n, inner))  # noqa: E731
+    source_3d, result_3d = as_3d(source, shape[axis]), as_3d(result, out_shape[axis])
+    before = step.weights.size // 2 + step.origin
+    n_threads = _box_threads(result.size, workers)
+    parts = ((source_3d.real, result_3d.real, cval.real), (source_3d.imag, result_3d.imag,
+                                                           cval.imag)) \
+        if work_dtype.kind == "c" else ((source_3d, result_3d, cval.real),)
+    for src, dst, value in parts:
+        with np.errstate(over="ignore"):  # cval in the working precision (+-inf past it)
+            value = float(np.asarray(value, dtype=src.dtype))
+        if not box_mean(src, dst, step.weights.size, before, int(MODES[step.mode]), value,
+                        step.stride, n_threads):
+            # A NaN or inf stays in a running sum: the equal weights' correlation
+            # instead, whose NaN reaches only the windows that hold it.
+            return _run_pass(input, step._replace(box=False), output, cval, work_dtype,
+                             "direct", workers)
+    if isinstance(output, np.ndarray) or np.dtype(output) != work_dtype:
+        return filter_any(result, np.ones(()), output, "reflect", 0.0, 0, axes=(), stride=1,
+                          dilation=1, padding="same", method="direct", workers=workers,
+                          convolution=False)
+    return result
+
+
+def _run_pass(input, step, output, cval, work_dtype, method, workers):
+    if step.box and isinstance(input, np.ndarray) and input.size > 0:
+        return _run_box(input, step, output, complex(cval), np.dtype(work_dtype), workers)
     return filter_any(input, step.weights, output, step.mode, cval, step.origin,
                       axes=(step.axis,), stride=step.stride, dilation=1, padding="same",
                       method=method, workers=workers, convolution=False, one_axis=True)
@@ -145,7 +190,7 @@ def run_chain(input, passes, output, cval, *, work_dtype, method, workers):
     current = input
     for i, step in enumerate(passes):
         target = output if i == len(passes) - 1 else work_dtype
-        current = _run_pass(current, step, target, cval, method, workers)
+        current = _run_pass(current, step, target, cval, work_dtype, method, workers)
     return current
 
 

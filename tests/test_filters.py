@@ -654,3 +654,29 @@ def test_workers_do_not_change_the_result(rng, dtype):
         np.testing.assert_array_equal(
             pyconv.gaussian_filter(x, 3.0, method=method, workers=1),
             pyconv.gaussian_filter(x, 3.0, method=method, workers=2))
+
+
+@pytest.mark.parametrize("shape, axis_last", [((40, 3000), True), ((3000, 40), False)])
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_a_missing_value_reaches_only_the_windows_that_hold_it(shape, axis_last, value):
+    # Running sums keep a NaN or inf after it has left the window (scipy's
+    # uniform_filter: to the line's end); pyconv's reaches exactly the
+    # outputs whose box holds it, as correlate's does.
+    x = np.random.default_rng(5).random(shape)
+    x[(7, 1500) if axis_last else (1500, 7)] = value
+    size = 9
+    result = pyconv.uniform_filter(x, size, mode="nearest")
+    windows = ndi.uniform_filter((~np.isfinite(x)).astype(float), size, mode="nearest") > 0
+    np.testing.assert_array_equal(~np.isfinite(result), windows)
+    expected = ndi.correlate(np.where(np.isfinite(x), x, 0.0), np.full((size, size), size ** -2.0),
+                             mode="nearest")
+    np.testing.assert_allclose(result[~windows], expected[~windows], rtol=1e-12, atol=1e-14)
+    assert np.isfinite(pyconv.uniform_filter1d(x, size, axis=0 if axis_last else 1)).sum() \
+        > 0.9 * x.size
+
+
+def test_a_nan_cval_reaches_only_the_windows_past_the_edge():
+    x = np.random.default_rng(6).random((50, 5000))
+    result = pyconv.uniform_filter1d(x, 5, mode="constant", cval=np.nan)
+    assert np.isnan(result[:, :2]).all() and np.isnan(result[:, -2:]).all()
+    assert np.isfinite(result[:, 2:-2]).all()

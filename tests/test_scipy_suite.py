@@ -84,16 +84,6 @@ SKIPS = [
     ("test_gaussian_filter_float16[*", _Failed,
      "float16 supported, computed in float32 (scipy: RuntimeError)"),
     # The filter family (gaussian, uniform, sobel, prewitt, laplace, ...).
-    *[(f"TestNdimageFilters::{test}[*-{axes}-{name}-*", AssertionError,
-       "error messages are pyconv's own: repeated axes are a ValueError as in scipy, "
-       "worded 'axes must not repeat an axis'")
-      for test, all_axes in [("test_filter_axes", ("axes8", "axes13", "axes17")),
-                             ("test_filter_axes_kwargs", ("axes2", "axes7", "axes11"))]
-      for axes in all_axes for name in ("gaussian_filter", "uniform_filter")],
-    *[(f"TestNdimageFilters::test_derivative_filter_axes[*-{name}-*", AssertionError,
-       "error messages are pyconv's own: repeated axes are a ValueError as in scipy, "
-       "worded 'axes must not repeat an axis'")
-      for name in ("laplace", "gaussian_laplace", "gaussian_gradient_magnitude")],
     *[(f"TestNdimageFilters::test_filter_invalid_axes[*-axes0-{name}-*", AssertionError,
        "error messages are pyconv's own: a float in axes is a TypeError as in scipy, "
        "worded differently")
