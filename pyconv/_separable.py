@@ -23,8 +23,9 @@ mode but 'constant' (or its alias 'grid-constant') with a non-zero cval
 intermediate array alive between passes.
 
 A pass of a uniform filter is a box (``Pass.box``): in memory it runs as
-running sums (``_box``), whose cost does not grow with the size; on dask
-arrays, as the equivalent kernel of equal weights.
+running sums (``_box``), whose cost does not grow with the size, unless two
+narrow boxes cost less as fused strips; on dask arrays, as the equivalent
+kernel of equal weights.
 """
 
 import math
@@ -44,6 +45,11 @@ from pyconv._openmp import effective_workers, parallel_threads
 STRIPS_OVER_PASSES = 1.5
 STRIP_LINES = 32  # a strip's output lines: the direct kernel's SEPARABLE_GROUP
 LARGEST_FUSED_KERNEL = 1024
+# A running-sum pass costs about as much as a kernel of this many taps per
+# output (2048^2 float32, one thread): two box passes are fused into one
+# separable-strip call when the strips cost less, which they do for boxes up
+# to about 15 wide; the running sums bound the cost of wider ones.
+BOX_PASS_TAPS = 14
 # Values per thread below which a running-sum pass runs on fewer threads.
 BOX_THREAD_VALUES = 1 << 16
 
@@ -117,9 +123,8 @@ def _fuses(passes, cval, in_memory):
         return False
     if cval != 0 and {first.mode, second.mode} & {"constant", "grid-constant"}:
         return False
-    if first.box and second.box:
-        return False  # running sums cost less than any strip
-    passes_cost = first.weights.size + second.weights.size
+    passes_cost = (BOX_PASS_TAPS if first.box else first.weights.size) \
+        + (BOX_PASS_TAPS if second.box else second.weights.size)
     return _strip_cost(first, second) <= STRIPS_OVER_PASSES * passes_cost
 
 
