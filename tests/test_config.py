@@ -8,9 +8,10 @@ import pytest
 
 import pyconv
 
+FAMILY = {"gaussian_filter", "gaussian_filter1d", "uniform_filter", "uniform_filter1d", "sobel",
+          "prewitt", "laplace", "gaussian_laplace", "gaussian_gradient_magnitude"}
 PUBLIC_FUNCTIONS = {"correlate", "convolve", "correlate1d", "convolve1d", "output_shape",
-                  "choose_method",
-                  "show_config"}
+                    "choose_method", "show_config"} | FAMILY
 
 
 def test_public_names():
@@ -46,7 +47,25 @@ def test_show_config(capsys):
     assert config["openmp"]["default_workers"] >= 1
 
 
-@pytest.mark.parametrize("module", ["pyconv._api", "pyconv._config"])
+@pytest.mark.parametrize("name", sorted(FAMILY))
+def test_the_family_takes_scipys_parameters(name):
+    """scipy's parameters, in order, with its defaults (its keyword-only
+    ones too); pyconv's extras are keyword-only."""
+    import scipy.ndimage as ndi
+
+    ours = inspect.signature(getattr(pyconv, name)).parameters
+    theirs = inspect.signature(getattr(ndi, name)).parameters
+    positional = [p for p in theirs.values() if p.kind not in (
+        inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.VAR_KEYWORD)]
+    assert [(p.name, p.default, p.kind) for p in list(ours.values())[: len(positional)]] == [
+        (p.name, p.default, p.kind) for p in positional]
+    for p in theirs.values():
+        assert (ours[p.name].kind, ours[p.name].default) == (p.kind, p.default), p.name
+    extras = [p for n, p in ours.items() if n not in theirs]
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in extras), extras
+
+
+@pytest.mark.parametrize("module", ["pyconv._api", "pyconv._config", "pyconv._filters"])
 def test_docstring_examples(module):
     """Every example in the public docstrings runs and prints what it shows."""
     import importlib
@@ -58,7 +77,7 @@ def test_docstring_examples(module):
 
 def test_docstrings_have_numpydoc_sections():
     for name in ("correlate", "convolve", "correlate1d", "convolve1d", "output_shape",
-                 "show_config"):
+                 "show_config", *sorted(FAMILY)):
         doc = inspect.getdoc(getattr(pyconv, name))
         for section in ("Parameters", "Returns", "Raises", "See Also", "Examples"):
             assert f"\n{section}\n" in doc, (name, section)

@@ -255,7 +255,10 @@ def test_parallel_calls_report_their_wait(calm, monkeypatch):
     parallel = pyconv.correlate(x, w, workers=2, method="direct")
     assert len(reports) == 1
     work, wait, share = reports[0]
-    assert work > 0 and wait >= 0 and 0 < share <= 1
+    # (On a busy machine the first thread may start late and find no work
+    # left: work 0, share 0; the report is then all wait.)
+    assert work >= 0 and wait >= 0 and work + wait > 0 and 0 <= share <= 1
+    assert (share == 0) == (work == 0)
     monkeypatch.setattr(_openmp, "_busy_until", float("inf"))
     reports.clear()
     serial = pyconv.correlate(x, w, workers=2, method="direct")
