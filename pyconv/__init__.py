@@ -38,6 +38,7 @@ from pyconv._api import (
 )
 from pyconv._build_info import VERSION as __version__
 from pyconv._config import show_config
+from pyconv._fft_backends import set_fft_backend
 
 __all__ = [
     "choose_method",
@@ -46,6 +47,7 @@ __all__ = [
     "correlate",
     "correlate1d",
     "output_shape",
+    "set_fft_backend",
     "show_config",
     "__version__",
 ]

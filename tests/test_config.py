@@ -10,7 +10,7 @@ import pyconv
 
 PUBLIC_FUNCTIONS = {"correlate", "convolve", "correlate1d", "convolve1d", "output_shape",
                   "choose_method",
-                  "show_config"}
+                  "show_config", "set_fft_backend"}
 
 
 def test_public_names():
@@ -39,14 +39,16 @@ def test_scipy_positional_signature():
 def test_show_config(capsys):
     assert pyconv.show_config() is None
     printed = capsys.readouterr().out
-    for word in ("version", "compiler", "openmp", "default_workers", "cpu_features"):
+    for word in ("version", "compiler", "openmp", "default_workers", "cpu_features",
+                 "fft:", "backend"):
         assert word in printed
     config = pyconv.show_config(mode="dicts")
     assert config["pyconv"]["version"] == pyconv.__version__
     assert config["openmp"]["default_workers"] >= 1
+    assert config["fft"]["backend"] in ("scipy", "ducc0")
 
 
-@pytest.mark.parametrize("module", ["pyconv._api", "pyconv._config"])
+@pytest.mark.parametrize("module", ["pyconv._api", "pyconv._config", "pyconv._fft_backends"])
 def test_docstring_examples(module):
     """Every example in the public docstrings runs and prints what it shows."""
     import importlib
@@ -58,7 +60,7 @@ def test_docstring_examples(module):
 
 def test_docstrings_have_numpydoc_sections():
     for name in ("correlate", "convolve", "correlate1d", "convolve1d", "output_shape",
-                 "show_config"):
+                 "show_config", "set_fft_backend"):
         doc = inspect.getdoc(getattr(pyconv, name))
         for section in ("Parameters", "Returns", "Raises", "See Also", "Examples"):
             assert f"\n{section}\n" in doc, (name, section)
