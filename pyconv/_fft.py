@@ -452,8 +452,10 @@ def _put_pairs(values, target, start, stop, by_axis, axis):
     _put_box(rest.imag, target, rest_start, stop, by_axis, pair=(axis, 1))
 
 
-def _pack_pairs(tiles, unit, dtype):
-    """The units of `tiles` (along position `unit`) in pairs, as one new complex array.
+def _pack_pairs(tiles, unit, dtype, scratch):
+    """The units of `tiles` (along position `unit`) in pairs, as one complex
+    array from `scratch` (see `_Scratch`), which the transforms then
+    overwrite in place.
 
     Units 0, 2, 4... become the real part, 1, 3, 5... the imaginary part (an
     odd count's last unit is paired with zeros). Neighbours share a
@@ -462,7 +464,7 @@ def _pack_pairs(tiles, unit, dtype):
     """
     shape = list(tiles.shape)
     shape[unit] = -(-shape[unit] // 2)
-    packed = np.empty(shape, dtype=dtype)
+    packed = scratch(shape, np.dtype(dtype))
     if not tiles.flags.aligned:  # a view of a misaligned input
         tiles = tiles.copy()
     pack_pairs(tiles, unit, packed)
@@ -523,13 +525,14 @@ def correlate(problem, fft_plan=None, check_finite=False):
         start = [box_starts[a][i] for a, i in enumerate(corner)]
         stop = [min(start[a] + fft_plan.box[a], unit_count[a]) for a in range(x.ndim)]
         tiles, owned = _gather(x, problem, fft_plan, positions, start, stop)
+        arrays = scratch.arrays()
         if fft_plan.paired:
             # Pair along the axis with the most units here (the innermost of equals).
             pair = max(range(x.ndim), key=lambda a: (stop[a] - start[a], a))
-            tiles = _pack_pairs(tiles, positions.unit[pair], spectrum.dtype)
+            tiles = _pack_pairs(tiles, positions.unit[pair], spectrum.dtype, arrays)
             owned = True
         values = _transform_box(tiles, owned, spectrum, fft_plan, positions, fft_workers,
-                                scratch.arrays())
+                                arrays)
         # Any NaN or inf makes the sum non-finite (on a box of complex values, half
         # the time of isfinite().all()); a sum of finite values past the range
         # only hands over needlessly.
