@@ -13,7 +13,8 @@ units go two to a complex transform) and calls its three methods, and
 `_plan` reads the cost constants under its name.
 
 Which one runs: set_fft_backend's choice, else ``PYCONV_FFT`` (read once,
-at the first FFT or show_config), else ducc0 when it can be imported and
+at the first call that may use the FFT -- method 'fft' or 'auto' -- or
+show_config), else ducc0 when it can be imported and
 scipy otherwise. A ``PYCONV_FFT`` that cannot be honoured (an unknown name,
 or ducc0 when it is not installed) warns once and falls back to that
 default: an environment variable is set for a whole cluster or container,
@@ -280,9 +281,10 @@ def set_fft_backend(name):
     Both backends give the same results to floating-point rounding; they
     differ in speed only. Without a call to this function, pyconv uses the
     backend that the environment variable ``PYCONV_FFT`` names ('scipy',
-    'ducc0' or 'auto'), read at the first FFT; without it (or when it names
-    ducc0 and ducc0 is not installed, or names nothing known, either of
-    which warns once), ducc0 when it can be imported, else scipy.
+    'ducc0' or 'auto'), read at the first call with ``method='fft'`` or
+    ``'auto'``; without it (or when it names ducc0 and ducc0 is not
+    installed, or names nothing known, either of which warns once), ducc0
+    when it can be imported, else scipy.
 
     The choice is global to the process: every thread sees it, including
     the threads of dask's scheduler that compute a dask array's blocks

@@ -136,9 +136,8 @@ def _decide(problem, scan_input=True):
     `scan_input=False` leaves the input's NaN and infinities to the caller
     (see `run`).
     """
-    transforms = _fft_backends.current()  # once: a call plans and runs with one backend
     if problem.method == "fft":
-        fft_plan = _fft.plan(problem, transforms)
+        fft_plan = _fft.plan(problem)
         if not fft_plan.axes:  # nothing to transform: a pointwise product
             return "direct", _direct_plan.plan(problem)
         check_fits_in_memory(fft_memory(problem, fft_plan), "method='fft' (its scratch)")
@@ -147,6 +146,9 @@ def _decide(problem, scan_input=True):
     if problem.method == "direct":
         return "direct", direct_plan
     direct_seconds = direct_cost(problem, direct_plan)
+    # Asked once: a call plans and runs with one backend (and a call that
+    # cannot use the FFT never asks, so never imports ducc0).
+    transforms = _fft_backends.current()
     if direct_seconds < FFT_PER_BOX[transforms.name]:
         # Every FFT costs at least one box's overhead (see fft_cost): no
         # need to plan one (which takes longer than such a direct call).

@@ -504,3 +504,18 @@ def test_fft_without_filtered_axes_is_direct():
     np.testing.assert_array_equal(
         pyconv.correlate(x, np.float64(2.0), axes=(), method="fft"), 2 * x)
     np.testing.assert_array_equal(pyconv.correlate(x, np.ones((1, 1)), method="fft"), x)
+
+
+@pytest.mark.parametrize("dtype,shape,taps", [(np.float64, (5000,), (65,)),
+                                              (np.complex128, (40, 30), (5, 5)),
+                                              (np.float32, (3, 700), (1, 33))])
+def test_fft_reads_a_misaligned_input(rng, dtype, shape, taps):
+    """Boxes inside the input are handed to the transforms as views of it,
+    misaligned ones included."""
+    raw = np.zeros(int(np.prod(shape)) * np.dtype(dtype).itemsize + 1, np.uint8)
+    x = raw[1:].view(dtype).reshape(shape)
+    assert not x.flags.aligned
+    x[...] = rng.standard_normal(shape)
+    w = rng.standard_normal(taps)
+    fft, direct = both("correlate", x, w, mode="reflect")
+    assert_close(fft, direct, x, w)
