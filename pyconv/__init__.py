@@ -2,7 +2,8 @@
 
 The scipy.ndimage filtering calls (``correlate``, ``convolve``,
 ``correlate1d``, ``convolve1d``) with stride, dilation, padding, batch axes
-and OpenMP threads.
+and OpenMP threads, and scipy.ndimage's linear-filter family
+(``gaussian_filter``, ``uniform_filter``, ``sobel`` and the rest).
 """
 
 try:
@@ -39,6 +40,17 @@ from pyconv._api import (
 from pyconv._build_info import VERSION as __version__
 from pyconv._config import show_config
 from pyconv._fft_backends import set_fft_backend
+from pyconv._filters import (
+    gaussian_filter,
+    gaussian_filter1d,
+    gaussian_gradient_magnitude,
+    gaussian_laplace,
+    laplace,
+    prewitt,
+    sobel,
+    uniform_filter,
+    uniform_filter1d,
+)
 
 __all__ = [
     "choose_method",
@@ -46,8 +58,17 @@ __all__ = [
     "convolve1d",
     "correlate",
     "correlate1d",
+    "gaussian_filter",
+    "gaussian_filter1d",
+    "gaussian_gradient_magnitude",
+    "gaussian_laplace",
+    "laplace",
     "output_shape",
+    "prewitt",
     "set_fft_backend",
     "show_config",
+    "sobel",
+    "uniform_filter",
+    "uniform_filter1d",
     "__version__",
 ]

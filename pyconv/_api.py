@@ -1,32 +1,19 @@
 """The public functions: a docstring and a few lines each.
 
-Every call goes ``normalize`` (checks, builds a Problem) -> ``_plan`` (picks
-the method) -> one back-end; a dask array goes to ``_dask`` instead, which
-builds a lazy graph whose tasks take the same path. Imports run one way:
-this module imports those below it, and none of them imports it.
+Every call goes through ``_dispatch.filter_any``: ``normalize`` (checks,
+builds a Problem) -> ``_plan`` (picks the method) -> one back-end; a dask
+array goes to ``_dask`` instead, which builds a lazy graph whose tasks take
+the same path. Imports run one way: this module imports those below it, and
+none of them imports it (the filter family, ``_filters``, sits beside it).
 """
 
 import numpy as np
 
 from pyconv import _plan
-from pyconv._dask import filter_dask, is_dask_array
+from pyconv._dask import is_dask_array
+from pyconv._dispatch import filter_any as _filter
 from pyconv._docstrings import fill
 from pyconv._normalize import normalize, normalize_geometry
-
-
-def _filter(input, weights, output, mode, cval, origin, **keywords):
-    """Every filter's path: a dask array gets a lazy graph, anything else is
-    checked (normalize) and computed by the method the plan picks."""
-    if is_dask_array(input):
-        return filter_dask(input, weights, output, mode, cval, origin, **keywords)
-    # A value past a float type's range (cval, weights or a result cast to
-    # float32 or float16) becomes +-inf without a warning, as integer
-    # results saturate.
-    with np.errstate(over="ignore"):
-        problem = normalize(input, weights, output, mode, cval, origin, **keywords)
-        result = _plan.run(problem)
-    return problem.finish(result)  # (a bool result: nonzero sums are True)
-
 
 __all__ = ["correlate", "convolve", "correlate1d", "convolve1d", "output_shape",
            "choose_method"]

@@ -339,7 +339,8 @@ def _cut(n, taps, analysis, strips, out_shape, stride, dilation, before, in_plac
     chunk = max(n_threads, CHUNK_WORK // max(1, work_per_item) // n_threads * n_threads)
     outputs = math.prod(out_shape)
     line_len = max(1, out_shape[-1])
-    items = outputs // line_len * (-(-line_len // SEGMENT) + 2)
+    edge_pieces = 2 if span > 0 else 0  # a kernel one tap wide along the line has none
+    items = outputs // line_len * (-(-line_len // SEGMENT) + edge_pieces)
     return dict(n_segments=n_segments, seg_bounds=bounds,
                 max_taps_on_line=int(chunk_taps), buf_len=int(buf_len), n_items=int(n_items),
                 chunk=int(chunk), n_threads=n_threads, row_visits=int(items * rows_per_item))

@@ -92,13 +92,15 @@ padding : {'same', 'valid', 'full'}, int or (before, after), optional
     "method": """\
 method : {'auto', 'direct', 'fft'}, optional
     'direct' runs the compiled loops (cost grows with the kernel size);
-    'fft' transforms with scipy.fft in overlap-save tiles (cost grows with
-    log of the tile size). Both agree to floating-point rounding, except
-    around a NaN or inf in the input: the direct method gives NaN (or inf)
-    only where a window holds it under a non-zero weight, the FFT gives NaN
-    in every output of each tile that reads it (and, for real data filtered
-    along one axis, of the tile sharing its complex transform), which is
-    the whole result when one tile covers the input. 'auto' (default)
+    'fft' transforms in overlap-save tiles, with ducc0.fft when ducc0 is
+    installed and scipy.fft otherwise (see :func:`set_fft_backend`; cost
+    grows with log of the tile size). Both agree to floating-point
+    rounding, except around a NaN or inf in the input: the direct method
+    gives NaN (or inf) only where a window holds it under a non-zero
+    weight, the FFT gives NaN in every output of each tile that reads it
+    (and, for real data filtered along one axis on scipy.fft, of the tile
+    sharing its complex transform), which is the whole result when one
+    tile covers the input. 'auto' (default)
     picks the faster by a measured cost model and never returns such a
     result: it does not pick the FFT when the weights or cval are not
     finite, and when the input holds a NaN or inf the FFT hands the call
@@ -110,7 +112,7 @@ workers : int, optional
     of the call (so ``OMP_NUM_THREADS`` and threadpoolctl limits hold);
     ``n >= 1``: exactly n; negative values count back from the number of
     cores (``-1``: all, ``-2``: all but one); more than 1024 is a
-    ValueError. The FFT method passes the same number to scipy.fft. The
+    ValueError. The FFT method passes the same number to its backend. The
     direct method's result is bitwise the same for any value. In a process
     forked after its parent used threads (a fork-based multiprocessing
     pool), every call runs on one thread: GNU OpenMP's threads do not
@@ -131,6 +133,45 @@ TypeError
     Unsupported input, weights or output dtype (object, strings...),
     a real output array (or dtype string) for complex data, arguments of
     the wrong type.""",
+    "family_axes": """\
+axes : int or sequence of int, optional
+    The filtered axes; per-axis arguments (sigma, size, mode...) follow
+    them in the order given. The other axes are batch axes, each slice
+    along them filtered independently. Default: every axis.""",
+    "family_mode": """\
+mode : str or sequence of str, optional
+    How the input extends past its edges: 'reflect' (default),
+    'constant', 'nearest', 'mirror' or 'wrap' (and scipy's aliases
+    'grid-mirror', 'grid-constant', 'grid-wrap'), exact at any distance
+    from the edge. A sequence gives one mode per filtered axis.""",
+    "family_stride": """\
+stride : int or sequence of int, optional
+    Keep every ``stride``-th output along each filtered axis (a pyramid
+    level): exactly ``result[::stride]`` of the full-resolution result,
+    and each pass computes only what is kept. One per filtered axis or
+    one for all. Default 1.""",
+    "family_output": """\
+output : ndarray or dtype, optional
+    Where to put the result: an array of the result's shape, or the dtype
+    of a new array. Default: the input's dtype. Intermediate passes keep
+    the working precision (float32 for float16, float32 and integers of
+    at most 16 bits, float64 otherwise; complex likewise), and an
+    integer output is rounded to nearest and saturated once, at the end.""",
+    "edge_raises": """\
+ValueError
+    A sequence whose length is not the number of axes, an unknown mode,
+    stride below 1, an axis out of range, an output of the wrong shape
+    or read-only.
+TypeError
+    Unsupported input or output dtype, arguments of the wrong type.""",
+    "family_raises": """\
+ValueError
+    A negative or non-finite sigma or truncate, a size below 1, a
+    sequence whose length is not the number of filtered axes, an unknown
+    mode, origin out of range, stride below 1, repeated or out-of-range
+    axes, an output of the wrong shape or read-only.
+TypeError
+    Unsupported input or output dtype, arguments of the wrong type.""",
 }
 
 

@@ -146,7 +146,7 @@ class Problem(NamedTuple):
 # --------------------------------------------------------------------------
 
 
-def _as_int(value, name):
+def as_int(value, name):
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be an integer, got bool")
     try:
@@ -159,7 +159,7 @@ def _is_sequence(value):
     return isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim > 0)
 
 
-def _per_axis(value, n_axes, name, parse):
+def per_axis(value, n_axes, name, parse):
     """Expand `value` (one value, or one per filtered axis) to a parsed tuple."""
     if not _is_sequence(value):
         return (parse(value, name),) * n_axes
@@ -201,8 +201,8 @@ def _parse_mode(value, name):
         ) from None
 
 
-def _parse_positive(value, name):
-    value = _as_int(value, name)
+def parse_positive(value, name):
+    value = as_int(value, name)
     if value < 1:
         raise ValueError(f"{name} must be an integer >= 1, got {value}")
     return value
@@ -218,31 +218,31 @@ def _parse_padding(value, name):
             )
         return value
     if not _is_sequence(value):
-        amount = _as_int(value, name)
+        amount = as_int(value, name)
         if amount < 0:
             raise ValueError(f"{name} must be >= 0, got {amount}")
         return (amount, amount)
     pair = tuple(value)
     if len(pair) != 2:
         raise ValueError(f"{name} must be a pair (before, after), got {len(pair)} entries")
-    before, after = (_as_int(v, name) for v in pair)
+    before, after = (as_int(v, name) for v in pair)
     if before < 0 or after < 0:
         raise ValueError(f"{name} must be >= 0, got ({before}, {after})")
     return (before, after)
 
 
-def _parse_axes(axes, ndim):
+def parse_axes(axes, ndim):
     if axes is None:
         return tuple(range(ndim))
-    entries = [_as_int(a, "axes") for a in axes] if _is_sequence(axes) else [
-        _as_int(axes, "axes")]
+    entries = [as_int(a, "axes") for a in axes] if _is_sequence(axes) else [
+        as_int(axes, "axes")]
     normalized = []
     for a in entries:
         if not -ndim <= a < ndim:
             raise ValueError(f"axes entry {a} is out of range for an input with {ndim} axes")
         normalized.append(a % ndim)
     if len(set(normalized)) != len(normalized):
-        raise ValueError(f"axes must not repeat an axis, got {tuple(entries)}")
+        raise ValueError(f"axes must be unique (no axis twice), got {tuple(entries)}")
     return tuple(normalized)
 
 
@@ -254,7 +254,7 @@ def _check_dtype(dtype, what):
         )
 
 
-def _as_input_array(value):
+def as_input_array(value):
     if isinstance(value, np.ma.MaskedArray):
         raise TypeError(
             "input is a masked array; pyconv does not apply masks. Pass "
@@ -354,16 +354,16 @@ def _cached_geometry(*arguments):
 
 def _geometry(input_shape, weights_shape, axes, stride, dilation, padding, origin, one_axis,
               convolution):
-    input_shape = tuple(_as_int(n, "input_shape") for n in input_shape)
+    input_shape = tuple(as_int(n, "input_shape") for n in input_shape)
     if any(n < 0 for n in input_shape):
         raise ValueError(f"input_shape must not have negative lengths, got {input_shape}")
-    weights_shape = tuple(_as_int(k, "weights_shape") for k in weights_shape)
+    weights_shape = tuple(as_int(k, "weights_shape") for k in weights_shape)
     if any(k < 1 for k in weights_shape):
         raise ValueError(
             f"weights must not have a zero-length axis, got shape {weights_shape}"
         )
     ndim = len(input_shape)
-    axes = _parse_axes(axes, ndim)
+    axes = parse_axes(axes, ndim)
     if len(weights_shape) != len(axes):
         raise ValueError(
             f"weights has {len(weights_shape)} axes but {len(axes)} axes are filtered "
@@ -373,14 +373,14 @@ def _geometry(input_shape, weights_shape, axes, stride, dilation, padding, origi
     n_axes = len(axes)
     if one_axis:
         paddings = (_parse_padding(padding, "padding"),)
-        strides = (_parse_positive(stride, "stride"),)
-        dilations = (_parse_positive(dilation, "dilation"),)
-        origins = (_as_int(origin, "origin"),)
+        strides = (parse_positive(stride, "stride"),)
+        dilations = (parse_positive(dilation, "dilation"),)
+        origins = (as_int(origin, "origin"),)
     else:
-        paddings = _per_axis(padding, n_axes, "padding", _parse_padding)
-        strides = _per_axis(stride, n_axes, "stride", _parse_positive)
-        dilations = _per_axis(dilation, n_axes, "dilation", _parse_positive)
-        origins = _per_axis(origin, n_axes, "origin", _as_int)
+        paddings = per_axis(padding, n_axes, "padding", _parse_padding)
+        strides = per_axis(stride, n_axes, "stride", parse_positive)
+        dilations = per_axis(dilation, n_axes, "dilation", parse_positive)
+        origins = per_axis(origin, n_axes, "origin", as_int)
 
     filtered = []
     for i, axis in enumerate(axes):
@@ -561,7 +561,7 @@ def normalize(input, weights, output, mode, cval, origin, *, axes, stride, dilat
     large is allocated until every check has passed. With ``allocate=False``
     (dask) the output is a data-free stand-in of the right shape and dtype.
     """
-    input = _as_input_array(input)
+    input = as_input_array(input)
     weights = _as_weights_array(weights)
     if one_axis and weights.ndim != 1:
         raise ValueError(f"weights must be one-dimensional, got shape {weights.shape}")
@@ -572,7 +572,7 @@ def normalize(input, weights, output, mode, cval, origin, *, axes, stride, dilat
     if one_axis:
         modes = (_parse_mode(mode, "mode"),)
     else:
-        modes = _per_axis(mode, len(geometry.axes), "mode", _parse_mode)
+        modes = per_axis(mode, len(geometry.axes), "mode", _parse_mode)
     complex_data = input.dtype.kind == "c" or weights.dtype.kind == "c"
     out_dtype = _output_dtype(output, input.dtype, complex_data)
     work = working_dtype(out_dtype, complex_data)
@@ -586,8 +586,8 @@ def normalize(input, weights, output, mode, cval, origin, *, axes, stride, dilat
 
     # Checks are done: build the kernel's view of the problem.
     kernel = _kernel(weights, work, convolution, geometry.axes, input.ndim)
-    per_axis = _per_input_axis(geometry, modes, input.ndim)
+    axis_fields = _per_input_axis(geometry, modes, input.ndim)
     result, bool_output = _result_arrays(output, geometry.out_shape, out_dtype, work, allocate)
-    return Problem(input=input, weights=kernel, axes=geometry.axes, **per_axis, cval=cval,
+    return Problem(input=input, weights=kernel, axes=geometry.axes, **axis_fields, cval=cval,
                    work_dtype=work, output=result, n_workers=n_workers, method=method,
                    bool_output=bool_output)

@@ -21,11 +21,12 @@ SUITE = Path(__file__).resolve().parent.parent / "asv_benchmarks"
 PREFIXES = ("time_", "peakmem_", "track_", "mem_")
 # Suites that asv skips (setup raises NotImplementedError) without an
 # optional dependency.
-OPTIONAL = {"benchmarks.bench_opencv": "cv2", "benchmarks.bench_dask": "dask.array"}
+OPTIONAL = {"benchmarks.bench_opencv": "cv2", "benchmarks.bench_family": "cv2",
+            "benchmarks.bench_dask": "dask.array"}
 # The quick pass starts one process per benchmark and parameter combination
 # (about 1.3 s each on 2 busy cores before any work): this many keeps
 # `asv run --python=same --quick` within 5 minutes.
-MAX_QUICK_PROCESSES = 100
+MAX_QUICK_PROCESSES = 110
 
 pytestmark = pytest.mark.skipif(not (SUITE / "benchmarks").is_dir(),
                                 reason="asv_benchmarks/ is not next to tests/")
@@ -76,6 +77,7 @@ def benchmarks(monkeypatch):
         monkeypatch.setitem(dask_suite.CASES, name,
                             (tiny(shape, 9), (4,) * len(shape), taps, dtype, mode))
     monkeypatch.setattr(modules["benchmarks.bench_opencv"], "SCALE", 0.005)
+    monkeypatch.setattr(modules["benchmarks.bench_family"], "SCALE", 0.005)
     small = modules["benchmarks.bench_small"]
     for name, (shape, taps, dtype) in list(small.CASES.items()):
         monkeypatch.setitem(small.CASES, name, (tiny(shape), taps, dtype))
@@ -114,7 +116,8 @@ def test_every_module_imports(suite):
     names = {module.__name__ for module in suite}
     assert {"benchmarks.common", "benchmarks.bench_filters", "benchmarks.bench_geometry",
             "benchmarks.bench_methods", "benchmarks.bench_threads", "benchmarks.bench_opencv",
-            "benchmarks.bench_dask", "benchmarks.bench_small", "benchmarks.bench_busy"} <= names
+            "benchmarks.bench_dask", "benchmarks.bench_small", "benchmarks.bench_busy",
+            "benchmarks.bench_family"} <= names
 
 
 def test_every_benchmark_runs_once_on_tiny_data(benchmarks):
@@ -278,7 +281,8 @@ def test_the_opencv_suite_times_the_same_table_as_the_command(suite):
     from pyconv.bench import opencv as command
 
     opencv = next(m for m in suite if m.__name__ == "benchmarks.bench_opencv")
-    assert opencv.NAMES == command.NAMES
+    family = next(m for m in suite if m.__name__ == "benchmarks.bench_family")
+    assert opencv.NAMES + family.NAMES == command.NAMES
     assert opencv.BORDERS == command.BORDERS
 
 

@@ -10,7 +10,10 @@ import pyconv
 
 PUBLIC_FUNCTIONS = {"correlate", "convolve", "correlate1d", "convolve1d", "output_shape",
                   "choose_method",
-                  "show_config", "set_fft_backend"}
+                  "show_config", "set_fft_backend",
+                  "gaussian_filter", "gaussian_filter1d", "gaussian_gradient_magnitude",
+                  "gaussian_laplace", "laplace", "prewitt", "sobel", "uniform_filter",
+                  "uniform_filter1d"}
 
 
 def test_public_names():

@@ -400,7 +400,8 @@ def test_imports_run_one_way():
     assert not cycles, "import cycles between pyconv's modules:\n" + "\n".join(cycles)
 
 
-def test_nothing_below_imports_the_public_functions():
+@pytest.mark.parametrize("public", ["pyconv._api", "pyconv._filters"])
+def test_nothing_below_imports_the_public_functions(public):
     graph = import_graph()
-    importers = sorted(name for name, targets in graph.items() if "pyconv._api" in targets)
-    assert set(importers) <= {"pyconv"}, f"only the package may import pyconv._api: {importers}"
+    importers = sorted(name for name, targets in graph.items() if public in targets)
+    assert set(importers) <= {"pyconv"}, f"only the package may import {public}: {importers}"

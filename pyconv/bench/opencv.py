@@ -47,6 +47,12 @@ NAMES = (
     "2-D 2048^2 float32, 3x3, dilation 2, constant",
     "2-D 1024^2 float64, 63x63, constant",
     "2-D 4096^2 uint8, 3x3 box, reflect",
+    "gaussian_filter 2048^2 float32, sigma 3",
+    "uniform_filter 2048^2 float32, size 15",
+    "sobel 2048^2 float32, axis 0",
+    "gaussian_filter 128^3 float32, sigma 2",
+    "2-D 2048^2 float32, 5x5 binomial, stride 2, mirror",
+    "gaussian_filter 2048^2 float64, sigma 8",
 )
 
 # The cases limited by arithmetic rather than memory: their speed-up from
@@ -89,6 +95,11 @@ class Case:
     kwargs: dict  # for pyconv.correlate
     anchor: object  # zero-argument function, or a tuple of them: the fastest is timed
     check: object  # zero-argument function: what pyconv must equal (or None: the anchor)
+    # The filter family's cases: pyconv's call, ``call(out, workers, method)``
+    # (None: pyconv.correlate(x, w, out, **kwargs)), and the multiply-adds per
+    # output of its 1-D passes (0: counted from w).
+    call: object = None
+    taps: int = 0
 
 
 class _Data:
@@ -195,12 +206,63 @@ def _more_image_cases(cv2, data):
     return table
 
 
+def _family_case(name, target, anchor_name, x, sigma_or_size, function, anchor, **kwargs):
+    """A case of the filter family: pyconv.<function>(x, sigma_or_size, **kwargs)."""
+    import scipy.ndimage as ndi
+
+    call = getattr(pyconv, function)
+
+    def ours(out=None, workers=None, method=None):
+        extra = {} if method is None or function != "gaussian_filter" else {"method": method}
+        return call(x, sigma_or_size, output=out, workers=workers, **kwargs, **extra)
+
+    if function == "sobel":
+        weights = np.outer([-1.0, 0.0, 1.0], [1.0, 2.0, 1.0])
+    elif function == "uniform_filter":
+        weights = np.full((sigma_or_size,) * x.ndim, sigma_or_size ** -float(x.ndim))
+    else:
+        taps = 2 * int(4 * sigma_or_size + 0.5) + 1  # a sum of 1, as the Gaussian's
+        weights = np.full((taps,) * x.ndim, taps ** -float(x.ndim))
+    check = lambda: getattr(ndi, function)(x.astype(np.float64), sigma_or_size,  # noqa: E731
+                                           **kwargs)
+    return Case(name, target, anchor_name, x, weights, {}, anchor, check, call=ours,
+                taps=sum(weights.shape) if function != "uniform_filter" else 2 * x.ndim)
+
+
+def _family_cases(cv2, data):
+    """gaussian_filter, uniform_filter and sobel against OpenCV's (or scipy's
+    where OpenCV has no counterpart), and a pyramid level against cv2.pyrDown."""
+    import scipy.ndimage as ndi
+
+    reflect = cv2.BORDER_REFLECT
+    image = data.normal((data.n(2048), data.n(2048)), np.float32)
+    table = [
+        _family_case(NAMES[12], 1.0, "cv2.GaussianBlur (25x25)", image, 3.0,
+                     "gaussian_filter",
+                     lambda: cv2.GaussianBlur(image, (25, 25), 3.0, borderType=reflect)),
+        _family_case(NAMES[13], 1.0, "cv2.blur", image, 15, "uniform_filter",
+                     lambda: cv2.blur(image, (15, 15), borderType=reflect)),
+        _family_case(NAMES[14], 1.0, "cv2.Sobel", image, 0, "sobel",
+                     lambda: cv2.Sobel(image, cv2.CV_32F, 0, 1, ksize=3, borderType=reflect)),
+    ]
+    volume = data.normal((data.n(128),) * 3, np.float32)
+    table.append(_family_case(NAMES[15], 0.1, "scipy.ndimage.gaussian_filter", volume, 2.0,
+                              "gaussian_filter", lambda: ndi.gaussian_filter(volume, 2.0)))
+    binomial = np.array([1.0, 4.0, 6.0, 4.0, 1.0]) / 16
+    table.append(Case(NAMES[16], 1.0, "cv2.pyrDown", image, np.outer(binomial, binomial),
+                      {"mode": "mirror", "stride": 2}, lambda: cv2.pyrDown(image), None))
+    wide = image.astype(np.float64)
+    table.append(_family_case(NAMES[17], 0.05, "scipy.ndimage.gaussian_filter", wide, 8.0,
+                              "gaussian_filter", lambda: ndi.gaussian_filter(wide, 8.0)))
+    return table
+
+
 def cases(scale=1.0, seed=0):
     """The cases, in the order of NAMES; `scale` shrinks the data (for tests)."""
     cv2 = import_cv2()
     data = _Data(scale, seed)
     table = (_image_cases(cv2, data) + _signal_cases(cv2, data) + _volume_cases(data)
-             + _more_image_cases(cv2, data))
+             + _more_image_cases(cv2, data) + _family_cases(cv2, data))
     assert tuple(case.name for case in table) == NAMES
     return table
 
@@ -285,7 +347,8 @@ def work(case):
     stride = case.kwargs.get("stride", 1)
     outputs = case.x.size // (stride ** case.x.ndim)
     moved = case.x.nbytes + outputs * case.x.itemsize  # every case writes its input's dtype
-    return moved, outputs * _taps_per_output(case.w), _fft_flops(case.x.shape, case.w.shape)
+    taps = case.taps or _taps_per_output(case.w)
+    return moved, outputs * taps, _fft_flops(case.x.shape, case.w.shape)
 
 
 def floor_seconds(case, limits):
@@ -332,12 +395,19 @@ def tolerance(case, out):
     return float((case.w.size + 2) * eps * np.abs(case.w).sum() * np.abs(case.x).max())
 
 
+def _pyconv(case, out=None, workers=2, method=None):
+    """pyconv's result for the case (`method`: None for its default)."""
+    if case.call is not None:
+        return case.call(out, workers, method)
+    kwargs = case.kwargs if method is None else {**case.kwargs, "method": method}
+    return pyconv.correlate(case.x, case.w, out, workers=workers, **kwargs)
+
+
 def peak_memory(case, workers=2):
     """(input + output + the direct method's peak scratch) / (input + output)."""
     tracemalloc.start()
     try:
-        out = pyconv.correlate(case.x, case.w, method="direct", workers=workers,
-                               **case.kwargs)
+        out = _pyconv(case, workers=workers, method="direct")
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -347,18 +417,19 @@ def peak_memory(case, workers=2):
 def run(case, limits, workers=2, runs=15):
     """Check pyconv against the anchor (or the case's check), then time both: a Row."""
     import_cv2().setNumThreads(workers)
-    ours = pyconv.correlate(case.x, case.w, workers=workers, **case.kwargs)
+    ours = _pyconv(case, workers=workers)
     anchor = _anchor_function(case)
     expected = (case.check or anchor)()
     error = float(np.max(np.abs(ours.astype(np.float64) - expected.astype(np.float64))))
     passed = ours.shape == expected.shape and error <= tolerance(case, ours)
-    method = pyconv.choose_method(case.x, case.w, workers=workers, **case.kwargs)
+    method = ("passes" if case.call is not None
+              else pyconv.choose_method(case.x, case.w, workers=workers, **case.kwargs))
     if not passed:
         return Row(case.name, case.anchor_name, np.nan, np.nan, np.nan, case.target, np.nan,
                    method, np.nan, error, False)
 
     def ours_call():
-        pyconv.correlate(case.x, case.w, workers=workers, **case.kwargs)
+        _pyconv(case, workers=workers)
 
     ours_best, anchor_best = best_times(ours_call, anchor, budget=0.0, min_runs=runs,
                                         max_runs=runs)
@@ -378,13 +449,12 @@ def scaling(case, runs=10, rounds=3, into_output=True):
     more afresh at every allocation, and the kernel zeroing its new pages as
     the threads first write them does not run twice as fast on two threads.
     """
-    out = np.empty_like(pyconv.correlate(case.x, case.w, method="direct", **case.kwargs))
+    out = np.empty_like(_pyconv(case, method="direct"))
     times = {1: np.inf, 2: np.inf}
     for _ in range(rounds):
         for workers in times:
-            call = lambda workers=workers: pyconv.correlate(  # noqa: E731
-                case.x, case.w, out if into_output else None, workers=workers,
-                method="direct", **case.kwargs)
+            call = lambda workers=workers: _pyconv(  # noqa: E731
+                case, out if into_output else None, workers, "direct")
             call()
             times[workers] = min(times[workers], best_time(call, runs))
     return times[1] / times[2]

@@ -1,0 +1,735 @@
+"""The scipy.ndimage linear-filter family: gaussian, uniform, sobel, prewitt, laplace.
+
+The public functions, a docstring and a few lines each: parse the
+family's own arguments (sigma, order, truncate, radius, size), check every
+argument once (``_separable.check_call``, the same checks as correlate's),
+then build and run the chain of one-axis passes (``_separable``). Sums of
+chains (laplace, gaussian_laplace) and the gradient magnitude combine their
+chains in the working dtype and round to the output once.
+"""
+
+import math
+import numbers
+
+import numpy as np
+
+from pyconv._dask import is_dask_array
+from pyconv._dispatch import filter_any
+from pyconv._docstrings import fill
+from pyconv._normalize import (
+    as_input_array,
+    as_int,
+    check_fits_in_memory,
+    parse_axes,
+    parse_positive,
+    per_axis,
+)
+from pyconv._separable import (
+    Pass,
+    box_weights,
+    check_call,
+    gaussian_weights,
+    identity_pass,
+    run_chain,
+)
+
+__all__ = ["gaussian_filter", "gaussian_filter1d", "uniform_filter", "uniform_filter1d",
+           "sobel", "prewitt", "laplace", "gaussian_laplace", "gaussian_gradient_magnitude"]
+
+# scipy.ndimage.gaussian_filter skips an axis whose sigma is at most this.
+SMALLEST_SIGMA = 1e-15
+
+# The 3-tap kernels of sobel, prewitt and laplace, for correlation.
+DIFFERENCE = np.array([-1.0, 0.0, 1.0])
+SOBEL_SMOOTHING = np.array([1.0, 2.0, 1.0])
+PREWITT_SMOOTHING = np.array([1.0, 1.0, 1.0])
+SECOND_DIFFERENCE = np.array([1.0, -2.0, 1.0])
+
+
+# --------------------------------------------------------------------------
+# The family's own arguments
+# --------------------------------------------------------------------------
+
+
+def _parse_nonnegative(value, name):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+    return value
+
+
+def _parse_order(value, name):
+    value = as_int(value, name)
+    if value < 0:
+        raise ValueError(f"{name} must be an integer >= 0 (a derivative's order), got {value}")
+    return value
+
+
+def _parse_radius(value, name):
+    if value is None:
+        return None
+    value = as_int(value, name)
+    if value < 0:
+        raise ValueError(f"{name} must be None or an integer >= 0, got {value}")
+    return value
+
+
+def _parse_size(value, name):
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        value = int(value)  # scipy accepts size=3.0
+    return parse_positive(value, name)
+
+
+def _keep(value, name):
+    return value  # checked with the arguments every filter shares (check_call)
+
+
+def _as_input(input):
+    return input if is_dask_array(input) else as_input_array(input)
+
+
+def _gaussian_pass(axis, sigma, order, truncate, radius, mode, stride):
+    radius = int(truncate * sigma + 0.5) if radius is None else radius
+    check_fits_in_memory(8 * (2 * radius + 1), "a Gaussian kernel of radius {}", radius)
+    return Pass(axis, gaussian_weights(sigma, order, radius), 0, mode, stride)
+
+
+def _box_pass(axis, size, origin, mode, stride):
+    if not -(size // 2) <= origin <= (size - 1) // 2:
+        raise ValueError(f"origin={origin} is out of range for size {size}: it must lie in "
+                         f"[{-(size // 2)}, {(size - 1) // 2}]")
+    return Pass(axis, box_weights(size), origin, mode, stride, box=True)
+
+
+# --------------------------------------------------------------------------
+# Running chains
+# --------------------------------------------------------------------------
+
+
+def _run(input, passes, output, modes, cval, axes, strides, method, workers):
+    """Check the shared arguments, then run `passes`, plus a copying pass for
+    each strided axis they leave out (as scipy, a filter with no pass copies)."""
+    problem = check_call(input, output, modes, cval, axes, strides, method, workers)
+    if not isinstance(output, np.ndarray):  # the result's dtype, checked (and promoted) once
+        output = problem.output.dtype
+    covered = {p.axis for p in passes}
+    passes = list(passes) + [identity_pass(axis, mode, stride)
+                             for axis, mode, stride in zip(axes, modes, strides)
+                             if stride != 1 and axis not in covered]
+    if not passes:
+        return filter_any(input, np.ones(()), output, "reflect", cval, 0, axes=(), stride=1,
+                          dilation=1, padding="same", method=method, workers=workers,
+                          convolution=False)
+    return run_chain(input, passes, output, cval, work_dtype=problem.work_dtype,
+                     method=method, workers=workers)
+
+
+def _gaussian(input, sigma, order, output, mode, cval, truncate, radius, axes, stride,
+              method, workers):
+    input = _as_input(input)
+    axes = parse_axes(axes, input.ndim)
+    n = len(axes)
+    sigmas = per_axis(sigma, n, "sigma", _parse_nonnegative)
+    orders = per_axis(order, n, "order", _parse_order)
+    truncates = per_axis(truncate, n, "truncate", _parse_nonnegative)
+    radii = per_axis(radius, n, "radius", _parse_radius)
+    modes = per_axis(mode, n, "mode", _keep)
+    strides = per_axis(stride, n, "stride", parse_positive)
+    passes = [_gaussian_pass(*arguments) for arguments
+              in zip(axes, sigmas, orders, truncates, radii, modes, strides)
+              if arguments[1] > SMALLEST_SIGMA]
+    return _run(input, passes, output, modes, cval, axes, strides, method, workers)
+
+
+def _uniform(input, size, output, mode, cval, origin, axes, stride, workers):
+    input = _as_input(input)
+    axes = parse_axes(axes, input.ndim)
+    n = len(axes)
+    sizes = per_axis(size, n, "size", _parse_size)
+    origins = per_axis(origin, n, "origin", as_int)
+    modes = per_axis(mode, n, "mode", _keep)
+    strides = per_axis(stride, n, "stride", parse_positive)
+    passes = [_box_pass(*arguments) for arguments in zip(axes, sizes, origins, modes, strides)
+              if arguments[1] > 1 or arguments[2] != 0]
+    return _run(input, passes, output, modes, cval, axes, strides, "direct", workers)
+
+
+def _edge(input, axis, output, mode, cval, stride, workers, smoothing):
+    """sobel/prewitt: the difference along `axis`, then `smoothing` along
+    every other axis, in order (scipy's passes)."""
+    input = _as_input(input)
+    axes = tuple(range(input.ndim))
+    (axis,) = parse_axes(axis, input.ndim)
+    modes = per_axis(mode, len(axes), "mode", _keep)
+    strides = per_axis(stride, len(axes), "stride", parse_positive)
+    passes = [Pass(axis, DIFFERENCE, 0, modes[axis], strides[axis])]
+    passes += [Pass(other, smoothing, 0, modes[other], strides[other])
+               for other in axes if other != axis]
+    return _run(input, passes, output, modes, cval, axes, strides, "direct", workers)
+
+
+def _combine(input, chains, output, modes, cval, axes, strides, method, workers, square):
+    """sum over `chains` of each chain's result (squared first, and the
+    square root of the sum taken, with `square`), rounded to `output` once."""
+    problem = check_call(input, output, modes, cval, axes, strides, method, workers)
+    total = None
+    for passes in chains:
+        term = run_chain(input, passes, problem.work_dtype, cval,
+                         work_dtype=problem.work_dtype, method=method, workers=workers)
+        term = term * term if square else term
+        total = term if total is None else total + term
+    if total is None:  # no filtered axis: a copy, as scipy
+        return _run(input, [], output, modes, cval, axes, strides, method, workers)
+    if square:
+        total = np.sqrt(total)
+    if not isinstance(output, np.ndarray):
+        output = problem.output.dtype
+    if isinstance(output, np.ndarray) or output != total.dtype:
+        return filter_any(total, np.ones(()), output, "reflect", cval, 0, axes=(), stride=1,
+                          dilation=1, padding="same", method="direct", workers=workers,
+                          convolution=False)
+    return total
+
+
+def _derivative_chains(sigma, order, mode, truncate, radius, axes, stride):
+    """Per filtered axis ``i``, the chain of gaussian_filter over `axes` with
+    `order` on axis i, every pass in mode ``mode[i]`` (as scipy: a sequence
+    of modes gives each derivative term its mode). The passes run in the
+    order of the axes' numbers, as scipy's (which matters with 'constant'
+    and a non-zero cval when `axes` is out of order)."""
+    n = len(axes)
+    sigmas = per_axis(sigma, n, "sigma", _parse_nonnegative)
+    truncates = per_axis(truncate, n, "truncate", _parse_nonnegative)
+    radii = per_axis(radius, n, "radius", _parse_radius)
+    modes = per_axis(mode, n, "mode", _keep)
+    strides = per_axis(stride, n, "stride", parse_positive)
+    chains = []
+    for i in range(n):
+        passes = [_gaussian_pass(axes[j], sigmas[j], order if j == i else 0, truncates[j],
+                                 radii[j], modes[i], strides[j])
+                  for j in sorted(range(n), key=axes.__getitem__)
+                  if sigmas[j] > SMALLEST_SIGMA]
+        covered = {p.axis for p in passes}
+        passes += [identity_pass(axes[j], modes[i], strides[j]) for j in range(n)
+                   if strides[j] != 1 and axes[j] not in covered]
+        chains.append(passes or [identity_pass(axes[i], modes[i], 1)])
+    return chains, modes, strides
+
+
+def _gaussian_derivatives(input, sigma, order, output, mode, cval, axes, keywords, square):
+    input = _as_input(input)
+    axes = parse_axes(axes, input.ndim)
+    unknown = set(keywords) - {"truncate", "radius", "stride", "method", "workers"}
+    if unknown:
+        raise TypeError(f"unexpected keyword argument {sorted(unknown)[0]!r}")
+    method = keywords.get("method", "auto")
+    workers = keywords.get("workers")
+    chains, modes, strides = _derivative_chains(
+        sigma, order, mode, keywords.get("truncate", 4.0), keywords.get("radius"), axes,
+        keywords.get("stride", 1))
+    return _combine(input, chains, output, modes, cval, axes, strides, method, workers,
+                    square)
+
+
+# --------------------------------------------------------------------------
+# The public functions
+# --------------------------------------------------------------------------
+
+
+@fill
+def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0,
+                    truncate=4.0, *, radius=None, axes=None, stride=1, method="auto",
+                    workers=None):
+    """Multidimensional Gaussian filter, or a derivative of it.
+
+    A drop-in for :func:`scipy.ndimage.gaussian_filter` (same parameters,
+    defaults and kernels) that also takes `stride`, `method` and threads.
+
+    Parameters
+    ----------
+    %(input)s
+    sigma : float or sequence of float
+        Standard deviation of the Gaussian, one per filtered axis or one
+        for all. An axis whose sigma is 0 is not filtered.
+    order : int or sequence of int, optional
+        0 (default) smooths; 1, 2, 3... convolve with that derivative of
+        the Gaussian. One per filtered axis or one for all.
+    %(family_output)s
+    %(family_mode)s
+    %(cval)s
+    truncate : float or sequence of float, optional
+        The kernel's radius in standard deviations:
+        ``int(truncate * sigma + 0.5)``. Default 4.0.
+    radius : int or sequence of int, optional
+        The kernel's radius in samples, instead of `truncate`: the kernel
+        has ``2 * radius + 1`` taps.
+    %(family_axes)s
+    %(family_stride)s
+    %(method)s
+    %(workers)s
+
+    Returns
+    -------
+    result : ndarray
+        The filtered array (`output` itself when an array was given).
+
+    Raises
+    ------
+    %(family_raises)s
+
+    See Also
+    --------
+    gaussian_filter1d : Along one axis.
+    scipy.ndimage.gaussian_filter : The function this reproduces.
+
+    Notes
+    -----
+    The filter is separable: a 1-D Gaussian pass along each filtered axis
+    in turn, in the order of `axes`, each in its axis' mode (scipy's
+    definition, also for ``mode='constant'``). Two passes may run as one
+    call of the direct method's separable strips, which filters a block of
+    lines at a time; the result is the same to rounding.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pyconv
+    >>> x = np.zeros((5, 5))
+    >>> x[2, 2] = 1.0
+    >>> y = pyconv.gaussian_filter(x, 1.0)
+    >>> float(round(y.sum(), 12))
+    1.0
+
+    One level of a Gaussian pyramid: smooth, and keep every second pixel
+    (only those are computed):
+
+    >>> image = np.random.default_rng(0).random((64, 48)).astype(np.float32)
+    >>> pyconv.gaussian_filter(image, 1.0, stride=2).shape
+    (32, 24)
+    """
+    return _gaussian(input, sigma, order, output, mode, cval, truncate, radius, axes, stride,
+                     method, workers)
+
+
+@fill
+def gaussian_filter1d(input, sigma, axis=-1, order=0, output=None, mode="reflect", cval=0.0,
+                      truncate=4.0, *, radius=None, stride=1, method="auto", workers=None):
+    """One-dimensional Gaussian filter, or a derivative of it.
+
+    A drop-in for :func:`scipy.ndimage.gaussian_filter1d`: this is
+    :func:`gaussian_filter` with ``axes=(axis,)``.
+
+    Parameters
+    ----------
+    %(input)s
+    sigma : float
+        Standard deviation of the Gaussian; 0 copies the input.
+    %(axis)s
+    order : int, optional
+        0 (default) smooths; 1, 2, 3... convolve with that derivative of
+        the Gaussian.
+    %(family_output)s
+    %(mode)s
+    %(cval)s
+    truncate : float, optional
+        The kernel's radius in standard deviations. Default 4.0.
+    radius : int, optional
+        The kernel's radius in samples, instead of `truncate`.
+    %(stride_1d)s
+    %(method)s
+    %(workers)s
+
+    Returns
+    -------
+    result : ndarray
+        The filtered array.
+
+    Raises
+    ------
+    %(family_raises)s
+
+    See Also
+    --------
+    gaussian_filter : Along several axes.
+    scipy.ndimage.gaussian_filter1d : The function this reproduces.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pyconv
+    >>> pyconv.gaussian_filter1d([1.0, 2.0, 3.0, 4.0, 5.0], 1.0).round(4)
+    array([1.4219, 2.0855, 3.    , 3.9145, 4.5781])
+    """
+    return _gaussian(input, sigma, order, output, mode, cval, truncate, radius,
+                     _one_axis(axis), stride, method, workers)
+
+
+@fill
+def uniform_filter(input, size=3, output=None, mode="reflect", cval=0.0, origin=0, *,
+                   axes=None, stride=1, workers=None):
+    """Multidimensional moving average (box filter).
+
+    A drop-in for :func:`scipy.ndimage.uniform_filter` that also takes
+    `stride` and threads. Its cost does not depend on `size`.
+
+    Parameters
+    ----------
+    %(input)s
+    size : int or sequence of int, optional
+        The box's length along each filtered axis, one per axis or one for
+        all. Default 3.
+    %(family_output)s
+    %(family_mode)s
+    %(cval)s
+    origin : int or sequence of int, optional
+        Moves the box: the output at ``i`` averages the inputs from
+        ``i - size // 2 - origin`` on. Range ``-(size // 2) <= origin <=
+        (size - 1) // 2``. Default 0.
+    %(family_axes)s
+    %(family_stride)s
+    %(workers)s
+
+    Returns
+    -------
+    result : ndarray
+        The filtered array.
+
+    Raises
+    ------
+    %(family_raises)s
+
+    See Also
+    --------
+    uniform_filter1d : Along one axis.
+    scipy.ndimage.uniform_filter : The function this reproduces.
+
+    Notes
+    -----
+    A pass along each filtered axis in turn, each a running sum (the value
+    entering the box added, the one leaving it subtracted) accumulated in
+    float64 and re-started at regular intervals, so that rounding does not
+    build up along long lines.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pyconv
+    >>> pyconv.uniform_filter(np.arange(6.0), 3)
+    array([0.33333333, 1.        , 2.        , 3.        , 4.        ,
+           4.66666667])
+    """
+    return _uniform(input, size, output, mode, cval, origin, axes, stride, workers)
+
+
+@fill
+def uniform_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0, origin=0,
+                     *, stride=1, workers=None):
+    """One-dimensional moving average (box filter) along one axis.
+
+    A drop-in for :func:`scipy.ndimage.uniform_filter1d`: this is
+    :func:`uniform_filter` with ``axes=(axis,)``.
+
+    Parameters
+    ----------
+    %(input)s
+    size : int
+        The box's length.
+    %(axis)s
+    %(family_output)s
+    %(mode)s
+    %(cval)s
+    origin : int, optional
+        Moves the box, as in :func:`uniform_filter`. Default 0.
+    %(stride_1d)s
+    %(workers)s
+
+    Returns
+    -------
+    result : ndarray
+        The filtered array.
+
+    Raises
+    ------
+    %(family_raises)s
+
+    See Also
+    --------
+    uniform_filter : Along several axes.
+    scipy.ndimage.uniform_filter1d : The function this reproduces.
+
+    Examples
+    --------
+    >>> import pyconv
+    >>> pyconv.uniform_filter1d([2.0, 8.0, 0.0, 4.0, 1.0], 3)
+    array([4.        , 3.33333333, 4.        , 1.66666667, 2.        ])
+    """
+    return _uniform(input, size, output, mode, cval, origin, _one_axis(axis), stride, workers)
+
+
+def _one_axis(axis):
+    """`axis` as the `axes` of the N-D form (checked there)."""
+    if isinstance(axis, (list, tuple)) or (isinstance(axis, np.ndarray) and axis.ndim > 0):
+        raise TypeError(f"axis must be an integer, got {type(axis).__name__}")
+    return (axis,)
+
+
+@fill
+def sobel(input, axis=-1, output=None, mode="reflect", cval=0.0, *, stride=1, workers=None):
+    """Sobel derivative along one axis.
+
+    A drop-in for :func:`scipy.ndimage.sobel`: the difference ``[-1, 0, 1]``
+    along `axis` (correlation: ``x[i + 1] - x[i - 1]``), then the smoothing
+    ``[1, 2, 1]`` along every other axis.
+
+    Parameters
+    ----------
+    %(input)s
+    %(axis)s
+    %(family_output)s
+    mode : str or sequence of str, optional
+        How the input extends past its edges (see :func:`gaussian_filter`);
+        a sequence gives one mode per input axis. Default 'reflect'.
+    %(cval)s
+    stride : int or sequence of int, optional
+        Keep every ``stride``-th output along each input axis (one per
+        axis or one for all); only those are computed. Default 1.
+    %(workers)s
+
+    Returns
+    -------
+    result : ndarray
+        The filtered array. Derivatives of integer data are usually wanted
+        signed and unclipped: pass ``output=np.float32`` for uint8 images.
+
+    Raises
+    ------
+    %(edge_raises)s
+
+    See Also
+    --------
+    prewitt : The same with ``[1, 1, 1]`` smoothing.
+    scipy.ndimage.sobel : The function this reproduces.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pyconv
+    >>> ramp = np.tile(np.arange(5.0), (3, 1))
+    >>> pyconv.sobel(ramp, axis=1)
+    array([[4., 8., 8., 8., 4.],
+           [4., 8., 8., 8., 4.],
+           [4., 8., 8., 8., 4.]])
+    """
+    return _edge(input, axis, output, mode, cval, stride, workers, SOBEL_SMOOTHING)
+
+
+@fill
+def prewitt(input, axis=-1, output=None, mode="reflect", cval=0.0, *, stride=1, workers=None):
+    """Prewitt derivative along one axis.
+
+    A drop-in for :func:`scipy.ndimage.prewitt`: the difference
+    ``[-1, 0, 1]`` along `axis`, then the smoothing ``[1, 1, 1]`` along
+    every other axis.
+
+    Parameters
+    ----------
+    %(input)s
+    %(axis)s
+    %(family_output)s
+    mode : str or sequence of str, optional
+        How the input extends past its edges; a sequence gives one mode per
+        input axis. Default 'reflect'.
+    %(cval)s
+    stride : int or sequence of int, optional
+        Keep every ``stride``-th output along each input axis. Default 1.
+    %(workers)s
+
+    Returns
+    -------
+    result : ndarray
+        The filtered array.
+
+    Raises
+    ------
+    %(edge_raises)s
+
+    See Also
+    --------
+    sobel : The same with ``[1, 2, 1]`` smoothing.
+    scipy.ndimage.prewitt : The function this reproduces.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pyconv
+    >>> ramp = np.tile(np.arange(5.0), (3, 1))
+    >>> pyconv.prewitt(ramp, axis=1)
+    array([[3., 6., 6., 6., 3.],
+           [3., 6., 6., 6., 3.],
+           [3., 6., 6., 6., 3.]])
+    """
+    return _edge(input, axis, output, mode, cval, stride, workers, PREWITT_SMOOTHING)
+
+
+@fill
+def laplace(input, output=None, mode="reflect", cval=0.0, *, axes=None, workers=None):
+    """Discrete Laplacian: the sum of second differences along each axis.
+
+    A drop-in for :func:`scipy.ndimage.laplace`: ``[1, -2, 1]`` along each
+    filtered axis, summed.
+
+    Parameters
+    ----------
+    %(input)s
+    %(family_output)s
+    %(family_mode)s
+    %(cval)s
+    %(family_axes)s
+    %(workers)s
+
+    Returns
+    -------
+    result : ndarray
+        The filtered array.
+
+    Raises
+    ------
+    %(edge_raises)s
+
+    See Also
+    --------
+    gaussian_laplace : The Laplacian of a Gaussian-smoothed input.
+    scipy.ndimage.laplace : The function this reproduces.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pyconv
+    >>> x = np.zeros((3, 3))
+    >>> x[1, 1] = 1.0
+    >>> pyconv.laplace(x, mode="constant")
+    array([[ 0.,  1.,  0.],
+           [ 1., -4.,  1.],
+           [ 0.,  1.,  0.]])
+    """
+    input = _as_input(input)
+    axes = parse_axes(axes, input.ndim)
+    modes = per_axis(mode, len(axes), "mode", _keep)
+    chains = [[Pass(axis, SECOND_DIFFERENCE, 0, axis_mode, 1)]
+              for axis, axis_mode in zip(axes, modes)]
+    return _combine(input, chains, output, modes, cval, axes, (1,) * len(axes), "direct",
+                    workers, square=False)
+
+
+@fill
+def gaussian_laplace(input, sigma, output=None, mode="reflect", cval=0.0, *, axes=None,
+                     **kwargs):
+    """Laplacian of Gaussian: the sum of second Gaussian derivatives.
+
+    A drop-in for :func:`scipy.ndimage.gaussian_laplace`: for each filtered
+    axis, :func:`gaussian_filter` with ``order=2`` on that axis and 0 on
+    the others, summed.
+
+    Parameters
+    ----------
+    %(input)s
+    sigma : float or sequence of float
+        Standard deviation of the Gaussian, one per filtered axis or one
+        for all.
+    %(family_output)s
+    mode : str or sequence of str, optional
+        How the input extends past its edges. A sequence gives one mode
+        per filtered axis, used (as in scipy) for every pass of that axis'
+        derivative term. Default 'reflect'.
+    %(cval)s
+    %(family_axes)s
+    **kwargs
+        `truncate`, `radius`, `stride`, `method` and `workers`, as in
+        :func:`gaussian_filter`.
+
+    Returns
+    -------
+    result : ndarray
+        The filtered array.
+
+    Raises
+    ------
+    %(family_raises)s
+
+    See Also
+    --------
+    gaussian_gradient_magnitude
+    scipy.ndimage.gaussian_laplace : The function this reproduces.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pyconv
+    >>> x = np.zeros((9, 9))
+    >>> x[4, 4] = 1.0
+    >>> y = pyconv.gaussian_laplace(x, 1.0)
+    >>> bool(y[4, 4] < 0)
+    True
+    """
+    return _gaussian_derivatives(input, sigma, 2, output, mode, cval, axes, kwargs,
+                                 square=False)
+
+
+@fill
+def gaussian_gradient_magnitude(input, sigma, output=None, mode="reflect", cval=0.0, *,
+                                axes=None, **kwargs):
+    """Gradient magnitude of a Gaussian-smoothed input.
+
+    A drop-in for :func:`scipy.ndimage.gaussian_gradient_magnitude`: the
+    square root of the sum over the filtered axes of the squared
+    first-derivative :func:`gaussian_filter` along that axis.
+
+    Parameters
+    ----------
+    %(input)s
+    sigma : float or sequence of float
+        Standard deviation of the Gaussian, one per filtered axis or one
+        for all.
+    %(family_output)s
+    mode : str or sequence of str, optional
+        How the input extends past its edges. A sequence gives one mode
+        per filtered axis, used (as in scipy) for every pass of that axis'
+        derivative term. Default 'reflect'.
+    %(cval)s
+    %(family_axes)s
+    **kwargs
+        `truncate`, `radius`, `stride`, `method` and `workers`, as in
+        :func:`gaussian_filter`.
+
+    Returns
+    -------
+    result : ndarray
+        The filtered array.
+
+    Raises
+    ------
+    %(family_raises)s
+
+    See Also
+    --------
+    gaussian_laplace
+    scipy.ndimage.gaussian_gradient_magnitude : The function this reproduces.
+
+    Notes
+    -----
+    With `axes`, only those axes are smoothed and differentiated; the
+    others are batch axes. (scipy 1.17 also smooths along the axes it is
+    not given.)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pyconv
+    >>> ramp = np.tile(np.arange(8.0), (8, 1))
+    >>> float(pyconv.gaussian_gradient_magnitude(ramp, 1.0)[4, 4].round(6))
+    1.0
+    """
+    return _gaussian_derivatives(input, sigma, 1, output, mode, cval, axes, kwargs,
+                                 square=True)

@@ -1,0 +1,205 @@
+"""The filter family's engine: separable filters as chains of one-axis passes.
+
+Scheme
+------
+gaussian_filter, uniform_filter, sobel and prewitt are each a *chain* of
+passes, one per axis, in scipy.ndimage's order: a 1-D correlation along the
+pass' axis, with that axis' mode, origin and stride. Each pass computes only
+the outputs its stride keeps, so a strided chain computes only what the
+result keeps, and its result is exactly every s-th value of the dense one:
+a pass along one axis acts on each line independently, so subsampling
+another axis before or after it gives the same values. Intermediate values
+stay in the working dtype and are rounded to an integer output once, at the
+end (scipy rounds after every pass).
+
+Two passes over two different axes run as *one* call of the direct method
+with their outer product as the kernel when that is cheaper: the kernel's
+separable strips then filter a block of lines at a time through a scratch
+buffer of a few lines, with no full-size intermediate array. Both forms
+give the same values (to rounding) as long as the outside of the first
+pass' result is that pass applied to the outside, which holds for every
+mode but 'constant' (or its alias 'grid-constant') with a non-zero cval
+(scipy extends the intermediate by cval). Longer chains keep one
+intermediate array alive between passes.
+
+A pass of a uniform filter is a box (``Pass.box``): in memory it runs as
+running sums (``_box``), whose cost does not grow with the size, unless two
+narrow boxes cost less as fused strips; on dask arrays, as the equivalent
+kernel of equal weights.
+"""
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from pyconv._box import box_mean
+from pyconv._dispatch import filter_any
+from pyconv._normalize import MODES, normalize, stand_in
+from pyconv._openmp import effective_workers, parallel_threads
+
+# Two passes become one separable-strip call when the strips' multiply-adds
+# per output (the line pass over the strip's lines, then the other pass) are
+# at most this many times the two passes' (which also write and re-read an
+# intermediate array).
+STRIPS_OVER_PASSES = 1.5
+STRIP_LINES = 32  # a strip's output lines: the direct kernel's SEPARABLE_GROUP
+LARGEST_FUSED_KERNEL = 1024
+# A running-sum pass costs about as much as a kernel of this many taps per
+# output (2048^2 float32, one thread): two box passes are fused into one
+# separable-strip call when the strips cost less, which they do for boxes up
+# to about 15 wide; the running sums bound the cost of wider ones.
+BOX_PASS_TAPS = 14
+# Values per thread below which a running-sum pass runs on fewer threads.
+BOX_THREAD_VALUES = 1 << 16
+
+
+class Pass(NamedTuple):
+    """One 1-D correlation of a chain."""
+
+    axis: int
+    weights: np.ndarray  # correlation weights, 1-D (a box: all equal to 1/size)
+    origin: int
+    mode: str
+    stride: int
+    box: bool = False
+
+
+def gaussian_weights(sigma, order, radius):
+    """scipy.ndimage's Gaussian kernel (or its `order`-th derivative) for
+    correlation: ``2 * radius + 1`` taps, the normalised Gaussian times the
+    derivative's polynomial, reversed (gaussian_filter1d convolves)."""
+    x = np.arange(-radius, radius + 1)
+    variance = sigma * sigma
+    phi = np.exp(-0.5 / variance * x.astype(np.float64) ** 2)
+    phi /= phi.sum()
+    if order > 0:
+        # d^n/dx^n of the Gaussian is p_n(x) * phi(x), with p_0 = 1 and
+        # p_{n+1} = p_n' - x p_n / variance: the coefficients of p_n, by
+        # ascending power, follow from those of p_{n-1}.
+        coefficients = np.zeros(order + 1)
+        coefficients[0] = 1.0
+        raise_power = np.diag(np.full(order, -1.0 / variance), -1)
+        differentiate = np.diag(np.arange(1, order + 1, dtype=np.float64), 1)
+        step = differentiate + raise_power
+        for _ in range(order):
+            coefficients = step @ coefficients
+        phi = (x[:, None] ** np.arange(order + 1)) @ coefficients * phi
+    return phi[::-1].copy()
+
+
+def box_weights(size):
+    return np.full(size, 1.0 / size)
+
+
+def check_call(input, output, modes, cval, axes, strides, method, workers):
+    """Check the arguments every pass shares, before anything is computed.
+
+    `modes` and `strides` have one entry per axis of `axes`. Returns the
+    normalised Problem of a one-tap filter over those axes, never
+    computed: its output has the chain's result shape and dtype, and
+    `work_dtype` is the dtype of the chain's intermediate values.
+    """
+    shape_only = stand_in(input.shape, input.dtype) if not isinstance(input, np.ndarray) \
+        else input
+    return normalize(shape_only, np.ones((1,) * len(axes)), output, list(modes), cval, 0,
+                     axes=tuple(axes), stride=tuple(strides), dilation=1, padding="same",
+                     workers=workers, convolution=False, method=method, allocate=False)
+
+
+def _strip_cost(first, second):
+    """Multiply-adds per output of `first` then `second` as separable strips."""
+    k_across, k_line = first.weights.size, second.weights.size
+    return k_line * (STRIP_LINES + k_across - 1) / STRIP_LINES + k_across
+
+
+def _fuses(passes, cval, in_memory):
+    """Whether two passes run as one call with their outer product."""
+    if len(passes) != 2 or not in_memory:
+        return False
+    first, second = passes
+    if first.axis == second.axis or first.weights.size * second.weights.size \
+            > LARGEST_FUSED_KERNEL:
+        return False
+    if cval != 0 and {first.mode, second.mode} & {"constant", "grid-constant"}:
+        return False
+    passes_cost = (BOX_PASS_TAPS if first.box else first.weights.size) \
+        + (BOX_PASS_TAPS if second.box else second.weights.size)
+    return _strip_cost(first, second) <= STRIPS_OVER_PASSES * passes_cost
+
+
+def _run_fused(input, first, second, output, cval, method, workers):
+    weights = np.multiply.outer(first.weights, second.weights)
+    return filter_any(input, weights, output, [first.mode, second.mode], cval,
+                      [first.origin, second.origin], axes=(first.axis, second.axis),
+                      stride=(first.stride, second.stride), dilation=1, padding="same",
+                      method=method, workers=workers, convolution=False)
+
+
+def _box_threads(n_values, workers):
+    wanted = min(effective_workers(workers), max(1, n_values // BOX_THREAD_VALUES))
+    return parallel_threads(wanted)
+
+
+def _run_box(input, step, output, cval, work_dtype, workers):
+    """A box pass in memory: running sums (``_box.box_mean``) along the
+    pass' axis of the input in the working dtype, into a new array (then
+    rounded into `output` when that is not the working dtype)."""
+    source = np.asarray(input, dtype=work_dtype)
+    shape = source.shape
+    axis = step.axis
+    out_shape = shape[:axis] + ((shape[axis] - 1) // step.stride + 1,) + shape[axis + 1:]
+    result = np.empty(out_shape, dtype=work_dtype)
+    outer, inner = math.prod(shape[:axis]), math.prod(shape[axis + 1:])
+    as_3d = (lambda a, n: a.reshape(outer, n, inner))  # noqa: E731
+    source_3d, result_3d = as_3d(source, shape[axis]), as_3d(result, out_shape[axis])
+    before = step.weights.size // 2 + step.origin
+    n_threads = _box_threads(result.size, workers)
+    parts = ((source_3d.real, result_3d.real, cval.real), (source_3d.imag, result_3d.imag,
+                                                           cval.imag)) \
+        if work_dtype.kind == "c" else ((source_3d, result_3d, cval.real),)
+    for src, dst, value in parts:
+        with np.errstate(over="ignore"):  # cval in the working precision (+-inf past it)
+            value = float(np.asarray(value, dtype=src.dtype))
+        if not box_mean(src, dst, step.weights.size, before, int(MODES[step.mode]), value,
+                        step.stride, n_threads):
+            # A NaN or inf stays in a running sum: the equal weights' correlation
+            # instead, whose NaN reaches only the windows that hold it.
+            return _run_pass(input, step._replace(box=False), output, cval, work_dtype,
+                             "direct", workers)
+    if isinstance(output, np.ndarray) or np.dtype(output) != work_dtype:
+        return filter_any(result, np.ones(()), output, "reflect", 0.0, 0, axes=(), stride=1,
+                          dilation=1, padding="same", method="direct", workers=workers,
+                          convolution=False)
+    return result
+
+
+def _run_pass(input, step, output, cval, work_dtype, method, workers):
+    if step.box and isinstance(input, np.ndarray) and input.size > 0:
+        return _run_box(input, step, output, complex(cval), np.dtype(work_dtype), workers)
+    return filter_any(input, step.weights, output, step.mode, cval, step.origin,
+                      axes=(step.axis,), stride=step.stride, dilation=1, padding="same",
+                      method=method, workers=workers, convolution=False, one_axis=True)
+
+
+def run_chain(input, passes, output, cval, *, work_dtype, method, workers):
+    """The chain's result: each pass in turn, the last one into `output`.
+
+    `input` and the arguments are checked (:func:`check_call`); `passes`
+    holds at least one pass. Intermediate results are new arrays of
+    `work_dtype`.
+    """
+    in_memory = isinstance(input, np.ndarray)
+    if _fuses(passes, cval, in_memory):
+        return _run_fused(input, *passes, output, cval, method, workers)
+    current = input
+    for i, step in enumerate(passes):
+        target = output if i == len(passes) - 1 else work_dtype
+        current = _run_pass(current, step, target, cval, work_dtype, method, workers)
+    return current
+
+
+def identity_pass(axis, mode, stride):
+    """A pass that copies (every `stride`-th value along `axis`)."""
+    return Pass(axis, np.ones(1), 0, mode, stride)
+
