@@ -39,6 +39,7 @@ from pyconv._api import (
 )
 from pyconv._build_info import VERSION as __version__
 from pyconv._config import show_config
+from pyconv._fft_backends import set_fft_backend
 from pyconv._filters import (
     gaussian_filter,
     gaussian_filter1d,
@@ -64,6 +65,7 @@ __all__ = [
     "laplace",
     "output_shape",
     "prewitt",
+    "set_fft_backend",
     "show_config",
     "sobel",
     "uniform_filter",

@@ -4,7 +4,7 @@ import sys
 
 import numpy as np
 
-from pyconv import _build_info, _cpu, _kernels, _openmp
+from pyconv import _build_info, _cpu, _fft_backends, _kernels, _openmp
 
 
 def _simd_summary():
@@ -45,6 +45,7 @@ def _config_dict():
             "cores": _openmp.num_procs(),
         },
         "simd": _simd_summary(),
+        "fft": _fft_backends.summary(),
         "runtime": {
             "python": sys.version.split()[0],
             "numpy": np.__version__,
@@ -69,8 +70,10 @@ def show_config(mode="stdout"):
         build type, optimisation, C flags, bounds checks), 'openmp'
         (enabled, version, default_workers, cores), 'simd' (the meson
         ``simd`` option, the builds of the direct kernels compiled in,
-        the one in use, the CPU and its features) and 'runtime' (Python
-        and NumPy versions).
+        the one in use, the CPU and its features), 'fft' (the FFT
+        method's backend, 'scipy' or 'ducc0'; what chose it: 'default',
+        'PYCONV_FFT' or 'set_fft_backend'; the versions of scipy and of
+        ducc0, or 'not installed') and 'runtime' (Python and NumPy versions).
 
     Raises
     ------
@@ -81,6 +84,7 @@ def show_config(mode="stdout"):
     --------
     numpy.show_config : The same idea for numpy.
     correlate : Its `workers` parameter, which default_workers describes.
+    set_fft_backend : Chooses the FFT backend.
 
     Notes
     -----
@@ -99,7 +103,7 @@ def show_config(mode="stdout"):
     >>> config["pyconv"]["version"] == pyconv.__version__
     True
     >>> sorted(config)
-    ['build', 'openmp', 'pyconv', 'runtime', 'simd']
+    ['build', 'fft', 'openmp', 'pyconv', 'runtime', 'simd']
     >>> config["openmp"]["default_workers"] >= 1
     True
     """

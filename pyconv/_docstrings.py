@@ -92,13 +92,15 @@ padding : {'same', 'valid', 'full'}, int or (before, after), optional
     "method": """\
 method : {'auto', 'direct', 'fft'}, optional
     'direct' runs the compiled loops (cost grows with the kernel size);
-    'fft' transforms with scipy.fft in overlap-save tiles (cost grows with
-    log of the tile size). Both agree to floating-point rounding, except
-    around a NaN or inf in the input: the direct method gives NaN (or inf)
-    only where a window holds it under a non-zero weight, the FFT gives NaN
-    in every output of each tile that reads it (and, for real data filtered
-    along one axis, of the tile sharing its complex transform), which is
-    the whole result when one tile covers the input. 'auto' (default)
+    'fft' transforms in overlap-save tiles, with ducc0.fft when ducc0 is
+    installed and scipy.fft otherwise (see :func:`set_fft_backend`; cost
+    grows with log of the tile size). Both agree to floating-point
+    rounding, except around a NaN or inf in the input: the direct method
+    gives NaN (or inf) only where a window holds it under a non-zero
+    weight, the FFT gives NaN in every output of each tile that reads it
+    (and, for real data filtered along one axis on scipy.fft, of the tile
+    sharing its complex transform), which is the whole result when one
+    tile covers the input. 'auto' (default)
     picks the faster by a measured cost model and never returns such a
     result: it does not pick the FFT when the weights or cval are not
     finite, and when the input holds a NaN or inf the FFT hands the call
@@ -110,7 +112,7 @@ workers : int, optional
     of the call (so ``OMP_NUM_THREADS`` and threadpoolctl limits hold);
     ``n >= 1``: exactly n; negative values count back from the number of
     cores (``-1``: all, ``-2``: all but one); more than 1024 is a
-    ValueError. The FFT method passes the same number to scipy.fft. The
+    ValueError. The FFT method passes the same number to its backend. The
     direct method's result is bitwise the same for any value. In a process
     forked after its parent used threads (a fork-based multiprocessing
     pool), every call runs on one thread: GNU OpenMP's threads do not

@@ -1,4 +1,4 @@
-"""The FFT method: overlap-save in tiles, on scipy.fft.
+"""The FFT method: overlap-save in tiles, on scipy.fft or ducc0.fft.
 
 Scheme
 ------
@@ -14,14 +14,15 @@ tile with the (dilated, reversed) kernel equals the linear one at the points
 we keep, ``span + j * stride`` (overlap-save): no tile needs its neighbours.
 Tiles are gathered a *box* at a time -- a group of tiles (and of batch
 indices) bounded in size, so memory stays bounded however long the input --
-and transformed together, float32 kept in single precision by scipy.fft,
-``workers`` passed on: complex data with ``fftn``/``ifftn``, real data on
-several filtered axes (or one unit to a box) with ``rfftn``/``irfftn``. Real
-data on one filtered axis go two units (tiles or batch indices) to a complex
-transform, one as its real part and its neighbour as its imaginary part: the
-kernel is real, so the two results come back apart in the real and
-imaginary parts of the inverse. On pocketfft one complex transform costs
-less than two real ones (docs/dev/performance_notes.rst has the figures).
+and transformed together through the backend's `Transforms` (scipy.fft or
+ducc0.fft, `_fft_backends`), float32 kept in single precision, ``workers``
+passed on: complex data with complex transforms, real data with real ones.
+On scipy.fft, real data on one filtered axis go two units (tiles or batch
+indices) to a complex transform, one as its real part and its neighbour as
+its imaginary part: the kernel is real, so the two results come back apart
+in the real and imaginary parts of the inverse. On pocketfft one complex
+transform costs less than two real ones; on ducc0 two real ones cost less
+(docs/dev/performance_notes.rst has the figures).
 The copies into and out of the pairs are `_pairs`' loops, which read and
 write each value once without the GIL. The inverse runs axis by axis and keeps only
 the strided, valid points after each axis, so later axes transform less.
@@ -34,12 +35,14 @@ tile length otherwise minimises the transforms' time per useful output
 import functools
 import itertools
 import math
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.fft as sfft
 
+from pyconv import _fft_backends
 from pyconv._boundary import extend_indices
 from pyconv._pairs import pack_pairs, unpack_pairs
 
@@ -84,7 +87,8 @@ class FftAxis:
 @dataclass(frozen=True)
 class FftPlan:
     axes: tuple  # FftAxis per filtered axis, in input-axis order
-    real: bool  # rfftn/irfftn: real data and weights, one unit per box
+    transforms: _fft_backends.Transforms  # the backend planned for, and run with
+    real: bool  # real transforms: real data and weights, one unit per transform
     paired: bool  # real data, units packed in pairs into complex transforms
     box: tuple  # units per box along each input axis (batch: indices, filtered: tiles)
     box_elements: int  # elements gathered per (full) box
@@ -157,8 +161,10 @@ def _tile_length(span, stride, out_len, cap):
     return best[1], best[2]
 
 
-def plan(problem):
-    """The tiling of `problem` (a checked Problem with at least one filtered axis)."""
+def plan(problem, transforms=None):
+    """The tiling of `problem` (a checked Problem with at least one filtered axis)
+    for the backend `transforms` (by default, the one in use)."""
+    transforms = transforms or _fft_backends.current()
     x = problem.input
     weights = problem.weights
     real = problem.work_dtype.kind != "c"
@@ -196,20 +202,21 @@ def plan(problem):
     n_boxes = int(np.prod([-(-c // b) for c, b in zip(unit_count, box, strict=True)],
                           dtype=np.int64))
     log2_transform = float(sum(np.log2(fa.transform) for fa in axes))
-    # Pairs only for one filtered axis: on 2-D and 3-D tiles (whose other
-    # axes are complex transforms either way) they measured no faster, and
-    # an odd box of 3 wastes a third.
-    paired = real and len(axes) == 1 and math.prod(box) > 1
-    return FftPlan(tuple(axes), real and not paired, paired, tuple(box), box_elements,
-                   n_boxes, log2_transform)
+    # Pairs only where the backend's complex transforms are the cheaper, and
+    # for one filtered axis: on 2-D and 3-D tiles (whose other axes are
+    # complex transforms either way) they measured no faster, and an odd box
+    # of 3 wastes a third.
+    paired = transforms.pairs and real and len(axes) == 1 and math.prod(box) > 1
+    return FftPlan(tuple(axes), transforms, real and not paired, paired, tuple(box),
+                   box_elements, n_boxes, log2_transform)
 
 
 def _kernel_spectrum(problem, fft_plan, positions, workers):
     """The dilated, reversed kernel, zero-padded to the tile grid, transformed.
 
-    The reversed kernel starts at index 0 of each axis, so scipy.fft's ``n=``
-    does the zero padding; transforming axis by axis (the real one first)
-    only ever touches the rows the padding has reached.
+    The reversed kernel starts at index 0 of each axis, so padding with zeros
+    at the end of each axis places it; transforming axis by axis (the real
+    one first) only ever touches the rows the padding has reached.
     """
     weights = problem.weights
     shape = [1] * positions.ndim
@@ -226,12 +233,10 @@ def _kernel_spectrum(problem, fft_plan, positions, workers):
     kernel[np.ix_(*[np.atleast_1d(p) for p in place])] = weights.reshape(values_shape)
     axes = [(positions.n[fa.axis], fa.transform) for fa in fft_plan.axes]
     last_axis, last_n = axes[-1]
-    if fft_plan.real:
-        spectrum = sfft.rfft(kernel, n=last_n, axis=last_axis, workers=workers)
-    else:
-        spectrum = sfft.fft(kernel, n=last_n, axis=last_axis, workers=workers)
+    transforms = fft_plan.transforms
+    spectrum = transforms.forward_padded(kernel, last_axis, last_n, fft_plan.real, workers)
     for axis, n in axes[:-1]:
-        spectrum = sfft.fft(spectrum, n=n, axis=axis, workers=workers, overwrite_x=True)
+        spectrum = transforms.forward_padded(spectrum, axis, n, False, workers)
     return spectrum
 
 
@@ -447,8 +452,10 @@ def _put_pairs(values, target, start, stop, by_axis, axis):
     _put_box(rest.imag, target, rest_start, stop, by_axis, pair=(axis, 1))
 
 
-def _pack_pairs(tiles, unit, dtype):
-    """The units of `tiles` (along position `unit`) in pairs, as one new complex array.
+def _pack_pairs(tiles, unit, dtype, scratch):
+    """The units of `tiles` (along position `unit`) in pairs, as one complex
+    array from `scratch` (see `_Scratch`), which the transforms then
+    overwrite in place.
 
     Units 0, 2, 4... become the real part, 1, 3, 5... the imaginary part (an
     odd count's last unit is paired with zeros). Neighbours share a
@@ -457,24 +464,22 @@ def _pack_pairs(tiles, unit, dtype):
     """
     shape = list(tiles.shape)
     shape[unit] = -(-shape[unit] // 2)
-    packed = np.empty(shape, dtype=dtype)
+    packed = scratch(shape, np.dtype(dtype))
     if not tiles.flags.aligned:  # a view of a misaligned input
         tiles = tiles.copy()
     pack_pairs(tiles, unit, packed)
     return packed
 
 
-def _transform_box(tiles, owned, spectrum, fft_plan, positions, workers):
+def _transform_box(tiles, owned, spectrum, fft_plan, positions, workers, scratch=None):
     """Correlate a box of tiles with the kernel; keep the strided valid points.
 
     `owned`: `tiles` is scratch the forward transform may overwrite (never
-    when it is a view of the caller's input).
+    when it is a view of the caller's input). `scratch`: see `_Scratch`.
     """
-    transforms = [positions.n[fa.axis] for fa in fft_plan.axes]
-    if fft_plan.real:
-        values = sfft.rfftn(tiles, axes=transforms, workers=workers, overwrite_x=owned)
-    else:
-        values = sfft.fftn(tiles, axes=transforms, workers=workers, overwrite_x=owned)
+    transforms = fft_plan.transforms
+    values = transforms.forward(tiles, [positions.n[fa.axis] for fa in fft_plan.axes],
+                                fft_plan.real, workers, owned, scratch)
     del tiles
     with np.errstate(invalid="ignore", over="ignore"):  # inf * 0: NaN, as documented
         values *= spectrum
@@ -482,11 +487,8 @@ def _transform_box(tiles, owned, spectrum, fft_plan, positions, workers):
     # irfft (the real axis) must come last.
     for i, fa in enumerate(fft_plan.axes):
         axis = positions.n[fa.axis]
-        if fft_plan.real and i == len(fft_plan.axes) - 1:
-            values = sfft.irfft(values, n=fa.transform, axis=axis, workers=workers,
-                                overwrite_x=True)
-        else:
-            values = sfft.ifft(values, axis=axis, workers=workers, overwrite_x=True)
+        real = fft_plan.real and i == len(fft_plan.axes) - 1
+        values = transforms.inverse(values, axis, fa.transform, real, workers, scratch)
         keep = [slice(None)] * positions.ndim
         keep[axis] = slice(fa.span, fa.span + (fa.useful - 1) * fa.stride + 1, fa.stride)
         values = values[tuple(keep)]
@@ -509,25 +511,28 @@ def correlate(problem, fft_plan=None, check_finite=False):
     target = np.empty_like(output) if np.may_share_memory(output, x) else output
     by_axis = {fa.axis: fa for fa in fft_plan.axes}
     positions = _Positions(x.ndim, by_axis)
-    # Several boxes: one thread each (numpy's copies and pocketfft release the
-    # GIL); a single box: scipy.fft's own threads.
+    # Several boxes: one thread each (numpy's copies and both backends'
+    # transforms release the GIL); a single box: the backend's own threads.
     box_threads = min(problem.n_workers, fft_plan.n_boxes)
     fft_workers = 1 if box_threads > 1 else problem.n_workers
     spectrum = _kernel_spectrum(problem, fft_plan, positions, problem.n_workers)
 
     unit_count = [by_axis[a].tiles if a in by_axis else x.shape[a] for a in range(x.ndim)]
     box_starts = [range(0, unit_count[a], fft_plan.box[a]) for a in range(x.ndim)]
+    scratch = _Scratch()
 
     def run_box(corner):
         start = [box_starts[a][i] for a, i in enumerate(corner)]
         stop = [min(start[a] + fft_plan.box[a], unit_count[a]) for a in range(x.ndim)]
         tiles, owned = _gather(x, problem, fft_plan, positions, start, stop)
+        arrays = scratch.arrays()
         if fft_plan.paired:
             # Pair along the axis with the most units here (the innermost of equals).
             pair = max(range(x.ndim), key=lambda a: (stop[a] - start[a], a))
-            tiles = _pack_pairs(tiles, positions.unit[pair], spectrum.dtype)
+            tiles = _pack_pairs(tiles, positions.unit[pair], spectrum.dtype, arrays)
             owned = True
-        values = _transform_box(tiles, owned, spectrum, fft_plan, positions, fft_workers)
+        values = _transform_box(tiles, owned, spectrum, fft_plan, positions, fft_workers,
+                                arrays)
         # Any NaN or inf makes the sum non-finite (on a box of complex values, half
         # the time of isfinite().all()); a sum of finite values past the range
         # only hands over needlessly.
@@ -543,6 +548,33 @@ def correlate(problem, fft_plan=None, check_finite=False):
     if target is not output:
         output[...] = target
     return output
+
+
+class _Scratch:
+    """Arrays each thread reuses from box to box, for the transforms' outputs.
+
+    ``arrays()`` is the calling thread's allocator ``(shape, dtype) -> array``:
+    the n-th request of a box gets the n-th buffer of the previous box (grown
+    if the box is larger), so a box's results never share memory.
+    """
+
+    def __init__(self):
+        self.local = threading.local()
+
+    def arrays(self):
+        buffers = self.local.__dict__.setdefault("buffers", [])
+        used = itertools.count()
+
+        def allocate(shape, dtype):
+            size = math.prod(shape)
+            i = next(used)
+            if i == len(buffers):
+                buffers.append(np.empty(0, dtype))
+            if buffers[i].dtype != dtype or buffers[i].size < size:
+                buffers[i] = np.empty(size, dtype)
+            return buffers[i][:size].reshape(shape)
+
+        return allocate
 
 
 def _run_boxes(run_box, corners, threads):

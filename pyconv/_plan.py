@@ -13,7 +13,7 @@ import functools
 
 import numpy as np
 
-from pyconv import _direct_plan, _fft
+from pyconv import _direct_plan, _fft, _fft_backends
 from pyconv._kernels import direct as _direct
 from pyconv._normalize import check_fits_in_memory
 
@@ -21,7 +21,8 @@ from pyconv._normalize import check_fits_in_memory
 # MEASURED: the cost model's constants, in seconds, fitted by
 # tools/calibrate_plan.py (see its docstring for how) on the 2-core
 # development machine: AMD EPYC (Zen 5) under KVM, gcc 12 -O3 (SSE2
-# baseline), scipy 1.17 (pocketfft), workers=1, relative least squares.
+# baseline), scipy 1.17 (pocketfft), workers=1, relative least squares;
+# the FFT's for each backend (--fft-backend), ducc0 0.42 (its PyPI wheel).
 # --------------------------------------------------------------------------
 DIRECT = {  # (per output per multiply-add, per output, per row visit)
     "float32": (2.78e-11, 3.39e-10, 1.87e-08),
@@ -29,23 +30,38 @@ DIRECT = {  # (per output per multiply-add, per output, per row visit)
     "complex64": (9.42e-11, 7.69e-10, 2.80e-08),
     "complex128": (1.76e-10, 1.54e-09, 3.36e-08),
 }
+# The FFT's constants, for each backend (pyconv._fft_backends).
 FFT = {  # (per gathered element per log2(transform size), per gathered element)
     # The fit needs no per-element term once the log term is there.
-    "float32": (2.68e-10, 0.0),
-    "float64": (4.84e-10, 0.0),
-    "complex64": (5.26e-10, 0.0),
-    "complex128": (9.85e-10, 0.0),
+    "scipy": {
+        "float32": (2.68e-10, 0.0),
+        "float64": (4.84e-10, 0.0),
+        "complex64": (5.26e-10, 0.0),
+        "complex128": (9.85e-10, 0.0),
+    },
+    # scipy's times the median ratio of the two backends' FFTs timed side by
+    # side over the grid (--relative-to-scipy: the machine was shared with
+    # other builds, which skewed absolute times by 2-4x): 0.81, 0.74, 0.81, 0.78.
+    "ducc0": {
+        "float32": (2.16e-10, 0.0),
+        "float64": (3.60e-10, 0.0),
+        "complex64": (4.26e-10, 0.0),
+        "complex128": (7.72e-10, 0.0),
+    },
 }
-FFT_PER_BOX = 2.8e-4  # Python and scipy.fft call overhead per box
+# Python and library call overhead per box (the same Python around either library).
+FFT_PER_BOX = {"scipy": 2.8e-4, "ducc0": 2.8e-4}
 # What each added thread adds (median of t1 / t2 - 1 over the grid's
 # points of each kind): the direct loop over output lines; the FFT over
-# boxes when there are several, else only inside scipy.fft's transforms
-# (measured 0.00: no gain). The FFT gains less than the direct loop: its
-# temporaries are bound by memory, and first-touch page faults weigh heavily
-# on this virtual machine.
+# boxes when there are several, else only inside the backend's transforms
+# (measured 0.00 on scipy.fft, -0.06 on ducc0: no gain). The FFT gains less
+# than the direct loop: its temporaries are bound by memory, and first-touch
+# page faults weigh heavily on this virtual machine. ducc0 writes into
+# scratch reused from box to box (no page faults after the first box), and
+# its boxes gained 0.18 on the shared machine.
 DIRECT_PARALLEL = 0.60
-FFT_BOX_PARALLEL = 0.09
-FFT_TRANSFORM_PARALLEL = 0.0
+FFT_BOX_PARALLEL = {"scipy": 0.09, "ducc0": 0.18}
+FFT_TRANSFORM_PARALLEL = {"scipy": 0.0, "ducc0": 0.0}
 
 # The FFT may use this much scratch (bytes) beyond input and output.
 FFT_MEMORY_LIMIT = 256 * 2**20
@@ -79,15 +95,18 @@ def _direct_seconds(direct_plan, outputs, work_dtype):
 
 
 def fft_cost(problem, fft_plan):
-    """Predicted seconds for the FFT method (never less than FFT_PER_BOX)."""
-    per_element_log, per_element = FFT[problem.work_dtype.name]
+    """Predicted seconds for the FFT method with the backend it was planned
+    for (never less than that backend's FFT_PER_BOX)."""
+    backend = fft_plan.transforms.name
+    per_element_log, per_element = FFT[backend][problem.work_dtype.name]
     elements = fft_plan.n_boxes * fft_plan.box_elements
     transforms = elements * fft_plan.log2_transform * per_element_log
-    rest = elements * per_element + fft_plan.n_boxes * FFT_PER_BOX
+    rest = elements * per_element + fft_plan.n_boxes * FFT_PER_BOX[backend]
     if fft_plan.n_boxes > 1:  # boxes run on threads: everything in parallel
         threads = min(problem.n_workers, fft_plan.n_boxes)
-        return (transforms + rest) / _speedup(threads, FFT_BOX_PARALLEL)
-    return transforms / _speedup(problem.n_workers, FFT_TRANSFORM_PARALLEL) + rest
+        return (transforms + rest) / _speedup(threads, FFT_BOX_PARALLEL[backend])
+    return (transforms / _speedup(problem.n_workers, FFT_TRANSFORM_PARALLEL[backend])
+            + rest)
 
 
 def fft_memory(problem, fft_plan):
@@ -127,11 +146,14 @@ def _decide(problem, scan_input=True):
     if problem.method == "direct":
         return "direct", direct_plan
     direct_seconds = direct_cost(problem, direct_plan)
-    if direct_seconds < FFT_PER_BOX:
+    # Asked once: a call plans and runs with one backend (and a call that
+    # cannot use the FFT never asks, so never imports ducc0).
+    transforms = _fft_backends.current()
+    if direct_seconds < FFT_PER_BOX[transforms.name]:
         # Every FFT costs at least one box's overhead (see fft_cost): no
         # need to plan one (which takes longer than such a direct call).
         return "direct", direct_plan
-    fft_plan = _fft.plan(problem)
+    fft_plan = _fft.plan(problem, transforms)
     if not fft_plan.axes:
         return "direct", direct_plan
     if (fft_cost(problem, fft_plan) >= direct_seconds

@@ -17,7 +17,8 @@ except ImportError as error:  # pragma: no cover - a broken environment
         "editable install"
     ) from error
 
-from pyconv import _direct_plan  # noqa: E402  (after the check above)
+import pyconv  # noqa: E402  (after the check above)
+from pyconv import _direct_plan, _fft_backends  # noqa: E402
 
 # Hypothesis: a small profile in every run; PYCONV_HYPOTHESIS_PROFILE=long
 # raises the example count for a long fuzzing run.
@@ -50,3 +51,22 @@ def plans(monkeypatch):
 @pytest.fixture
 def rng():
     return np.random.default_rng(20261124)
+
+
+FFT_BACKENDS = ["scipy", "ducc0"]
+
+
+@pytest.fixture(params=FFT_BACKENDS)
+def fft_backend(request):
+    """Each FFT backend in turn, set for the test (ducc0 skipped when absent)."""
+    if request.param == "ducc0" and _fft_backends._import_ducc0() is None:
+        pytest.skip("the ducc0 FFT backend is not installed")
+    with pyconv.set_fft_backend(request.param):
+        yield request.param
+
+
+@pytest.fixture
+def scipy_fft():
+    """The scipy.fft backend, for tests of what only it does (real units in pairs)."""
+    with pyconv.set_fft_backend("scipy"):
+        yield

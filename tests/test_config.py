@@ -11,7 +11,7 @@ import pyconv
 FAMILY = {"gaussian_filter", "gaussian_filter1d", "uniform_filter", "uniform_filter1d", "sobel",
           "prewitt", "laplace", "gaussian_laplace", "gaussian_gradient_magnitude"}
 PUBLIC_FUNCTIONS = {"correlate", "convolve", "correlate1d", "convolve1d", "output_shape",
-                    "choose_method", "show_config"} | FAMILY
+                    "choose_method", "show_config", "set_fft_backend"} | FAMILY
 
 
 def test_public_names():
@@ -40,11 +40,13 @@ def test_scipy_positional_signature():
 def test_show_config(capsys):
     assert pyconv.show_config() is None
     printed = capsys.readouterr().out
-    for word in ("version", "compiler", "openmp", "default_workers", "cpu_features"):
+    for word in ("version", "compiler", "openmp", "default_workers", "cpu_features",
+                 "fft:", "backend"):
         assert word in printed
     config = pyconv.show_config(mode="dicts")
     assert config["pyconv"]["version"] == pyconv.__version__
     assert config["openmp"]["default_workers"] >= 1
+    assert config["fft"]["backend"] in ("scipy", "ducc0")
 
 
 @pytest.mark.parametrize("name", sorted(FAMILY))
@@ -65,7 +67,8 @@ def test_the_family_takes_scipys_parameters(name):
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in extras), extras
 
 
-@pytest.mark.parametrize("module", ["pyconv._api", "pyconv._config", "pyconv._filters"])
+@pytest.mark.parametrize("module", ["pyconv._api", "pyconv._config", "pyconv._filters",
+                                    "pyconv._fft_backends"])
 def test_docstring_examples(module):
     """Every example in the public docstrings runs and prints what it shows."""
     import importlib
@@ -77,7 +80,7 @@ def test_docstring_examples(module):
 
 def test_docstrings_have_numpydoc_sections():
     for name in ("correlate", "convolve", "correlate1d", "convolve1d", "output_shape",
-                 "show_config", *sorted(FAMILY)):
+                 "show_config", "set_fft_backend", *sorted(FAMILY)):
         doc = inspect.getdoc(getattr(pyconv, name))
         for section in ("Parameters", "Returns", "Raises", "See Also", "Examples"):
             assert f"\n{section}\n" in doc, (name, section)

@@ -1,6 +1,7 @@
 """The FFT method and method='auto': equal to direct and to the reference
 over every mode, padding, stride, dilation, origin, dtype and dimension;
-tiles and boxes; NaN never smeared by auto; choose_method is what ran."""
+tiles and boxes; NaN never smeared by auto; choose_method is what ran.
+Every test runs with each FFT backend (the fft_backend fixture)."""
 
 import itertools
 import tracemalloc
@@ -14,8 +15,10 @@ from reference import correlate as reference
 from reference import to_dtype
 
 import pyconv
-from pyconv import _fft, _plan
+from pyconv import _fft, _fft_backends, _plan
 from pyconv._normalize import normalize
+
+pytestmark = pytest.mark.usefixtures("fft_backend")
 
 PADDINGS = ["same", "valid", "full", 3, (0, 4)]
 
@@ -68,24 +71,27 @@ def test_fft_dtypes(rng, dtype):
         assert_close(direct, expected, x, w, cval=kwargs.get("cval", 0.0))
 
 
-@pytest.mark.parametrize("shape,taps,transform,dtype", [
-    ((64, 64), (9, 9), "rfftn", np.float32),  # 2-D: real transforms
-    ((3, 500), (1, 9), "fftn", np.complex64),  # one filtered axis: rows in pairs
+@pytest.mark.parametrize("shape,taps", [
+    ((64, 64), (9, 9)),  # 2-D: real transforms
+    ((3, 500), (1, 9)),  # one filtered axis: on scipy.fft, rows in pairs
 ])
-def test_fft_single_precision_end_to_end(rng, monkeypatch, shape, taps, transform, dtype):
+def test_fft_single_precision_end_to_end(rng, monkeypatch, shape, taps):
     """float32 data are transformed in float32 (complex64), not float64."""
     seen = []
-    original = getattr(_fft.sfft, transform)
+    transforms = _fft_backends.current()
+    original = transforms.forward
 
     def spy(array, *args, **kwargs):
-        seen.append(array.dtype)
-        return original(array, *args, **kwargs)
+        result = original(array, *args, **kwargs)
+        seen.append((array.dtype, result.dtype))
+        return result
 
-    monkeypatch.setattr(_fft.sfft, transform, spy)
+    monkeypatch.setattr(transforms, "forward", spy)
     x = rng.standard_normal(shape).astype(np.float32)
     out = pyconv.correlate(x, rng.standard_normal(taps), method="fft")
     assert out.dtype == np.float32
-    assert seen and all(d == dtype for d in seen)
+    assert seen and all(d in (np.float32, np.complex64) and r == np.complex64
+                        for d, r in seen)
 
 
 def test_fft_complex_and_conjugation(rng):
@@ -215,7 +221,8 @@ def test_tiled_equals_unblocked_1d(rng, monkeypatch, mode, stride):
     assert unblocked(_fft.plan, problem).axes[0].tiles == 1
     small_tiles(monkeypatch, 128)
     fft_plan = _fft.plan(problem)
-    assert fft_plan.paired  # tiles two to a complex transform, odd boxes included
+    # On scipy.fft, tiles two to a complex transform, odd boxes included.
+    assert fft_plan.paired == _fft_backends.current().pairs
     # Many tiles, several boxes, and a last tile that is only partly used.
     assert fft_plan.axes[0].tiles > 6 and fft_plan.box[0] < fft_plan.axes[0].tiles
     assert fft_plan.axes[0].tiles * fft_plan.axes[0].useful > fft_plan.axes[0].out_len
@@ -278,8 +285,9 @@ def test_paired_units_keep_their_own_results(rng, monkeypatch, dtype, tiled, row
     problem = normalize(x, w, None, "mirror", 0.0, 0, axes=(1,), stride=1, dilation=1,
                         padding="same", workers=None, convolution=False, one_axis=True)
     fft_plan = _fft.plan(problem)
-    assert fft_plan.paired == (fft_plan.box[0] * fft_plan.box[1] > 1)
-    assert fft_plan.paired or (rows == 1 and not tiled)
+    pairs = _fft_backends.current().pairs
+    assert fft_plan.paired == (pairs and fft_plan.box[0] * fft_plan.box[1] > 1)
+    assert fft_plan.paired or (rows == 1 and not tiled) or not pairs
     fft, direct = both("correlate1d", x, w, mode="mirror", axis=1)
     expected = to_dtype(reference(x, w[None], mode="mirror"), x.dtype)
     assert fft.dtype == x.dtype
@@ -399,10 +407,12 @@ def test_auto_plans_an_fft_only_when_it_could_win(rng, monkeypatch, workers):
         problem = normalize(np.zeros(shape), np.ones(taps), None, "constant", 0.0, 0,
                             axes=None, stride=1, dilation=1, padding="same",
                             workers=workers, convolution=False)
-        assert _plan.fft_cost(problem, _fft.plan(problem)) >= _plan.FFT_PER_BOX
+        fft_plan = _fft.plan(problem)
+        assert _plan.fft_cost(problem, fft_plan) >= _plan.FFT_PER_BOX[
+            fft_plan.transforms.name]
     planned = []
     original = _fft.plan
-    monkeypatch.setattr(_fft, "plan", lambda problem: planned.append(1) or original(problem))
+    monkeypatch.setattr(_fft, "plan", lambda *args: planned.append(1) or original(*args))
     assert pyconv.choose_method(np.ones((8, 8)), np.ones((3, 3)), workers=workers) == "direct"
     assert planned == []
     assert pyconv.choose_method(np.ones((512, 512)), rng.standard_normal((63, 63)),
@@ -494,3 +504,18 @@ def test_fft_without_filtered_axes_is_direct():
     np.testing.assert_array_equal(
         pyconv.correlate(x, np.float64(2.0), axes=(), method="fft"), 2 * x)
     np.testing.assert_array_equal(pyconv.correlate(x, np.ones((1, 1)), method="fft"), x)
+
+
+@pytest.mark.parametrize("dtype,shape,taps", [(np.float64, (5000,), (65,)),
+                                              (np.complex128, (40, 30), (5, 5)),
+                                              (np.float32, (3, 700), (1, 33))])
+def test_fft_reads_a_misaligned_input(rng, dtype, shape, taps):
+    """Boxes inside the input are handed to the transforms as views of it,
+    misaligned ones included."""
+    raw = np.zeros(int(np.prod(shape)) * np.dtype(dtype).itemsize + 1, np.uint8)
+    x = raw[1:].view(dtype).reshape(shape)
+    assert not x.flags.aligned
+    x[...] = rng.standard_normal(shape)
+    w = rng.standard_normal(taps)
+    fft, direct = both("correlate", x, w, mode="reflect")
+    assert_close(fft, direct, x, w)

@@ -1,5 +1,6 @@
 """The FFT method's pair packing (pyconv._pairs) against plain NumPy, and the
-paired FFT path storing into outputs of every kind."""
+paired FFT path storing into outputs of every kind (on scipy.fft, the
+backend that packs real units in pairs)."""
 
 import numpy as np
 import pytest
@@ -108,6 +109,7 @@ def misaligned(shape, dtype):
 @pytest.mark.parametrize("output", ["fresh", "reversed", "float32", "misaligned",
                                     "misaligned input"])
 @pytest.mark.parametrize("length", [700, 760])
+@pytest.mark.usefixtures("scipy_fft")
 def test_paired_fft_into_every_kind_of_output(rng, monkeypatch, output, length):
     """Whole pairs are unpacked in one pass straight into the output when it
     is aligned and of the working dtype; any other output, and the units
@@ -133,6 +135,7 @@ def test_paired_fft_into_every_kind_of_output(rng, monkeypatch, output, length):
 
 
 @pytest.mark.parametrize("rows", [7, 8])
+@pytest.mark.usefixtures("scipy_fft")
 def test_paired_batch_rows_with_a_partial_tile(rng, monkeypatch, rows):
     # More rows than tiles: pairs along the batch axis, each holding the
     # filtered axis' partial last tile (stored in a piece of its own).

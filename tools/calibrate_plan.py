@@ -1,6 +1,7 @@
 """Measure the constants of pyconv's cost model (pyconv/_plan.py) and check auto.
 
     python tools/calibrate_plan.py [--quick] [--workers N] [--check-only]
+                                   [--fft-backend {scipy,ducc0}]
 
 How: for a grid of problems spanning the direct/FFT crossover (1-D, 2-D,
 3-D; float32, float64; complex on a smaller grid), time both methods in the
@@ -21,6 +22,14 @@ boxes (threads take whole boxes) and, for single-box points, of the
 transforms' share alone (only they are threaded there). It prints the fitted constants in _plan.py's
 format, then how auto (with the constants currently in _plan.py) compares
 with the faster method: the fraction of points within 1.25x, and the worst.
+
+The FFT's constants belong to the FFT backend (pyconv.set_fft_backend): run
+once with each, ``--fft-backend scipy`` and ``--fft-backend ducc0``, and
+copy each run's FFT constants under that backend's name in _plan.py (the
+direct method's constants do not depend on it). On a machine busy with
+other work, ``--direct-ruler`` keeps the FFT's constants in the direct
+method's time base, and ``--fft-backend ducc0 --relative-to-scipy`` times
+only the two backends' FFTs against each other, point by point.
 """
 
 import argparse
@@ -30,7 +39,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy.optimize import nnls
 
-from pyconv import _direct_plan, _fft, _plan
+import pyconv
+from pyconv import _direct_plan, _fft, _fft_backends, _plan
 from pyconv._normalize import normalize
 
 
@@ -111,10 +121,19 @@ def measure(points, workers, sweeps=2):
     return rows
 
 
-def fit(rows):
+def fit(rows, ruler=False):
+    """Non-negative least-squares constants per dtype: (direct, fft).
+
+    `ruler`: scale the FFT's times by the median, over the dtype's points, of
+    the direct time that _plan's constants predict over the one measured
+    beside it. On a machine shared with other work, which slows both
+    methods alike, the FFT's constants then stay in the time base of the
+    direct constants in _plan.py (the ones auto compares them with). (The
+    median: the direct model is off by more than the load at a few points.)
+    """
     direct, fft = {}, {}
     for dtype in sorted({row.dtype for row in rows}):
-        d_features, f_features, d_times, f_times = [], [], [], []
+        d_features, f_features, d_times, f_times, predicted = [], [], [], [], []
         for row in rows:
             if row.dtype != dtype:
                 continue
@@ -127,11 +146,40 @@ def fit(rows):
             elements = plan.n_boxes * plan.box_elements
             f_features.append([elements * plan.log2_transform, elements, plan.n_boxes])
             f_times.append(row.t_fft)
+            predicted.append(_plan.direct_cost(problem, _direct_plan.plan(problem)))
         d_features, d_times = np.array(d_features, float), np.array(d_times)
         f_features, f_times = np.array(f_features, float), np.array(f_times)
+        if ruler:
+            f_times = f_times * np.median(np.array(predicted) / d_times)
         direct[dtype] = nnls(d_features / d_times[:, None], np.ones(len(d_times)))[0]
         fft[dtype] = nnls(f_features / f_times[:, None], np.ones(len(f_times)))[0]
     return direct, fft
+
+
+def relative_to_scipy(points, backend, workers=1):
+    """{dtype: median over its points of time(FFT on `backend`) / time(FFT on
+    scipy)}, the two timed alternately at each point (best of 7 each).
+
+    On a machine shared with other work, the ratio holds where absolute
+    times do not: `backend`'s constants are then scipy's times this ratio.
+    """
+    from pyconv import correlate
+
+    rng = np.random.default_rng(0)
+    ratios = {}
+    for shape, taps, dtype in points:
+        x = rng.standard_normal(shape).astype(dtype)
+        w = rng.standard_normal(taps)
+
+        def on(name, x=x, w=w):
+            with pyconv.set_fft_backend(name):
+                correlate(x, w, method="fft", workers=workers)
+
+        t_backend, t_scipy = best_times(lambda: on(backend), lambda: on("scipy"))
+        ratios.setdefault(dtype, []).append(t_backend / t_scipy)
+        print(f"  {dtype:10s} {str(shape):16s} {str(taps):14s} {backend} / scipy "
+              f"{t_backend / t_scipy:5.2f}", flush=True)
+    return {dtype: float(np.median(values)) for dtype, values in ratios.items()}
 
 
 def check_auto(rows, workers):
@@ -156,18 +204,35 @@ def main():
     parser.add_argument("--workers", type=int, default=2, help="for the auto check")
     parser.add_argument("--check-only", action="store_true",
                         help="only check auto against both methods at --workers")
+    parser.add_argument("--fft-backend", choices=_fft_backends.NAMES,
+                        help="the FFT backend to measure (default: the one in use)")
+    parser.add_argument("--direct-ruler", action="store_true",
+                        help="fit the FFT's constants to its times in units of the direct "
+                             "method's (a machine shared with other work; see fit)")
+    parser.add_argument("--relative-to-scipy", action="store_true",
+                        help="only time the FFT on --fft-backend against scipy.fft, and "
+                             "print its constants as scipy's in _plan.py times the ratio")
     args = parser.parse_args()
+    if args.fft_backend:
+        pyconv.set_fft_backend(args.fft_backend)
+    backend = _fft_backends.current().name
+    print(f"FFT backend: {backend}")
     points = grid(args.quick)
+    if args.relative_to_scipy:
+        for dtype, ratio in relative_to_scipy(points, backend).items():
+            constants = ", ".join(f"{c * ratio:.2e}" for c in _plan.FFT["scipy"][dtype])
+            print(f'    "{dtype}": ({constants}),  # FFT["{backend}"]: scipy\'s x {ratio:.2f}')
+        return
     if not args.check_only:
         print("== workers=1")
         single = measure(points, 1)
-        direct, fft = fit(single)
+        direct, fft = fit(single, args.direct_ruler)
         print("== fitted constants (workers=1)")
         for dtype in direct:
             print(f'    "{dtype}": ({", ".join(f"{c:.2e}" for c in direct[dtype])}),  # DIRECT')
         for dtype in fft:
-            print(f'    "{dtype}": ({", ".join(f"{c:.2e}" for c in fft[dtype][:2])}),  # FFT'
-                  f'  per box {fft[dtype][2]:.1e}')
+            print(f'    "{dtype}": ({", ".join(f"{c:.2e}" for c in fft[dtype][:2])}),  '
+                  f'# FFT["{backend}"]  per box {fft[dtype][2]:.1e}')
     print(f"== workers={args.workers}")
     rows = measure(points, args.workers)
     if not args.check_only:
@@ -184,7 +249,7 @@ def main():
                 rest = one.t_fft - transforms
                 if row.t_fft > rest > 0:
                     transform_gain.append(transforms / (row.t_fft - rest) - 1)
-        print("parallel efficiency per added thread (median): "
+        print(f"parallel efficiency per added thread (median; FFT on {backend}): "
               f"direct {np.median(direct_gain):.2f}, fft over boxes "
               f"{np.median(box_gain) if box_gain else float('nan'):.2f}, fft transforms "
               f"{np.median(transform_gain) if transform_gain else float('nan'):.2f}")

@@ -55,6 +55,9 @@ def _parser():
                              "workers=1) and scipy.ndimage on float32 data, median of up to "
                              "60 calls, while 2 and then 4 CPU-bound processes started by the "
                              "benchmark run beside them (stopped afterwards; under a minute)")
+    parser.add_argument("--fft-backend", choices=["scipy", "ducc0"],
+                        help="the FFT method's backend (pyconv.set_fft_backend; default: "
+                             "ducc0 when installed, else scipy)")
     parser.add_argument("--version", action="version", version=f"pyconv {pyconv.__version__}")
     parser.add_argument("--opencv", action="store_true",
                         help="instead: the table against OpenCV at workers=2, each time also "
@@ -80,7 +83,8 @@ def _size(args):
 
 def _run_info(workers, size):
     return {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine_description(),
-            "workers": workers, "size": size}
+            "workers": workers, "size": size,
+            "fft_backend": pyconv.show_config(mode="dicts")["fft"]["backend"]}
 
 
 def _write_json(path, run, report):
@@ -141,7 +145,7 @@ def _scipy_table(args, workers):
     points = sweep(workers, budget, rng, quick=size == "quick") if args.sweep else []
     run = _run_info(workers, size)
     print(f"pyconv {pyconv.__version__} against scipy, workers={workers}, "
-          f"{run['date'][:10]}, {run['machine']}")
+          f"FFT backend {run['fft_backend']}, {run['date'][:10]}, {run['machine']}")
     print(format_table(results))
     print()
     if points:
@@ -165,6 +169,11 @@ def main(argv=None):
     status (1 when a case's results disagreed)."""
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.fft_backend:
+        try:
+            pyconv.set_fft_backend(args.fft_backend)
+        except ImportError as error:
+            parser.error(str(error))
     if args.opencv:
         if args.small or args.busy:
             parser.error("--opencv runs alone, without --small or --busy")

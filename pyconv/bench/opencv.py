@@ -509,9 +509,11 @@ def report(workers=2, json_path=None, progress=True, scale=1.0, limits=None):
     run_facts = {"date": time.strftime("%Y-%m-%d %H:%M:%S"),
                  "machine": machine_description(), "workers": workers,
                  "opencv": import_cv2().__version__,
-                 "direct_kernels": pyconv.show_config(mode="dicts")["simd"]["direct_kernels"]}
+                 "direct_kernels": pyconv.show_config(mode="dicts")["simd"]["direct_kernels"],
+                 "fft_backend": pyconv.show_config(mode="dicts")["fft"]["backend"]}
     print(f"pyconv {pyconv.__version__} against OpenCV {run_facts['opencv']}, "
-          f"workers={workers}, {run_facts['date'][:10]}, {run_facts['machine']}")
+          f"workers={workers}, FFT backend {run_facts['fft_backend']}, "
+          f"{run_facts['date'][:10]}, {run_facts['machine']}")
     print(format_rows(rows))
     print(legend(limits, workers))
     speedups, fresh = _scaling(table)
