@@ -164,6 +164,32 @@ ValueError
     or read-only.
 TypeError
     Unsupported input or output dtype, arguments of the wrong type.""",
+    "edge_parameters": """\
+%(input)s
+%(axis)s
+%(family_output)s
+mode : str or sequence of str, optional
+    How the input extends past its edges (see :func:`gaussian_filter`);
+    a sequence gives one mode per input axis. Default 'reflect'.
+%(cval)s
+stride : int or sequence of int, optional
+    Keep every ``stride``-th output along each input axis (one per
+    axis or one for all); only those are computed. Default 1.
+%(workers)s""",
+    "derivative_parameters": """\
+sigma : float or sequence of float
+    Standard deviation of the Gaussian, one per filtered axis or one
+    for all.
+%(family_output)s
+mode : str or sequence of str, optional
+    How the input extends past its edges. A sequence gives one mode
+    per filtered axis, used (as in scipy) for every pass of that axis'
+    derivative term. Default 'reflect'.
+%(cval)s
+%(family_axes)s
+**kwargs
+    `truncate`, `radius`, `stride`, `method` and `workers`, as in
+    :func:`gaussian_filter`.""",
     "family_raises": """\
 ValueError
     A negative or non-finite sigma or truncate, a size below 1, a
@@ -173,6 +199,10 @@ ValueError
 TypeError
     Unsupported input or output dtype, arguments of the wrong type.""",
 }
+
+# Fragments made of fragments.
+_FRAGMENTS["derivative_parameters"] %= _FRAGMENTS
+_FRAGMENTS["edge_parameters"] %= _FRAGMENTS
 
 
 def fill(function):

@@ -485,17 +485,7 @@ def sobel(input, axis=-1, output=None, mode="reflect", cval=0.0, *, stride=1, wo
 
     Parameters
     ----------
-    %(input)s
-    %(axis)s
-    %(family_output)s
-    mode : str or sequence of str, optional
-        How the input extends past its edges (see :func:`gaussian_filter`);
-        a sequence gives one mode per input axis. Default 'reflect'.
-    %(cval)s
-    stride : int or sequence of int, optional
-        Keep every ``stride``-th output along each input axis (one per
-        axis or one for all); only those are computed. Default 1.
-    %(workers)s
+    %(edge_parameters)s
 
     Returns
     -------
@@ -535,16 +525,7 @@ def prewitt(input, axis=-1, output=None, mode="reflect", cval=0.0, *, stride=1, 
 
     Parameters
     ----------
-    %(input)s
-    %(axis)s
-    %(family_output)s
-    mode : str or sequence of str, optional
-        How the input extends past its edges; a sequence gives one mode per
-        input axis. Default 'reflect'.
-    %(cval)s
-    stride : int or sequence of int, optional
-        Keep every ``stride``-th output along each input axis. Default 1.
-    %(workers)s
+    %(edge_parameters)s
 
     Returns
     -------
@@ -635,19 +616,7 @@ def gaussian_laplace(input, sigma, output=None, mode="reflect", cval=0.0, *, axe
     Parameters
     ----------
     %(input)s
-    sigma : float or sequence of float
-        Standard deviation of the Gaussian, one per filtered axis or one
-        for all.
-    %(family_output)s
-    mode : str or sequence of str, optional
-        How the input extends past its edges. A sequence gives one mode
-        per filtered axis, used (as in scipy) for every pass of that axis'
-        derivative term. Default 'reflect'.
-    %(cval)s
-    %(family_axes)s
-    **kwargs
-        `truncate`, `radius`, `stride`, `method` and `workers`, as in
-        :func:`gaussian_filter`.
+    %(derivative_parameters)s
 
     Returns
     -------
@@ -689,19 +658,7 @@ def gaussian_gradient_magnitude(input, sigma, output=None, mode="reflect", cval=
     Parameters
     ----------
     %(input)s
-    sigma : float or sequence of float
-        Standard deviation of the Gaussian, one per filtered axis or one
-        for all.
-    %(family_output)s
-    mode : str or sequence of str, optional
-        How the input extends past its edges. A sequence gives one mode
-        per filtered axis, used (as in scipy) for every pass of that axis'
-        derivative term. Default 'reflect'.
-    %(cval)s
-    %(family_axes)s
-    **kwargs
-        `truncate`, `radius`, `stride`, `method` and `workers`, as in
-        :func:`gaussian_filter`.
+    %(derivative_parameters)s
 
     Returns
     -------

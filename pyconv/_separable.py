@@ -34,6 +34,7 @@ from typing import NamedTuple
 import numpy as np
 
 from pyconv._box import box_mean
+from pyconv._direct_plan import SEPARABLE_GROUP
 from pyconv._dispatch import filter_any
 from pyconv._normalize import MODES, normalize, stand_in
 from pyconv._openmp import effective_workers, parallel_threads
@@ -43,7 +44,6 @@ from pyconv._openmp import effective_workers, parallel_threads
 # at most this many times the two passes' (which also write and re-read an
 # intermediate array).
 STRIPS_OVER_PASSES = 1.5
-STRIP_LINES = 32  # a strip's output lines: the direct kernel's SEPARABLE_GROUP
 LARGEST_FUSED_KERNEL = 1024
 # A running-sum pass costs about as much as a kernel of this many taps per
 # output (2048^2 float32, one thread): two box passes are fused into one
@@ -110,7 +110,7 @@ def check_call(input, output, modes, cval, axes, strides, method, workers):
 def _strip_cost(first, second):
     """Multiply-adds per output of `first` then `second` as separable strips."""
     k_across, k_line = first.weights.size, second.weights.size
-    return k_line * (STRIP_LINES + k_across - 1) / STRIP_LINES + k_across
+    return k_line * (SEPARABLE_GROUP + k_across - 1) / SEPARABLE_GROUP + k_across
 
 
 def _fuses(passes, cval, in_memory):

@@ -13,7 +13,7 @@ import numpy as np
 
 import pyconv
 
-from .common import array, ratio
+from .common import array, opencv, ratio
 
 SCALE = 1.0  # tests/test_asv_benchmarks.py shrinks the data
 
@@ -34,21 +34,13 @@ PYRAMID = "2-D 2048^2 float32, 5x5 binomial, stride 2, mirror"  # a pyramid leve
 NAMES = (*list(CASES)[:4], PYRAMID, list(CASES)[4])
 
 
-def _cv2():
-    try:
-        import cv2
-    except ImportError:  # asv skips a benchmark whose setup raises this
-        raise NotImplementedError("needs opencv-python-headless (pyconv-nd[bench])") from None
-    return cv2
-
-
 def _shape(shape):
     return tuple(max(16, int(n * SCALE)) for n in shape)
 
 
 def _anchor(function, argument, x):
     """OpenCV's counterpart of the call, or scipy.ndimage's."""
-    cv2 = _cv2()
+    cv2 = opencv()
     reflect = cv2.BORDER_REFLECT
     if x.ndim == 2 and x.dtype == np.float32:
         if function == "gaussian_filter":
@@ -71,14 +63,14 @@ class FamilyVsAnchor:
     def setup(self, name):
         if not hasattr(pyconv, "gaussian_filter"):
             raise NotImplementedError("this pyconv has no filter family")
-        _cv2().setNumThreads(2)
+        opencv().setNumThreads(2)
         if name == PYRAMID:
             x = array(_shape((2048, 2048)), np.float32)
             k = np.array([1.0, 4.0, 6.0, 4.0, 1.0]) / 16
             weights = np.outer(k, k)
             self.ours = lambda: pyconv.correlate(x, weights, mode="mirror", stride=2,  # noqa: E731
                                                  workers=2)
-            self.anchor = lambda: _cv2().pyrDown(x)  # noqa: E731
+            self.anchor = lambda: opencv().pyrDown(x)  # noqa: E731
             expected = self.anchor()
         else:
             function, argument, shape, dtype, keywords = CASES[name]

@@ -18,7 +18,7 @@ import numpy as np
 
 import pyconv
 
-from .common import array, fastest, kernel, ratio
+from .common import array, fastest, kernel, opencv, ratio
 
 SCALE = 1.0  # tests/test_asv_benchmarks.py shrinks the data
 
@@ -42,14 +42,6 @@ NAMES = (
 )
 
 
-def _cv2():
-    try:
-        import cv2
-    except ImportError:  # asv skips a benchmark whose setup raises this
-        raise NotImplementedError("needs opencv-python-headless (pyconv-nd[bench])") from None
-    return cv2
-
-
 def _n(value):
     return max(16, int(value * SCALE))
 
@@ -58,7 +50,7 @@ def case(name):
     """(x, w, kwargs for pyconv.correlate, anchor, check) for one case of
     NAMES; anchor and check are zero-argument functions (check None: the
     anchor's result is what pyconv's must equal)."""
-    cv2 = _cv2()
+    cv2 = opencv()
 
     def filter2d(x, w, mode):
         border = getattr(cv2, BORDERS[mode])
@@ -153,7 +145,7 @@ class VsOpenCV:
     timeout = 180
 
     def setup(self, name):
-        _cv2().setNumThreads(2)
+        opencv().setNumThreads(2)
         self.x, self.w, self.kwargs, self.anchor, check = case(name)
         # Checked equal before anything is timed (these calls are the
         # timing's warm-up too).

@@ -124,3 +124,12 @@ def median_ratio(numerator, denominator, calls, budget, min_calls=3):
             function()
             store.append(time.perf_counter() - begin)
     return float(np.median(times[0]) / np.median(times[1]))
+
+
+def opencv():
+    """The cv2 module; asv skips a benchmark whose setup raises NotImplementedError."""
+    try:
+        import cv2
+    except ImportError:
+        raise NotImplementedError("needs opencv-python-headless (pyconv-nd[bench])") from None
+    return cv2
