@@ -24,6 +24,7 @@ and a per-thread choice would not reach the threads of dask's scheduler, on
 which pyconv runs a dask array's blocks.
 """
 
+import abc
 import os
 import threading
 import warnings
@@ -35,7 +36,7 @@ ENVIRONMENT_VARIABLE = "PYCONV_FFT"
 NAMES = ("scipy", "ducc0")
 
 
-class Transforms:
+class Transforms(abc.ABC):
     """One backend's transforms.
 
     Every method transforms along the axes given and returns the result;
@@ -55,26 +56,27 @@ class Transforms:
     # transform costs less than two real ones (see _fft.plan).
     pairs = False
 
+    @abc.abstractmethod
     def version(self):
-        raise NotImplementedError
+        """The library's version string."""
 
+    @abc.abstractmethod
     def forward(self, x, axes, real, workers, overwrite, scratch=None):
         """The n-D transform over `axes` (real: the last of them halved, as rfftn).
 
         `overwrite`: `x` is scratch the transform may destroy.
         """
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def forward_padded(self, x, axis, n, real, workers):
         """The transform along `axis` of `x` zero-padded to length `n` there."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def inverse(self, x, axis, n, real, workers, scratch=None):
         """The inverse along `axis` (real: a length-`n` real result, as irfft).
 
         `x` is scratch: it may be destroyed or returned overwritten.
         """
-        raise NotImplementedError
 
 
 class ScipyTransforms(Transforms):
