@@ -14,7 +14,6 @@ import numbers
 import numpy as np
 
 from pyconv._dask import is_dask_array
-from pyconv._dispatch import filter_any
 from pyconv._docstrings import fill
 from pyconv._normalize import (
     as_input_array,
@@ -31,6 +30,8 @@ from pyconv._separable import (
     gaussian_weights,
     identity_pass,
     run_chain,
+    store,
+    with_strided_copies,
 )
 
 __all__ = ["gaussian_filter", "gaussian_filter1d", "uniform_filter", "uniform_filter1d",
@@ -114,14 +115,9 @@ def _run(input, passes, output, modes, cval, axes, strides, method, workers):
     problem = check_call(input, output, modes, cval, axes, strides, method, workers)
     if not isinstance(output, np.ndarray):  # the result's dtype, checked (and promoted) once
         output = problem.output.dtype
-    covered = {p.axis for p in passes}
-    passes = list(passes) + [identity_pass(axis, mode, stride)
-                             for axis, mode, stride in zip(axes, modes, strides)
-                             if stride != 1 and axis not in covered]
+    passes = with_strided_copies(passes, axes, modes, strides)
     if not passes:
-        return filter_any(input, np.ones(()), output, "reflect", cval, 0, axes=(), stride=1,
-                          dilation=1, padding="same", method=method, workers=workers,
-                          convolution=False)
+        return store(input, output, workers)
     return run_chain(input, passes, output, cval, work_dtype=problem.work_dtype,
                      method=method, workers=workers)
 
@@ -187,9 +183,7 @@ def _combine(input, chains, output, modes, cval, axes, strides, method, workers,
     if not isinstance(output, np.ndarray):
         output = problem.output.dtype
     if isinstance(output, np.ndarray) or output != total.dtype:
-        return filter_any(total, np.ones(()), output, "reflect", cval, 0, axes=(), stride=1,
-                          dilation=1, padding="same", method="direct", workers=workers,
-                          convolution=False)
+        return store(total, output, workers)
     return total
 
 
@@ -211,9 +205,7 @@ def _derivative_chains(sigma, order, mode, truncate, radius, axes, stride):
                                  radii[j], modes[i], strides[j])
                   for j in sorted(range(n), key=axes.__getitem__)
                   if sigmas[j] > SMALLEST_SIGMA]
-        covered = {p.axis for p in passes}
-        passes += [identity_pass(axes[j], modes[i], strides[j]) for j in range(n)
-                   if strides[j] != 1 and axes[j] not in covered]
+        passes = with_strided_copies(passes, axes, (modes[i],) * n, strides)
         chains.append(passes or [identity_pass(axes[i], modes[i], 1)])
     return chains, modes, strides
 

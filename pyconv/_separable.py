@@ -168,9 +168,7 @@ def _run_box(input, step, output, cval, work_dtype, workers):
             return _run_pass(input, step._replace(box=False), output, cval, work_dtype,
                              "direct", workers)
     if isinstance(output, np.ndarray) or np.dtype(output) != work_dtype:
-        return filter_any(result, np.ones(()), output, "reflect", 0.0, 0, axes=(), stride=1,
-                          dilation=1, padding="same", method="direct", workers=workers,
-                          convolution=False)
+        return store(result, output, workers)
     return result
 
 
@@ -202,4 +200,20 @@ def run_chain(input, passes, output, cval, *, work_dtype, method, workers):
 def identity_pass(axis, mode, stride):
     """A pass that copies (every `stride`-th value along `axis`)."""
     return Pass(axis, np.ones(1), 0, mode, stride)
+
+
+def with_strided_copies(passes, axes, modes, strides):
+    """`passes` plus a copying pass for each strided axis they leave out."""
+    covered = {p.axis for p in passes}
+    return list(passes) + [identity_pass(axis, mode, stride)
+                           for axis, mode, stride in zip(axes, modes, strides)
+                           if stride != 1 and axis not in covered]
+
+
+def store(values, output, workers):
+    """`values` copied into `output` (an array, or the dtype of a new one),
+    converted as every pass converts: integers rounded and saturated."""
+    return filter_any(values, np.ones(()), output, "reflect", 0.0, 0, axes=(), stride=1,
+                      dilation=1, padding="same", method="direct", workers=workers,
+                      convolution=False)
 
