@@ -2,8 +2,9 @@
 
 The scipy.ndimage filtering calls (``correlate``, ``convolve``,
 ``correlate1d``, ``convolve1d``) with stride, dilation, padding, batch axes
-and OpenMP threads, and scipy.ndimage's linear-filter family
-(``gaussian_filter``, ``uniform_filter``, ``sobel`` and the rest).
+and OpenMP threads, scipy.ndimage's linear-filter family
+(``gaussian_filter``, ``uniform_filter``, ``sobel`` and the rest), and
+streams for data that arrives in pieces (``correlate_stream``).
 """
 
 try:
@@ -51,13 +52,17 @@ from pyconv._filters import (
     uniform_filter,
     uniform_filter1d,
 )
+from pyconv._stream import Stream, convolve_stream, correlate_stream
 
 __all__ = [
+    "Stream",
     "choose_method",
     "convolve",
     "convolve1d",
+    "convolve_stream",
     "correlate",
     "correlate1d",
+    "correlate_stream",
     "gaussian_filter",
     "gaussian_filter1d",
     "gaussian_gradient_magnitude",

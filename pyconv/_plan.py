@@ -171,17 +171,28 @@ def choose(problem):
     return _decide(problem)[0]
 
 
-def run(problem):
+def decide(problem):
+    """(method, plan) that `run` would use for a checked problem with a
+    non-empty output, the input left unscanned (see `run`).
+
+    A caller that runs many problems differing only in their data (a
+    stream's chunks) decides once and passes the decision to `run`.
+    """
+    return _decide(problem, scan_input=False)
+
+
+def run(problem, decision=None):
     """Compute a checked problem with the method it asks for (or auto's pick).
 
-    When auto picks the FFT, the input is not scanned for NaN and infinities
+    `decision`: what `decide` returned for a problem that differs from this
+    one only in its data, or None to decide here. When auto picks the FFT, the input is not scanned for NaN and infinities
     beforehand (a pass over it): each box checks its own result, in cache,
     and the first non-finite one hands the whole problem to the direct
     method, which keeps them where they belong.
     """
     if problem.output.size == 0:
         return problem.output
-    method, plan = _decide(problem, scan_input=False)
+    method, plan = decision or decide(problem)
     if method == "fft":
         if problem.method == "fft":
             return _fft.correlate(problem, plan)

@@ -68,7 +68,7 @@ def test_the_family_takes_scipys_parameters(name):
 
 
 @pytest.mark.parametrize("module", ["pyconv._api", "pyconv._config", "pyconv._filters",
-                                    "pyconv._fft_backends"])
+                                    "pyconv._fft_backends", "pyconv._stream"])
 def test_docstring_examples(module):
     """Every example in the public docstrings runs and prints what it shows."""
     import importlib
@@ -80,7 +80,8 @@ def test_docstring_examples(module):
 
 def test_docstrings_have_numpydoc_sections():
     for name in ("correlate", "convolve", "correlate1d", "convolve1d", "output_shape",
-                 "show_config", "set_fft_backend", *sorted(FAMILY)):
+                 "show_config", "set_fft_backend", "correlate_stream", "convolve_stream",
+                 *sorted(FAMILY)):
         doc = inspect.getdoc(getattr(pyconv, name))
         for section in ("Parameters", "Returns", "Raises", "See Also", "Examples"):
             assert f"\n{section}\n" in doc, (name, section)

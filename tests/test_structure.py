@@ -400,7 +400,7 @@ def test_imports_run_one_way():
     assert not cycles, "import cycles between pyconv's modules:\n" + "\n".join(cycles)
 
 
-@pytest.mark.parametrize("public", ["pyconv._api", "pyconv._filters"])
+@pytest.mark.parametrize("public", ["pyconv._api", "pyconv._filters", "pyconv._stream"])
 def test_nothing_below_imports_the_public_functions(public):
     graph = import_graph()
     importers = sorted(name for name, targets in graph.items() if public in targets)
