@@ -90,6 +90,10 @@ def benchmarks(monkeypatch):
     for name, (shape, taps) in list(busy.CASES.items()):
         monkeypatch.setitem(busy.CASES, name, (tiny(shape), taps))
     monkeypatch.setattr(busy, "HOG_SECONDS", 30)
+    streams = modules["benchmarks.bench_streams"]
+    for table in (streams.CASES, streams.LFILTER_CASES):
+        for name, (shape, chunk, taps, dtype) in list(table.items()):
+            monkeypatch.setitem(table, name, (tiny(shape, 12), 5, taps, dtype))
     return list(modules.values())
 
 
@@ -117,7 +121,7 @@ def test_every_module_imports(suite):
     assert {"benchmarks.common", "benchmarks.bench_filters", "benchmarks.bench_geometry",
             "benchmarks.bench_methods", "benchmarks.bench_threads", "benchmarks.bench_opencv",
             "benchmarks.bench_dask", "benchmarks.bench_small", "benchmarks.bench_busy",
-            "benchmarks.bench_family"} <= names
+            "benchmarks.bench_family", "benchmarks.bench_streams"} <= names
 
 
 def test_every_benchmark_runs_once_on_tiny_data(benchmarks):

@@ -16,7 +16,7 @@ import pytest
 
 import pyconv
 from pyconv import bench
-from pyconv.bench import _cli, _display, _timing, busy, plot, scipy_table, small
+from pyconv.bench import _cli, _display, _timing, busy, plot, scipy_table, small, streams
 
 
 def test_main_job_quick_run(tmp_path):
@@ -53,7 +53,7 @@ def test_help():
                                capture_output=True, text=True, timeout=60, cwd="/")
     assert completed.returncode == 0
     for option in ("--quick", "--full", "--workers", "--json", "--plot", "--version",
-                   "--small", "--busy"):
+                   "--small", "--busy", "--streams"):
         assert option in completed.stdout
 
 
@@ -173,7 +173,7 @@ def test_the_bench_uses_only_the_public_api_and_imports_one_way():
     # before it in its package docstring, so there is no import cycle.
     package = Path(bench.__file__).parent
     order = ["_timing", "_display", "scipy_table", "sweep", "small", "busy", "plot", "opencv",
-             "_cli", "__init__"]
+             "streams", "_cli", "__init__"]
     assert sorted(path.stem for path in package.glob("*.py")) == sorted(order)
     for path in package.glob("*.py"):
         tree = ast.parse(path.read_text())
@@ -394,3 +394,30 @@ def test_ctrl_c_during_the_busy_table_leaves_no_load_process(tmp_path):
             parent.communicate()
     assert parent.returncode != 0 and b"KeyboardInterrupt" in stderr
     assert _gone(children)
+
+
+def test_streams_table(capsys, tmp_path):
+    out = tmp_path / "streams.json"
+    assert bench.main(["--streams", "--quick", "--no-progress", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "stream/whole" in printed and "lfilter" in printed
+    rows = json.loads(out.read_text())["streams"]
+    assert [r["name"] for r in rows] == [c.name for c in streams.CASES]
+    for row in rows:
+        assert row["passed"] and row["stream_seconds"] > 0 and row["whole_ratio"] > 0
+    assert rows[0]["lfilter_ratio"] > 0 and rows[1]["lfilter_ratio"] is None
+
+
+def test_streams_runs_alone(capsys):
+    with pytest.raises(SystemExit):
+        bench.main(["--streams", "--small"])
+    assert "--streams runs alone" in capsys.readouterr().err
+
+
+def test_stream_bench_checks_before_timing(monkeypatch):
+    """A stream whose result differed would be reported FAILED, not timed."""
+    monkeypatch.setattr(streams, "stream_through",
+                        lambda w, x, chunk, workers: [np.zeros(x.shape, x.dtype)])
+    row = streams.measure(streams.CASES[0], 1, "quick", np.random.default_rng(0))
+    assert not row.passed and row.runs == 0
+    assert "FAILED" in streams.format_table([row])

@@ -12,6 +12,7 @@ import pyconv
 import pyconv.bench.busy as busy
 import pyconv.bench.opencv as opencv
 import pyconv.bench.small as small
+import pyconv.bench.streams as streams
 from pyconv.bench._display import on_terminal, progress
 from pyconv.bench._timing import cores, machine_description, thread_count
 from pyconv.bench.plot import MISSING as MATPLOTLIB_MISSING
@@ -55,6 +56,11 @@ def _parser():
                              "workers=1) and scipy.ndimage on float32 data, median of up to "
                              "60 calls, while 2 and then 4 CPU-bound processes started by the "
                              "benchmark run beside them (stopped afterwards; under a minute)")
+    parser.add_argument("--streams", action="store_true",
+                        help="instead: a stream (pyconv.correlate_stream, data pushed in "
+                             "chunks) against the whole-array call on the same data, and "
+                             "against scipy.signal.lfilter with zi over the same chunks (1-D "
+                             "10^7 samples; 64 video frames one at a time; about a minute)")
     parser.add_argument("--fft-backend", choices=["scipy", "ducc0"],
                         help="the FFT method's backend (pyconv.set_fft_backend; default: "
                              "ducc0 when installed, else scipy)")
@@ -136,6 +142,23 @@ def _small_tables(args, workers):
     return 0 if passed else 1
 
 
+def _streams_table(args, workers):
+    """``--streams``: its table alone."""
+    run = _run_info(workers, _size(args))
+    print(f"pyconv {pyconv.__version__} streams, {run['date'][:10]}, {run['machine']}")
+    rows = streams.run(args.workers, _size(args), np.random.default_rng(2026),
+                       not args.no_progress)
+    print(f"a stream (every push and the finish) against one call on the same data, and "
+          f"against scipy.signal.lfilter with zi over the same chunks; median of up to "
+          f"{streams.RUNS[_size(args)]} runs each, workers={workers}:")
+    print(streams.format_table(rows))
+    print()
+    pyconv.show_config()
+    if args.json:
+        _write_json(args.json, run, {"streams": [asdict(row) for row in rows]})
+    return 0 if all(row.passed for row in rows) else 1
+
+
 def _scipy_table(args, workers):
     size = _size(args)
     budget = BUDGET[size]
@@ -175,8 +198,8 @@ def main(argv=None):
         except ImportError as error:
             parser.error(str(error))
     if args.opencv:
-        if args.small or args.busy:
-            parser.error("--opencv runs alone, without --small or --busy")
+        if args.small or args.busy or args.streams:
+            parser.error("--opencv runs alone, without --small, --busy or --streams")
         return _opencv_table(args, parser)
     try:
         workers = thread_count(args.workers)
@@ -190,6 +213,10 @@ def main(argv=None):
             import matplotlib  # noqa: F401
         except ImportError:
             parser.error(MATPLOTLIB_MISSING)
+    if args.streams:
+        if args.small or args.busy or args.plot or args.sweep:
+            parser.error("--streams runs alone, without --small, --busy, --plot or --sweep")
+        return _streams_table(args, workers)
     if args.small or args.busy:
         return _small_tables(args, workers)
     return _scipy_table(args, workers)
