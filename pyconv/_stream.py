@@ -495,7 +495,7 @@ def correlate_stream(weights, axis=0, mode="reflect", cval=0.0, origin=0, *, axe
     >>> pieces = [stream.push(x[:4]), stream.push(x[4:])]
     >>> pieces.append(stream.finish())
     >>> pieces
-    [array([ 1.,  4.,  8.]), array([12., 16., 20., 24., 28., 32.]), array([35.])]
+    [array([1., 4., 8.]), array([12., 16., 20., 24., 28., 32.]), array([35.])]
     >>> np.array_equal(np.concatenate(pieces), pyconv.correlate(x, [1.0, 2.0, 1.0]))
     True
     """
@@ -549,7 +549,7 @@ def convolve_stream(weights, axis=0, mode="reflect", cval=0.0, origin=0, *, axes
 
     >>> import numpy as np
     >>> import pyconv
-    >>> stream = pyconv.convolve_stream(np.ones(3), padding=(2, 0), mode="constant")
+    >>> stream = pyconv.convolve_stream(np.ones(3), padding=[(2, 0)], mode="constant")
     >>> stream.push(np.array([1.0, 2.0]))
     array([1., 3.])
     >>> stream.push(np.array([3.0, 4.0]))

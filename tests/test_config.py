@@ -11,7 +11,8 @@ import pyconv
 FAMILY = {"gaussian_filter", "gaussian_filter1d", "uniform_filter", "uniform_filter1d", "sobel",
           "prewitt", "laplace", "gaussian_laplace", "gaussian_gradient_magnitude"}
 PUBLIC_FUNCTIONS = {"correlate", "convolve", "correlate1d", "convolve1d", "output_shape",
-                    "choose_method", "show_config", "set_fft_backend"} | FAMILY
+                    "choose_method", "show_config", "set_fft_backend", "correlate_stream",
+                    "convolve_stream", "Stream"} | FAMILY
 
 
 def test_public_names():
