@@ -274,12 +274,7 @@ def correlate(problem, plan):
     output = problem.output
     target = output if plan.writes_output else np.empty(output.shape,
                                                         output.dtype.newbyteorder("="))
-    x = problem.input
-    if x.ndim == 0:
-        x, target_view = x.reshape(1), target.reshape(1)
-    else:
-        x, target_view = x.transpose(plan.order), target.transpose(plan.order)
-    _run(plan, x, target_view)
+    Bound(plan, problem.input, target).run(problem.input, target)
     if target is not output:
         output[...] = target
     return output
@@ -395,33 +390,110 @@ cdef void point_scratch(Scratch* scratch, char* row, s, int n_threads):
         row += <Py_ssize_t> s.row_bytes
 
 
-def _run(plan, x, target):
+ctypedef struct Layout:
+    # What a bound call depends on in an array, all but its data.
+    int ndim
+    Py_ssize_t shape[MAX_DIMS]
+    Py_ssize_t strides[MAX_DIMS]
+    int type_num
+    int swapped
+    int aligned
+
+
+cdef void remember_layout(Layout* layout, cnp.ndarray array):
+    cdef int a
+    layout.ndim = cnp.PyArray_NDIM(array)
+    for a in range(layout.ndim):
+        layout.shape[a] = cnp.PyArray_DIMS(array)[a]
+        layout.strides[a] = cnp.PyArray_STRIDES(array)[a]
+    layout.type_num = cnp.PyArray_TYPE(array)
+    layout.swapped = cnp.PyArray_ISBYTESWAPPED(array)
+    layout.aligned = cnp.PyArray_ISALIGNED(array)
+
+
+cdef bint same_layout(const Layout* layout, cnp.ndarray array):
+    cdef int a
+    if (cnp.PyArray_NDIM(array) != layout.ndim or cnp.PyArray_TYPE(array) != layout.type_num
+            or cnp.PyArray_ISBYTESWAPPED(array) != layout.swapped
+            or cnp.PyArray_ISALIGNED(array) != layout.aligned):
+        return False
+    for a in range(layout.ndim):
+        if (cnp.PyArray_DIMS(array)[a] != layout.shape[a]
+                or cnp.PyArray_STRIDES(array)[a] != layout.strides[a]):
+            return False
+    return True
+
+
+cdef class Bound:
+    """The direct method bound to a plan and to one layout of input and output.
+
+    Binding -- the C struct, each thread's scratch -- is done once; `run`
+    then computes for any input and output of exactly that layout (shape,
+    strides, dtype, byte order, alignment; it checks), swapping only the
+    data pointers: a stream's pushes bind once. The target must be what the
+    plan writes: the output itself when ``plan.writes_output``, else a new
+    native C-ordered array of its shape (see `correlate`); it must not
+    overlap the input. One thread at a time: the scratch is the bound
+    call's own.
+    """
     cdef Plan c
+    cdef Py_ssize_t in_shape[MAX_DIMS]
+    cdef Py_ssize_t out_shape[MAX_DIMS]
     cdef Py_ssize_t in_strides[MAX_DIMS]
     cdef Py_ssize_t out_strides[MAX_DIMS]
-    bind_arrays(&c, x, target, in_strides, out_strides)
-    bind_plan(&c, plan)
-    block, lead = scratch_block(plan)
-    structs = np.empty(plan.n_threads * sizeof(Scratch), dtype=np.uint8)
-    cdef Scratch* scratch = <Scratch*> cnp.PyArray_DATA(structs)
-    point_scratch(scratch, <char*> cnp.PyArray_DATA(block) + <Py_ssize_t> lead, plan.scratch,
-                  plan.n_threads)
-    cdef int n_threads = _openmp.parallel_threads(plan.n_threads)
-    cdef double timing[4]  # see run_items
-    timing[0] = timing[1] = timing[2] = timing[3] = 0
-    cdef int work = plan.work_dtype.num
-    if work == cnp.NPY_FLOAT32:
-        run_typed[float](&c, plan.cval, scratch, n_threads, timing)
-    elif work == cnp.NPY_FLOAT64:
-        run_typed[double](&c, plan.cval, scratch, n_threads, timing)
-    elif work == cnp.NPY_INT16:
-        run_typed[int16_t](&c, plan.cval, scratch, n_threads, timing)
-    elif work == cnp.NPY_COMPLEX64:
-        run_typed["float complex"](&c, plan.cval, scratch, n_threads, timing)
-    else:
-        run_typed["double complex"](&c, plan.cval, scratch, n_threads, timing)
-    if n_threads > 1:
-        _openmp.record_wait(timing[0], timing[1], timing[2] / max(1.0, timing[3]))
+    cdef Layout input_layout, output_layout
+    cdef object plan, block, structs
+    cdef Scratch* scratch
+
+    def __cinit__(self, plan, cnp.ndarray x, cnp.ndarray target):
+        cdef int a
+        if x.ndim > MAX_DIMS:  # (normalize refuses them first)
+            raise ValueError(f"at most {MAX_DIMS} dimensions")
+        self.plan = plan
+        remember_layout(&self.input_layout, x)
+        remember_layout(&self.output_layout, target)
+        if x.ndim == 0:
+            x, target = x.reshape(1), target.reshape(1)
+        else:
+            x, target = x.transpose(plan.order), target.transpose(plan.order)
+        bind_arrays(&self.c, x, target, self.in_strides, self.out_strides)
+        for a in range(x.ndim):  # the struct's own copy: it outlives these views
+            self.in_shape[a], self.out_shape[a] = x.shape[a], target.shape[a]
+        self.c.in_shape, self.c.out_shape = self.in_shape, self.out_shape
+        bind_plan(&self.c, plan)
+        self.block, lead = scratch_block(plan)
+        self.structs = np.empty(plan.n_threads * sizeof(Scratch), dtype=np.uint8)
+        self.scratch = <Scratch*> cnp.PyArray_DATA(self.structs)
+        point_scratch(self.scratch, <char*> cnp.PyArray_DATA(self.block) + <Py_ssize_t> lead,
+                      plan.scratch, plan.n_threads)
+
+    def run(self, cnp.ndarray x not None, cnp.ndarray target not None):
+        """Fill `target` from `x`, both of the bound layout."""
+        if not (same_layout(&self.input_layout, x) and same_layout(&self.output_layout, target)):
+            raise ValueError("the arrays' layout is not the one this call was bound to")
+        if not cnp.PyArray_ISWRITEABLE(target):
+            raise ValueError("the output array is read-only")
+        # A view's first element is its base's: the oriented views' data
+        # pointers are the arrays' own.
+        self.c.input = <const char*> cnp.PyArray_DATA(x)
+        self.c.output = <char*> cnp.PyArray_DATA(target)
+        plan = self.plan
+        cdef int n_threads = _openmp.parallel_threads(plan.n_threads)
+        cdef double timing[4]  # see run_items
+        timing[0] = timing[1] = timing[2] = timing[3] = 0
+        cdef int work = plan.work_dtype.num
+        if work == cnp.NPY_FLOAT32:
+            run_typed[float](&self.c, plan.cval, self.scratch, n_threads, timing)
+        elif work == cnp.NPY_FLOAT64:
+            run_typed[double](&self.c, plan.cval, self.scratch, n_threads, timing)
+        elif work == cnp.NPY_INT16:
+            run_typed[int16_t](&self.c, plan.cval, self.scratch, n_threads, timing)
+        elif work == cnp.NPY_COMPLEX64:
+            run_typed["float complex"](&self.c, plan.cval, self.scratch, n_threads, timing)
+        else:
+            run_typed["double complex"](&self.c, plan.cval, self.scratch, n_threads, timing)
+        if n_threads > 1:
+            _openmp.record_wait(timing[0], timing[1], timing[2] / max(1.0, timing[3]))
 
 
 cdef void run_typed(const Plan* c, W cval, const Scratch* scratch, int n_threads,

@@ -34,6 +34,7 @@ from pyconv import _plan
 from pyconv._boundary import Mode
 from pyconv._dispatch import filter_any
 from pyconv._docstrings import fill
+from pyconv._kernels import direct
 from pyconv._normalize import (
     Problem,
     as_int,
@@ -106,7 +107,7 @@ class Stream:
         # so that any cval passes here; the real dtype is checked at the first push).
         self._check(stand_in((1,) * guess, np.complex128))
         self._shape = None  # the chunks' shape with the stream axis 0, set by the first push
-        self._dtype = None
+        self._dtype = self._ndim = None
         self._closed = False
         self._received = 0  # samples pushed (n, once finished)
         self._emitted = 0  # the next output to return (its index in the whole result)
@@ -149,6 +150,7 @@ class Stream:
         self._check(stand_in(chunk.shape, chunk.dtype))
         shape[self._axis] = 0
         self._shape, self._dtype = tuple(shape), chunk.dtype
+        self._ndim = chunk.ndim
         self._other = self._shape[:self._axis] + self._shape[self._axis + 1:]
         self._prefix = (slice(None),) * self._axis
         self._no_outputs = self._out_shape_with(0)
@@ -163,7 +165,8 @@ class Stream:
         self._origins[self._weights_axis] = 0
         # Outputs whose window starts before sample 0: under wrap they need
         # the stream's end and come last, with finish().
-        self._wrapped = -(-self._before // self._step) if self._mode == Mode.WRAP else 0
+        self._wrap = self._mode == Mode.WRAP
+        self._wrapped = -(-self._before // self._step) if self._wrap else 0
         self._emitted = self._wrapped
         # Samples after which reflect and mirror before sample 0 no longer
         # depend on the stream's length.
@@ -199,6 +202,10 @@ class Stream:
 
     def _accept(self, chunk):
         """The chunk as an array, or ValueError with the stream unchanged."""
+        if type(chunk) is np.ndarray and chunk.dtype is self._dtype and not self._closed:
+            shape, axis = chunk.shape, self._axis
+            if len(shape) == self._ndim and shape[:axis] + shape[axis + 1:] == self._other:
+                return chunk  # (the usual case, checked quickly)
         if self._closed:
             raise ValueError("the stream is finished: push() after finish() is not allowed")
         if type(chunk) is not np.ndarray:
@@ -213,7 +220,7 @@ class Stream:
         if chunk.dtype != self._dtype:
             raise ValueError(f"chunk has dtype {chunk.dtype} but the stream's chunks are "
                              f"{self._dtype}; convert it (nothing was pushed)")
-        if len(shape) != len(self._shape) or shape[:axis] + shape[axis + 1:] != self._other:
+        if len(shape) != self._ndim or shape[:axis] + shape[axis + 1:] != self._other:
             expected = list(self._shape)
             expected[axis] = "n"
             raise ValueError(f"chunk has shape {shape} but the stream's chunks have "
@@ -244,29 +251,32 @@ class Stream:
             push after :meth:`finish`.
         """
         chunk = self._accept(chunk)
-        length = chunk.shape[self._axis]
+        axis, step, start = self._axis, self._step, self._start
+        length = chunk.shape[axis]
         high = self._high
         if high + length > self._capacity or self._buffer is None:
             high = self._room(length)
-        self._buffer[self._prefix + (slice(high, high + length),)] = chunk
+        end = high + length
+        self._buffer[self._prefix + (slice(high, end),)] = chunk
         received = self._received + length
-        first = self._emitted * self._step - self._before  # the next window's first position
-        ready = (received - 1 + self._before - self._span) // self._step + 1
+        first = self._emitted * step - self._before  # the next window's first position
+        count = (received - 1 + self._before - self._span) // step + 1 - self._emitted
         if first < 0 and received < self._settled:
-            ready = 0  # the boundary rule at the start still depends on the length
-        count = ready - self._emitted
-        if count > 0 and (received - self._start >= 2 or not self._line_axis):
-            view = self._buffer[self._prefix + (slice(self._low, high + length),)]
-            result = self._outputs(view, first, count, 0)
+            count = 0  # the boundary rule at the start still depends on the length
+        if count > 0 and (received - start >= 2 or not self._line_axis):
+            result = self._outputs(self._buffer[self._prefix + (slice(self._low, end),)],
+                                   first, count, 0)
         else:
             count = 0
             result = np.empty(self._no_outputs, dtype=self._out_dtype)
         # Computed: now the stream takes the chunk.
-        self._high = high + length
-        self._received = received
+        self._high, self._received = end, received
         self._emitted += count
-        if min(first + count * self._step, received - self._keep) > self._start:
-            self._let_go()
+        # Let go of the samples no output to come reads (the buffer's front).
+        keep_from = min(first + count * step, received - self._keep)
+        if keep_from > start and (not self._wrap or self._may_let_go()):
+            self._low += keep_from - start
+            self._start = keep_from
         return result
 
     def _room(self, length):
@@ -284,29 +294,28 @@ class Stream:
         self._buffer, self._low, self._high = buffer, 0, live
         return live
 
-    def _let_go(self):
-        """Drop the samples no output to come reads (the buffer's front)."""
-        first = self._emitted * self._step - self._before
-        start = min(first, self._received - self._keep)
-        if self._mode == Mode.WRAP:
-            if self._received < max(self._after, self._before, self._head_len):
-                return
-            if self._head is None:  # the buffer still starts at sample 0
-                self._head = _along(self._buffer, self._axis, self._low,
-                                    self._low + self._head_len).copy()
-        self._low += start - self._start
-        self._start = start
+    def _may_let_go(self):
+        """wrap: whether the buffer may drop its first samples (keeping them
+        aside the first time)."""
+        if self._received < max(self._after, self._before, self._head_len):
+            return False
+        if self._head is None:  # the buffer still starts at sample 0
+            self._head = _along(self._buffer, self._axis, self._low,
+                                self._low + self._head_len).copy()
+        return True
 
     def _out_shape_with(self, length):
         shape = list(self._out_shape)
         shape[self._axis] = length
         return tuple(shape)
 
-    def _outputs(self, view, first, count, after):
+    def _outputs(self, view, first, count, after, buffered=True):
         """Outputs whose windows start at stream positions first, first + stride, ...
 
         (`count` of them) from `view`, whose first sample is stream position
         ``self._start``, with `after` samples of the boundary rule past its end.
+        `buffered`: `view` is a view of the buffer (the calls on those are
+        kept for the next pushes).
         """
         start = self._start
         if first < start:  # only while the buffer starts at sample 0
@@ -314,20 +323,28 @@ class Stream:
         else:
             before = (start - first) % self._step
             skip = (first - start + before) // self._step
-        result = self._call(view, before, after)
+        key = (view.shape[self._axis], self._capacity, before, after) if buffered else None
+        result = self._call(view, before, after, key)
+        if skip == 0 and result.shape[self._axis] == count:
+            return result
         return _along(result, self._axis, skip, skip + count)
 
-    def _call(self, view, before, after):
+    def _call(self, view, before, after, key):
         """The engine on `view`, its stream-axis padding (before, after).
 
-        The first call of each shape is checked and planned as any call is;
-        the next ones reuse that problem and plan with the new data.
+        The first call of each `key` (the view's length along the axis and
+        the buffer's, which give its layout, and the padding) is checked
+        and planned as any call is; the next ones reuse that problem and
+        plan with the new data (a direct plan bound once: only the data
+        pointers change). No key: a call made once (finish).
         """
-        key = (view.shape, view.strides, before, after)
         found = self._calls.get(key)
         if found is not None:
-            fields, decision, out_shape = found
-            output = np.empty(out_shape, dtype=self._out_dtype)
+            fields, decision, bound = found
+            output = np.empty(fields[_OUTPUT], dtype=self._out_dtype)
+            if bound is not None:
+                bound.run(view, output)
+                return output
             return _plan.run(Problem(view, *fields[1:_OUTPUT], output, *fields[_OUTPUT + 1:]),
                              decision)
         paddings = list(self._paddings)
@@ -337,13 +354,17 @@ class Stream:
                             axes=a["axes"], stride=a["stride"], dilation=a["dilation"],
                             padding=paddings, workers=a["workers"], method=a["method"],
                             convolution=a["convolution"])
-        if problem.bool_output is not None or problem.output.size == 0 or \
+        if key is None or problem.bool_output is not None or problem.output.size == 0 or \
                 problem.input is not view:
             return problem.finish(_plan.run(problem))
         decision = _plan.decide(problem)
-        # The template keeps no data: a fork shares it.
-        self._calls[key] = (problem._replace(input=None, output=None), decision,
-                            problem.output.shape)
+        method, plan = decision
+        bound = None
+        if method == "direct" and plan.writes_output:
+            bound = direct.Bound(plan, view, problem.output)
+        # The template keeps no data, only the output's shape where the output goes.
+        self._calls[key] = (
+            problem._replace(input=None, output=problem.output.shape), decision, bound)
         return _plan.run(problem, decision)
 
     # ----------------------------------------------------------------------
@@ -389,18 +410,18 @@ class Stream:
             first = self._emitted * step - self._before
             remaining = total - self._emitted
             if self._mode != Mode.WRAP:
-                pieces = [self._outputs(view, first, remaining, self._after)]
+                pieces = [self._outputs(view, first, remaining, self._after, False)]
             else:
                 seam = np.concatenate([view, _along(self._head, self._axis, 0, self._after)],
                                       axis=self._axis)
-                pieces = [self._outputs(seam, first, remaining, 0)]
+                pieces = [self._outputs(seam, first, remaining, 0, False)]
                 if self._wrapped:
                     # The first outputs: the stream's last `before` samples, then its first.
                     seam = np.concatenate([_along(view, self._axis, view.shape[self._axis]
                                                   - self._before),
                                            self._head], axis=self._axis)
                     self._start = -self._before
-                    pieces.append(self._outputs(seam, -self._before, self._wrapped, 0))
+                    pieces.append(self._outputs(seam, -self._before, self._wrapped, 0, False))
         self._closed = True
         self._buffer = self._head = None
         self._calls = {}
@@ -414,7 +435,7 @@ class Stream:
             fork._buffer = self._buffer.copy()
         if self._head is not None:
             fork._head = self._head.copy()
-        fork._calls = dict(self._calls)  # templates hold no data: shared
+        fork._calls = {}  # a bound call's scratch is its own: the fork binds anew
         return fork
 
     def __repr__(self):
