@@ -379,3 +379,32 @@ def test_problem_fields_a_stream_reuses():
 
     assert Problem._fields[0] == "input"
     assert "output" in Problem._fields
+
+
+def test_a_bound_call_checks_the_layout_it_was_bound_to():
+    from pyconv import _direct_plan, _normalize
+    from pyconv._kernels import direct
+
+    rng = np.random.default_rng(17)
+    x = rng.standard_normal((6, 40))
+    w = rng.standard_normal((3, 5))
+    problem = _normalize.normalize(x, w, None, "reflect", 0.0, 0, axes=None, stride=1,
+                                   dilation=1, padding="same", workers=1, convolution=False)
+    plan = _direct_plan.plan(problem)
+    bound = direct.Bound(plan, x, problem.output)
+    for data in (x, rng.standard_normal((6, 40))):
+        out = np.empty_like(data)
+        bound.run(data, out)
+        np.testing.assert_array_equal(out, pyconv.correlate(data, w))
+    for wrong_input, wrong_output in (
+            (x.T.copy().T, np.empty_like(x)),  # other strides
+            (x.astype(np.float32), np.empty_like(x)),  # other dtype
+            (x.astype(">f8"), np.empty_like(x)),  # other byte order
+            (x[:, :39], np.empty((6, 39))),  # other shape
+            (x, np.empty((6, 40), np.float32))):  # other output dtype
+        with pytest.raises(ValueError, match="layout"):
+            bound.run(wrong_input, wrong_output)
+    read_only = np.empty_like(x)
+    read_only.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        bound.run(x, read_only)
