@@ -3,17 +3,41 @@
 A dask array gets a lazy graph (``_dask``); anything else is checked
 (``normalize``, which builds a Problem) and computed by the method the plan
 picks (``_plan.run``).
+
+A call repeated with the same arguments -- the loop over patches, frames or
+small images -- skips all of that: what the first call decided (the checked
+problem, the method and its plan, the direct method bound to that plan) is
+kept under a key made of the arguments (the input's layout, not its data),
+and the next call only allocates its output and runs. Only arguments made
+of plain Python values and NumPy arrays make a key, typed so that a value
+the checks would refuse (``1.0`` for an int, ``True``) never finds the
+entry of one they accept.
 """
+
+import threading
 
 import numpy as np
 
-from pyconv import _plan
+from pyconv import _fft_backends, _plan
 from pyconv._dask import filter_dask, is_dask_array
+from pyconv._kernels import direct
 from pyconv._normalize import normalize
+from pyconv._openmp import effective_workers
+
+# Recent calls (a dict keeps insertion order: the first is the oldest), for
+# kernels of at most REPEAT_KERNEL values.
+_REPEATS = {}
+CACHED_REPEATS = 64
+REPEAT_KERNEL = 4096
 
 
 def filter_any(input, weights, output, mode, cval, origin, **keywords):
     """correlate/convolve with the keywords of ``normalize``; dask in, dask out."""
+    key = _repeat_key(input, weights, output, mode, cval, origin, keywords)
+    if key is not None:
+        repeat = _REPEATS.get(key)
+        if repeat is not None:
+            return repeat.run(input)
     if is_dask_array(input):
         return filter_dask(input, weights, output, mode, cval, origin, **keywords)
     # A value past a float type's range (cval, weights or a result cast to
@@ -21,5 +45,81 @@ def filter_any(input, weights, output, mode, cval, origin, **keywords):
     # results saturate.
     with np.errstate(over="ignore"):
         problem = normalize(input, weights, output, mode, cval, origin, **keywords)
-        result = _plan.run(problem)
+        if problem.output.size == 0:
+            return problem.finish(problem.output)
+        decision = _plan.decide(problem)
+        result = _plan.run(problem, decision)
+    if (key is not None and problem.input is input and problem.bool_output is None
+            and (output is None or np.dtype(output) == problem.output.dtype)):
+        # (Not a bool input or output, which go through a view or a scratch
+        # array, nor a promoted output dtype, which warns on every call.)
+        _REPEATS[key] = _Repeat(problem, decision)
+        while len(_REPEATS) > CACHED_REPEATS:
+            _REPEATS.pop(next(iter(_REPEATS)), None)
     return problem.finish(result)  # (a bool result: nonzero sums are True)
+
+
+class _Repeat:
+    """What a call decided, to run again on new data of the same layout."""
+
+    __slots__ = ("problem", "decision", "bound", "lock", "shape", "dtype")
+
+    def __init__(self, problem, decision):
+        self.problem = problem._replace(input=None, output=None)  # no data kept
+        self.decision = decision
+        self.shape, self.dtype = problem.output.shape, problem.output.dtype
+        method, plan = decision
+        self.bound = None
+        if method == "direct" and plan.writes_output:
+            self.bound = direct.Bound(plan, problem.input, problem.output)
+        self.lock = threading.Lock()  # a bound call's scratch serves one thread
+
+    def run(self, input):
+        output = np.empty(self.shape, dtype=self.dtype)
+        if self.bound is not None and self.lock.acquire(blocking=False):
+            try:
+                self.bound.run(input, output)
+            finally:
+                self.lock.release()
+            return output
+        with np.errstate(over="ignore"):  # (another thread has the bound call)
+            return _plan.run(self.problem.with_arrays(input, output), self.decision)
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def _repeat_key(input, weights, output, mode, cval, origin, keywords):
+    """The key of a call's arguments, or None when they cannot make one."""
+    if type(input) is not np.ndarray:
+        return None
+    if not (output is None or isinstance(output, (type, np.dtype, str))):
+        return None
+    try:
+        if type(weights) is not np.ndarray:
+            if type(weights) is not list and type(weights) is not tuple:
+                return None
+            weights = np.asarray(weights)
+        if weights.size > REPEAT_KERNEL or weights.dtype.kind not in "biufc":
+            return None
+        arguments = _frozen((mode, cval, origin, tuple(keywords.items())))
+        workers = effective_workers(keywords.get("workers"))
+    except (_NotPlain, ValueError, TypeError):
+        return None  # (normalize says what is wrong)
+    return (input.shape, input.strides, input.dtype, input.flags.aligned, weights.shape,
+            weights.dtype, weights.tobytes(), output, arguments, workers,
+            _fft_backends.current_if_chosen())
+
+
+def _frozen(value):
+    """A hashable copy of `value` that keeps the types apart (1, 1.0 and True
+    differ), from None, str, int, float, complex, bool, tuples and lists."""
+    kind = type(value)
+    if kind is int or kind is str or value is None:
+        return value
+    if kind is float or kind is complex or kind is bool:
+        return (kind, value)
+    if kind is tuple or kind is list:
+        return (kind, tuple(_frozen(item) for item in value))
+    raise _NotPlain

@@ -217,6 +217,12 @@ def current():
     return transforms
 
 
+def current_if_chosen():
+    """The backend in use, or None before the first call that needed one
+    (without importing ducc0 or reading PYCONV_FFT)."""
+    return _selection.transforms
+
+
 def summary():
     """show_config's ``fft`` section."""
     transforms = current()

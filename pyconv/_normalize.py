@@ -130,6 +130,10 @@ class Problem(NamedTuple):
     # and `finish` stores ``output != 0`` here (the user's array or a new one).
     bool_output: np.ndarray | None = None
 
+    def with_arrays(self, input, output):
+        """This problem for other arrays of the same layout (a repeated call)."""
+        return Problem(input, *self[1:_OUTPUT_FIELD], output, *self[_OUTPUT_FIELD + 1:])
+
     def finish(self, result):
         """What the caller returns for the kernel's `result`.
 
@@ -139,6 +143,10 @@ class Problem(NamedTuple):
         if self.bool_output is not None:
             return np.not_equal(result, 0, out=self.bool_output)
         return result
+
+
+# Problem.with_arrays: the input is the first field, the output this one.
+_OUTPUT_FIELD = Problem._fields.index("output")
 
 
 # --------------------------------------------------------------------------

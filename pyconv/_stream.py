@@ -36,7 +36,6 @@ from pyconv._dispatch import filter_any
 from pyconv._docstrings import fill
 from pyconv._kernels import direct
 from pyconv._normalize import (
-    Problem,
     as_int,
     normalize,
     normalize_geometry,
@@ -49,9 +48,6 @@ __all__ = ["Stream", "convolve_stream", "correlate_stream"]
 # A new buffer holds this many times the samples it must hold (those kept
 # and the chunk), so that moving the kept samples to its front is rare.
 BUFFER_SLACK = 4
-
-# Where a Problem holds the output (its input is the first field).
-_OUTPUT = Problem._fields.index("output")
 
 
 def _expand(value, n_axes):
@@ -341,12 +337,11 @@ class Stream:
         found = self._calls.get(key)
         if found is not None:
             fields, decision, bound = found
-            output = np.empty(fields[_OUTPUT], dtype=self._out_dtype)
+            output = np.empty(fields.output, dtype=self._out_dtype)
             if bound is not None:
                 bound.run(view, output)
                 return output
-            return _plan.run(Problem(view, *fields[1:_OUTPUT], output, *fields[_OUTPUT + 1:]),
-                             decision)
+            return _plan.run(fields.with_arrays(view, output), decision)
         paddings = list(self._paddings)
         paddings[self._weights_axis] = (before, after)
         a = self._arguments

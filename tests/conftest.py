@@ -18,7 +18,7 @@ except ImportError as error:  # pragma: no cover - a broken environment
     ) from error
 
 import pyconv  # noqa: E402  (after the check above)
-from pyconv import _direct_plan, _fft_backends  # noqa: E402
+from pyconv import _direct_plan, _dispatch, _fft_backends  # noqa: E402
 
 # Hypothesis: a small profile in every run; PYCONV_HYPOTHESIS_PROFILE=long
 # raises the example count for a long fuzzing run.
@@ -35,9 +35,11 @@ settings.load_profile(os.environ.get("PYCONV_HYPOTHESIS_PROFILE", "default"))
 
 @pytest.fixture
 def plans(monkeypatch):
-    """The plans the direct method makes, newest last (none from the cache)."""
+    """The plans the direct method makes, newest last (none from the caches:
+    neither the plans' nor the repeated calls')."""
     seen = []
     monkeypatch.setattr(_direct_plan, "CACHED_PLANS", 0)
+    monkeypatch.setattr(_dispatch, "CACHED_REPEATS", 0)
     real = _direct_plan.plan
 
     def spy(*args):

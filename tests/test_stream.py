@@ -374,11 +374,17 @@ def test_deepcopy_forks_a_stream(mode):
         np.testing.assert_array_equal(result, whole_order(expected, stream, 0))
 
 
-def test_problem_fields_a_stream_reuses():
-    from pyconv._normalize import Problem
+def test_a_problem_for_other_arrays():
+    from pyconv._normalize import normalize
 
-    assert Problem._fields[0] == "input"
-    assert "output" in Problem._fields
+    x, w = np.arange(12.0).reshape(3, 4), np.ones((2, 2))
+    problem = normalize(x, w, None, "wrap", 1.5, 0, axes=None, stride=(1, 2), dilation=1,
+                        padding="same", workers=1, convolution=True)
+    other_x, other_out = x + 1, np.empty_like(problem.output)
+    other = problem.with_arrays(other_x, other_out)
+    assert other.input is other_x and other.output is other_out
+    assert all(mine is theirs for name, mine, theirs in zip(other._fields, other, problem)
+               if name not in ("input", "output"))
 
 
 def test_a_bound_call_checks_the_layout_it_was_bound_to():

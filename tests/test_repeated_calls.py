@@ -1,0 +1,137 @@
+"""A call repeated with the same arguments reuses what the first one decided
+(pyconv._dispatch): the same results, and never a check skipped."""
+
+import gc
+import threading
+import weakref
+
+import numpy as np
+import pytest
+
+import pyconv
+from pyconv import _dispatch
+
+
+@pytest.fixture
+def repeats(monkeypatch):
+    """An empty cache of repeated calls, for this test only (the FFT backend
+    chosen, as after the first call that may use it: it is part of the key)."""
+    from pyconv import _fft_backends
+
+    _fft_backends.current()
+    monkeypatch.setattr(_dispatch, "_REPEATS", {})
+    return _dispatch._REPEATS
+
+
+def test_a_repeat_gives_the_first_calls_result_on_new_data(repeats, rng):
+    w = rng.standard_normal((3, 3))
+    for _ in range(3):
+        x = rng.standard_normal((20, 30))
+        got = pyconv.correlate(x, w, mode="wrap", stride=(1, 2))
+        with _no_repeats():
+            expected = pyconv.correlate(x, w, mode="wrap", stride=(1, 2))
+        np.testing.assert_array_equal(got, expected)
+    assert len(repeats) == 1
+
+
+def test_the_key_is_the_arguments_not_the_data(repeats, rng):
+    x = rng.standard_normal((16, 16))
+    w = rng.standard_normal((3, 3))
+    pyconv.correlate(x, w)
+    pyconv.correlate(x + 1, w)  # new data: the same entry
+    assert len(repeats) == 1
+    w[1, 1] += 1  # the same weights array, other values: another entry
+    np.testing.assert_array_equal(pyconv.correlate(x, w), _fresh(pyconv.correlate, x, w))
+    pyconv.correlate(np.asfortranarray(x), w)  # other strides
+    pyconv.correlate(x.astype(np.float32), w)  # other dtype
+    pyconv.correlate(x, w, workers=1)
+    pyconv.correlate(x, w, output=np.float32)
+    assert len(repeats) == 6
+
+
+def test_values_the_checks_refuse_never_find_an_entry(repeats):
+    x, w = np.arange(10.0), [1.0, 2.0, 1.0]
+    pyconv.correlate1d(x, w, origin=1, stride=1)
+    with pytest.raises(TypeError, match="origin"):
+        pyconv.correlate1d(x, w, origin=1.0, stride=1)
+    with pytest.raises(TypeError, match="stride"):
+        pyconv.correlate1d(x, w, origin=1, stride=True)
+    with pytest.raises(ValueError, match="workers"):
+        pyconv.correlate1d(x, w, origin=1, stride=1, workers=0)
+
+
+def test_the_promotion_warning_comes_every_time(repeats, rng):
+    x = rng.standard_normal(20)
+    w = np.array([1.0, 1j])
+    for _ in range(3):
+        with pytest.warns(UserWarning, match="promoting"):
+            pyconv.correlate1d(x, w, output=np.float64)
+
+
+def test_a_repeat_keeps_no_data_alive(repeats, rng):
+    x = rng.standard_normal((32, 32))
+    pyconv.correlate(x, np.ones((3, 3)))
+    watch = weakref.ref(x)
+    del x
+    gc.collect()
+    assert watch() is None
+    assert len(repeats) == 1
+
+
+def test_repeats_from_threads_at_once(repeats, rng):
+    w = rng.standard_normal((5, 5))
+    inputs = [rng.standard_normal((64, 64)) for _ in range(8)]
+    expected = [_fresh(pyconv.correlate, x, w) for x in inputs]
+    results = [None] * len(inputs)
+
+    def work(i):
+        for _ in range(20):
+            results[i] = pyconv.correlate(inputs[i], w, workers=1)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(inputs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for got, want in zip(results, expected):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_no_entry_for_arrays_given_as_output_or_bool_data(repeats, rng):
+    x = rng.standard_normal((8, 8))
+    pyconv.correlate(x, np.ones((3, 3)), output=np.empty((8, 8)))
+    pyconv.correlate(x > 0, np.ones((3, 3)))
+    pyconv.correlate(x, np.ones((3, 3)), output=bool)
+    assert len(repeats) == 0
+
+
+def test_the_fft_backend_in_use_is_part_of_the_key(monkeypatch):
+    from pyconv import _fft_backends
+
+    arguments = (np.ones(50), np.ones(5), None, "reflect", 0.0, 0,
+                 dict(axes=None, method="auto", workers=None, convolution=False))
+    key = _dispatch._repeat_key(*arguments[:-1], arguments[-1])
+    assert key[-1] is _fft_backends.current_if_chosen()
+    monkeypatch.setattr(_fft_backends._selection, "transforms", object())
+    assert _dispatch._repeat_key(*arguments[:-1], arguments[-1]) != key
+
+
+def _fresh(function, *args, **kwargs):
+    with _no_repeats():
+        return function(*args, **kwargs)
+
+
+class _no_repeats:
+    """Calls in this block neither find nor leave an entry."""
+
+    def __enter__(self):
+        self.saved = _dispatch._REPEATS
+        _dispatch._REPEATS = {}
+        self.limit, _dispatch.CACHED_REPEATS = _dispatch.CACHED_REPEATS, 0
+        return self
+
+    def __exit__(self, *exc):
+        _dispatch._REPEATS = self.saved
+        _dispatch.CACHED_REPEATS = self.limit
+        return False
+
