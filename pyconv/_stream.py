@@ -71,7 +71,31 @@ class Stream:
     (possibly none); :meth:`finish` returns the rest and closes the stream.
     The outputs, concatenated along `axis`, are what ``correlate`` (or
     ``convolve``) returns for the concatenated chunks with the same
-    arguments. ``copy.deepcopy`` forks a stream.
+    arguments. ``copy.deepcopy`` forks a stream. A stream is for one thread
+    at a time.
+
+    Parameters
+    ----------
+    weights, axis, mode, cval, origin, axes, stride, dilation, padding, method, workers : object
+        As in :func:`correlate_stream`.
+    convolution : bool
+        Flip the kernel, as :func:`convolve_stream` does, instead of
+        conjugating complex weights.
+
+    See Also
+    --------
+    correlate_stream : Makes a stream that correlates.
+    convolve_stream : Makes a stream that convolves.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pyconv
+    >>> stream = pyconv.correlate_stream(np.ones(3), mode="nearest")
+    >>> stream.push(np.array([1.0, 2.0, 3.0]))
+    array([4., 6.])
+    >>> stream.finish()
+    array([8.])
     """
 
     def __init__(self, weights, axis, mode, cval, origin, axes, stride, dilation, padding,
@@ -181,14 +205,54 @@ class Stream:
         """Input samples an output waits for past its own position.
 
         Output ``j`` along the stream axis sits at input position
-        ``j * stride`` and reads up to ``delay`` samples after it, so it is
-        returned by the push that brings sample ``j * stride + delay``.
+        ``j * stride`` and reads up to ``delay`` samples after it: it comes
+        with the push that brings sample ``j * stride + delay``, or later at
+        the start of a stream, where ``mode='reflect'`` needs the first
+        ``before`` samples (``before + 1`` for ``'mirror'``) to know what
+        lies before sample 0, and a chunk of one sample along the last
+        axis longer than one waits for a second sample.
+
+        See Also
+        --------
+        wrapped : The outputs that wait for the end under ``mode='wrap'``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import pyconv
+        >>> pyconv.correlate_stream(np.ones(5)).delay  # 'same': half the kernel
+        2
+        >>> pyconv.correlate_stream(np.ones(5), padding=[(4, 0)]).delay  # causal
+        0
         """
         return max(0, self._span - self._before)
 
     @property
     def wrapped(self):
-        """How many first outputs come last, with finish() (``mode='wrap'`` only)."""
+        """How many first outputs come last, from :meth:`finish`.
+
+        Under ``mode='wrap'`` along the stream axis the first outputs read
+        the stream's end: they come after all the others, so the
+        concatenated outputs are the whole result rolled by ``-wrapped``
+        along the axis. 0 for every other mode.
+
+        See Also
+        --------
+        delay : How long the other outputs wait.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import pyconv
+        >>> x = np.arange(6.0)
+        >>> stream = pyconv.correlate_stream([1.0, 1.0, 1.0], mode="wrap")
+        >>> stream.wrapped
+        1
+        >>> y = np.concatenate([stream.push(x), stream.finish()])
+        >>> np.array_equal(np.roll(y, stream.wrapped), pyconv.correlate(x, np.ones(3),
+        ...                                                             mode="wrap"))
+        True
+        """
         return self._wrapped if self._shape is not None else (
             -(-self._before // self._step) if self._mode == Mode.WRAP else 0)
 
@@ -220,7 +284,8 @@ class Stream:
             expected = list(self._shape)
             expected[axis] = "n"
             raise ValueError(f"chunk has shape {shape} but the stream's chunks have "
-                             f"shape ({', '.join(map(str, expected))}) with any n along "
+                             f"shape ({', '.join(map(str, expected))}"
+                             f"{',' if len(expected) == 1 else ''}) with any n along "
                              f"axis {axis} (nothing was pushed)")
         return chunk
 
@@ -245,6 +310,20 @@ class Stream:
         ValueError
             A chunk of another shape or dtype (the stream is unchanged), or a
             push after :meth:`finish`.
+
+        See Also
+        --------
+        finish : The outputs that read past the end.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import pyconv
+        >>> stream = pyconv.correlate_stream(np.ones(3), mode="constant")
+        >>> stream.push(np.array([1.0]))  # output 0 also reads sample 1
+        array([], dtype=float64)
+        >>> stream.push(np.array([2.0, 3.0]))
+        array([3., 6.])
         """
         chunk = self._accept(chunk)
         axis, step, start = self._axis, self._step, self._start
@@ -382,6 +461,20 @@ class Stream:
         ValueError
             A second finish(), or a stream that was never pushed a chunk
             (its shape is unknown).
+
+        See Also
+        --------
+        push : The outputs that are final before the end.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import pyconv
+        >>> stream = pyconv.correlate_stream(np.ones(3), mode="constant")
+        >>> stream.push(np.array([1.0, 2.0, 3.0]))
+        array([3., 6.])
+        >>> stream.finish()  # output 2 reads past the end (cval)
+        array([5.])
         """
         if self._closed:
             raise ValueError("the stream is already finished")
@@ -448,8 +541,8 @@ def correlate_stream(weights, axis=0, mode="reflect", cval=0.0, origin=0, *, axe
     outputs that are final, and :meth:`Stream.finish` the rest. Their
     concatenation along `axis` is :func:`correlate` of the concatenated
     chunks with the same arguments: bitwise with ``method='direct'``, to
-    rounding with the FFT. The stream holds the kernel's span plus about
-    one chunk, whatever its length.
+    rounding with the FFT. The stream's memory is a few times the kernel's
+    span plus one chunk, whatever its length.
 
     Parameters
     ----------
@@ -490,7 +583,8 @@ def correlate_stream(weights, axis=0, mode="reflect", cval=0.0, origin=0, *, axe
     -----
     An output is returned by the push that brings the last sample its
     window reads: ``delay`` samples past its own position (``j * stride``
-    for output ``j``). With ``padding='same'`` and an odd kernel of length
+    for output ``j``; at the start of a stream a little later, see
+    :attr:`Stream.delay`). With ``padding='same'`` and an odd kernel of length
     ``k`` along `axis`, that is ``(k - 1) // 2 * dilation``; ``padding='full'``
     returns each output as soon as its sample arrives. The outputs that
     read past the end of the stream (the boundary rule needs the last
@@ -549,6 +643,8 @@ def convolve_stream(weights, axis=0, mode="reflect", cval=0.0, origin=0, *, axes
     Returns
     -------
     Stream
+        With :meth:`~Stream.push`, :meth:`~Stream.finish`,
+        :attr:`~Stream.delay` and :attr:`~Stream.wrapped`.
 
     Raises
     ------
