@@ -92,8 +92,8 @@ class _NotPlain(Exception):
 
 def _repeat_key(input, weights, output, mode, cval, origin, keywords):
     """The key of a call's arguments, or None when they cannot make one."""
-    if type(input) is not np.ndarray:
-        return None
+    if type(input) is not np.ndarray or keywords.get("nan_policy") == "raise":
+        return None  # (nan_policy="raise" scans every call's data)
     if not (output is None or isinstance(output, (type, np.dtype, str))):
         return None
     try:
