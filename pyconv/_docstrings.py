@@ -198,11 +198,33 @@ ValueError
     axes, an output of the wrong shape or read-only.
 TypeError
     Unsupported input or output dtype, arguments of the wrong type.""",
+    "stream_parameters": """\
+axis : int, optional
+    The input axis along which samples arrive; one of the filtered axes
+    (written as in `axes` when `axes` is given). Default 0.
+%(mode)s
+%(mode_per_axis)s
+%(cval)s
+%(origin)s
+%(axes)s
+%(stride)s
+    Along `axis` the stride's phase carries from chunk to chunk.
+%(dilation)s
+%(padding)s
+%(method)s
+%(workers)s
+
+Returns
+-------
+Stream
+    With :meth:`~Stream.push`, :meth:`~Stream.finish`,
+    :attr:`~Stream.delay` and :attr:`~Stream.wrapped`.""",
 }
 
 # Fragments made of fragments.
 _FRAGMENTS["derivative_parameters"] %= _FRAGMENTS
 _FRAGMENTS["edge_parameters"] %= _FRAGMENTS
+_FRAGMENTS["stream_parameters"] %= _FRAGMENTS
 
 
 def fill(function):

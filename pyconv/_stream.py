@@ -548,26 +548,7 @@ def correlate_stream(weights, axis=0, mode="reflect", cval=0.0, origin=0, *, axe
     ----------
     weights : array_like
         The kernel, real or complex (conjugated), one axis per filtered axis.
-    axis : int, optional
-        The input axis along which samples arrive; one of the filtered axes
-        (written as in `axes` when `axes` is given). Default 0.
-    %(mode)s
-    %(mode_per_axis)s
-    %(cval)s
-    %(origin)s
-    %(axes)s
-    %(stride)s
-        Along `axis` the stride's phase carries from chunk to chunk.
-    %(dilation)s
-    %(padding)s
-    %(method)s
-    %(workers)s
-
-    Returns
-    -------
-    Stream
-        With :meth:`~Stream.push`, :meth:`~Stream.finish`,
-        :attr:`~Stream.delay` and :attr:`~Stream.wrapped`.
+    %(stream_parameters)s
 
     Raises
     ------
@@ -626,25 +607,7 @@ def convolve_stream(weights, axis=0, mode="reflect", cval=0.0, origin=0, *, axes
     ----------
     weights : array_like
         The kernel, real or complex, one axis per filtered axis.
-    axis : int, optional
-        The input axis along which samples arrive; one of the filtered axes
-        (written as in `axes` when `axes` is given). Default 0.
-    %(mode)s
-    %(mode_per_axis)s
-    %(cval)s
-    %(origin)s
-    %(axes)s
-    %(stride)s
-    %(dilation)s
-    %(padding)s
-    %(method)s
-    %(workers)s
-
-    Returns
-    -------
-    Stream
-        With :meth:`~Stream.push`, :meth:`~Stream.finish`,
-        :attr:`~Stream.delay` and :attr:`~Stream.wrapped`.
+    %(stream_parameters)s
 
     Raises
     ------
