@@ -113,6 +113,11 @@ class DirectPlan:
     row_strip_tap: np.ndarray  # ... and its tap on axis ndim - 2
     n_items: int
     chunk: int  # items between two checks for Ctrl-C
+    # nan_policy="omit": each sum is formed twice in one pass, of w*x and of
+    # w over the present (non-NaN) taps, and the item stores their ratio
+    # times `weights_sum`; separable strips keep both of b's sums per line.
+    omit: bool
+    weights_sum: np.ndarray  # (1,), working dtype: the sum of every weight
     # For the binding and the cost model.
     n_threads: int
     scratch: "Scratch"
@@ -139,8 +144,9 @@ class Scratch:
     parts: int  # complex weights' real and imaginary parts (float64)
     row_sources: int  # each row's (or strip position's) input line (intp)
     row_constant: int  # ... lies past a constant edge (uint8)
-    lines: int  # strips: buffered lines
+    lines: int  # strips: buffered lines (omit, separable: twice, the sums of w)
     needed: int  # strips: which positions a strip reads (uint8)
+    den: int  # omit: the item's sums of present weights (working dtype)
 
 
 def scratch_layout(sizes):
@@ -169,7 +175,7 @@ def plan(problem):
     key = (x.shape, x.strides, x.dtype.str, x.flags.aligned, output.shape, output.strides,
            output.dtype.str, writes_output, weights.shape, weights.dtype.str,
            weights.tobytes(), problem.stride, problem.dilation, problem.before, problem.mode,
-           complex(problem.cval), problem.work_dtype.str, problem.n_workers)
+           complex(problem.cval), problem.work_dtype.str, problem.n_workers, problem.omit)
     found = _PLANS.get(key)
     if found is None:
         found = _PLANS[key] = _plan(problem, writes_output)
@@ -186,8 +192,8 @@ CACHED_PLANS = 64
 def _plan(problem, writes_output):
     x, weights, geometry, target_dtype, target_strides = _oriented(problem, writes_output)
     order, stride, dilation, before, mode, out_shape = geometry
-    work, scale = problem.work_dtype, 1.0
-    integer = integer_kernel(x.dtype, target_dtype, weights, problem.cval)
+    work, scale, omit = problem.work_dtype, 1.0, problem.omit
+    integer = None if omit else integer_kernel(x.dtype, target_dtype, weights, problem.cval)
     if integer is not None:
         (weights, scale), work = integer, np.dtype(np.int16)
     cval = work.type(complex(problem.cval).real if integer is not None else problem.cval)
@@ -197,7 +203,7 @@ def _plan(problem, writes_output):
                      in_place)
     cut = _cut(x.shape[-1], weights.shape[-1], analysis, strips, out_shape, stride, dilation,
                before[-1], in_place, work, problem.n_workers)
-    output_is_accumulator = (target_dtype == work and scale == 1
+    output_is_accumulator = (not omit and target_dtype == work and scale == 1
                              and (out_shape[-1] == 1 or target_strides[-1] == work.itemsize))
     total_taps = max(1, int(analysis.n_taps.sum()))
     return DirectPlan(
@@ -210,14 +216,28 @@ def _plan(problem, writes_output):
         row_outer_taps=analysis.outer_taps, row_n_taps=analysis.n_taps,
         row_offsets=analysis.columns * dilation[-1],
         row_weights=analysis.row_weights.astype(work),
-        skip_constant_rows=bool(cval == 0) and bool(np.isfinite(weights).all()),
+        skip_constant_rows=_skips_constant_rows(cval, weights, omit),
         **_strip_fields(strips, analysis, weights.shape, work, dilation, stride),
         **cut,
+        omit=omit,
+        weights_sum=np.array([weights.astype(_wide(work)).sum()], dtype=work),
         scratch=_scratch(cut, strips, analysis, stride[-1], dilation[-1] * (weights.shape[-1] - 1),
-                         work, output_is_accumulator),
+                         work, output_is_accumulator, omit),
         work_per_output=(strips.cost if strips is not None and strips.separable
                          else float(total_taps)),
     )
+
+
+def _skips_constant_rows(cval, weights, omit):
+    """Whether rows past a constant edge add nothing: cval 0 times finite
+    weights, or (omit) a NaN cval, which is missing."""
+    if omit:
+        return bool(np.isnan(cval))
+    return bool(cval == 0) and bool(np.isfinite(weights).all())
+
+
+def _wide(work):
+    return np.complex128 if work.kind == "c" else np.float64
 
 
 def geometry_order(x):
@@ -390,7 +410,7 @@ def _strip_fields(strips, analysis, kernel_shape, work, dilation, stride):
     return fields
 
 
-def _scratch(cut, strips, analysis, stride, span, work, output_is_accumulator):
+def _scratch(cut, strips, analysis, stride, span, work, output_is_accumulator, omit):
     """The :class:`Scratch` one thread needs."""
     total_taps = max(1, int(analysis.n_taps.sum()))
     bounds = cut["seg_bounds"]
@@ -405,13 +425,16 @@ def _scratch(cut, strips, analysis, stride, span, work, output_is_accumulator):
         line_len = (longest if strips.separable
                     else int(stride) * (longest + int(span) // int(stride)))
         lines, needed = strips.n_other * strips.positions * line_len, strips.positions
+        if omit and strips.separable:
+            lines *= 2
     return scratch_layout(dict(
         acc=(1 if output_is_accumulator else longest_chunk, work),
         row_bufs=(n_rows * cut["buf_len"], work),
         sources=(total_taps, np.uintp), steps=(total_taps, np.intp),
         weights=(total_taps, work), parts=(2 * total_taps, np.float64),
         row_sources=(row_slots, np.intp), row_constant=(row_slots, np.uint8),
-        lines=(lines, work), needed=(needed, np.uint8)))
+        lines=(lines, work), needed=(needed, np.uint8),
+        den=(longest_chunk if omit else 0, work)))
 
 
 # 8-bit inputs whose kernel is a scale times small integers (box, binomial,

@@ -106,6 +106,20 @@ method : {'auto', 'direct', 'fft'}, optional
     finite, and when the input holds a NaN or inf the FFT hands the call
     over to the direct method as soon as it meets one (see
     :func:`choose_method`).""",
+    "nan_policy": """\
+nan_policy : {'propagate', 'omit', 'raise'}, optional
+    What a NaN in the input means. 'propagate' (default): a value like any
+    other, so it reaches exactly the outputs whose window holds it under a
+    non-zero weight. 'raise': ValueError if the input holds a NaN, before
+    anything is written (on a dask array, when the block holding it is
+    computed). 'omit': NaN samples are missing -- and so is the outside
+    with ``mode='constant', cval=np.nan`` -- and each output is the
+    normalised sum over the present samples of its window, ``sum(w*x) /
+    sum(w) * sum(all w)`` with both sums over the present taps (astropy's
+    ``nan_treatment='interpolate'``); NaN where no sample under a
+    non-zero weight is present. Needs a floating or complex output
+    (TypeError) and weights whose sum is not 0 (ValueError). See the user
+    guide's page on missing data.""",
     "workers": """\
 workers : int, optional
     Threads to use. None (default): as many as OpenMP may use at the time
