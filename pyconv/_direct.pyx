@@ -269,10 +269,10 @@ cdef extern from "_omit.h":
     void pyconv_omit_f32(float* num, float* den, Py_ssize_t count, const float** sources,
                          const Py_ssize_t* steps, const float* weights, Py_ssize_t n_taps,
                          int unit_steps) noexcept nogil
-    void pyconv_omit_ratio_f64(double* num, const double* den, Py_ssize_t count,
-                               double scale) noexcept nogil
-    void pyconv_omit_ratio_f32(float* num, const float* den, Py_ssize_t count,
-                               float scale) noexcept nogil
+    void pyconv_omit_ratio_f64(double* out, const double* num, const double* den,
+                               Py_ssize_t count, double scale) noexcept nogil
+    void pyconv_omit_ratio_f32(float* out, const float* num, const float* den,
+                               Py_ssize_t count, float scale) noexcept nogil
 
 
 include "_direct_io.pxi"

@@ -192,21 +192,25 @@ cdef inline void finish(const Plan* p, const Scratch* scratch, Py_ssize_t out_of
 
 cdef inline void store_ratio(const Plan* p, Py_ssize_t out_offset, Py_ssize_t count, W* num,
                              const W* den) noexcept nogil:
-    """Omit: store num / den * (sum of every weight), NaN where den is 0 (in
-    place in `num`, the item's accumulator)."""
+    """Omit: store num / den * (sum of every weight), NaN where den is 0:
+    straight into an output of the working dtype with unit steps, else
+    through `num` (the item's accumulator) and the conversion."""
     cdef W scale = (<const W*> p.weights_sum)[0]
+    cdef W* target = (<W*> p.output) + out_offset if p.output_is_accumulator else num
     cdef Py_ssize_t j
     if W is double:
-        pyconv_omit_ratio_f64(num, den, count, scale)
+        pyconv_omit_ratio_f64(target, num, den, count, scale)
     elif W is float:
-        pyconv_omit_ratio_f32(num, den, count, scale)
+        pyconv_omit_ratio_f32(target, num, den, count, scale)
     elif W is floatcomplex or W is doublecomplex:
         for j in range(count):
             if den[j] != 0:
-                num[j] = num[j] / den[j] * scale
+                target[j] = num[j] / den[j] * scale
             else:
-                num[j] = <W> NAN
-    store(p.output + out_offset * p.output_itemsize, p.out_strides[p.ndim - 1], num, count, p)
+                target[j] = <W> NAN
+    if not p.output_is_accumulator:
+        store(p.output + out_offset * p.output_itemsize, p.out_strides[p.ndim - 1], num,
+              count, p)
 
 
 cdef inline void accumulate_present(W* num, W* den, Py_ssize_t count, const W** sources,

@@ -49,6 +49,9 @@ CACHE_LINE = 128
 # Strips: output lines per strip, and the most values of buffered lines a
 # thread keeps for one strip (int16 sums: twice as many, the same bytes).
 SEPARABLE_GROUP = 32
+# nan_policy="omit": the line pass forms two sums at about twice the cost of
+# one, so more output lines share each buffered line.
+OMIT_SEPARABLE_GROUP = 64
 FILTERED_LIMIT = 1 << 17
 
 # Output lines at most this long read their input through gathered strips
@@ -77,7 +80,8 @@ class DirectPlan:
     writes_output: bool  # the kernel writes the output (else a native temporary)
     cval: object  # in the working dtype
     ndim: int
-    output_is_accumulator: bool  # working dtype, unit stride along the line
+    output_is_accumulator: bool  # working dtype, unit stride along the line (omit: the
+    # ratio is written there directly, the sums go to scratch)
     scale: float  # int16 sums: output = scale * the integer sum
     stride: np.ndarray  # intp, per axis
     dilation: np.ndarray
@@ -200,10 +204,10 @@ def _plan(problem, writes_output):
     analysis = analyse_kernel(weights)
     in_place = reads_in_place(x, work, x.ndim - 1)
     strips = _strips(weights, analysis, integer is not None, out_shape, stride, dilation,
-                     in_place)
+                     in_place, omit)
     cut = _cut(x.shape[-1], weights.shape[-1], analysis, strips, out_shape, stride, dilation,
-               before[-1], in_place, work, problem.n_workers)
-    output_is_accumulator = (not omit and target_dtype == work and scale == 1
+               before[-1], in_place, work, problem.n_workers, omit)
+    output_is_accumulator = (target_dtype == work and scale == 1
                              and (out_shape[-1] == 1 or target_strides[-1] == work.itemsize))
     total_taps = max(1, int(analysis.n_taps.sum()))
     return DirectPlan(
@@ -302,14 +306,15 @@ class _StripChoice:
     cost: float = 0.0  # separable: multiply-adds per output
 
 
-def _strips(weights, analysis, integer, out_shape, stride, dilation, in_place):
+def _strips(weights, analysis, integer, out_shape, stride, dilation, in_place, omit=False):
     """The :class:`_StripChoice` for this kernel, or None (one output line per item).
 
     A separable kernel goes in strips when that costs less per output (b
     along the line once per input line read, then a across the lines);
     other kernels may read their input through gathered strips.
     """
-    strip = strip_choice(weights, analysis.factors, out_shape, stride, dilation, in_place)
+    strip = strip_choice(weights, analysis.factors, out_shape, stride, dilation, in_place,
+                         OMIT_SEPARABLE_GROUP if omit else SEPARABLE_GROUP)
     if strip is not None and integer:
         factors = integer_factors(weights, *strip[:2])
         strip = None if factors is None else factors + strip[2:]
@@ -325,7 +330,7 @@ def _strips(weights, analysis, integer, out_shape, stride, dilation, in_place):
 
 
 def _cut(n, taps, analysis, strips, out_shape, stride, dilation, before, in_place, work,
-         n_workers):
+         n_workers, omit=False):
     """Segments of an output line, work items, threads and Ctrl-C chunks (a dict of fields)."""
     total_taps = max(1, int(analysis.n_taps.sum()))
     max_taps = analysis.columns.shape[1]
@@ -336,6 +341,8 @@ def _cut(n, taps, analysis, strips, out_shape, stride, dilation, before, in_plac
     if strips is not None:
         longest = filtered_limit // (strips.n_other * strips.positions)
         if strips.separable:
+            if omit:  # two sums per buffered line, in the same bytes
+                longest //= 2
             segment = max(16, min(segment, longest))
             chunk_taps = np.count_nonzero(strips.b)
         else:  # values per buffered line, in phases
@@ -428,7 +435,7 @@ def _scratch(cut, strips, analysis, stride, span, work, output_is_accumulator, o
         if omit and strips.separable:
             lines *= 2
     return scratch_layout(dict(
-        acc=(1 if output_is_accumulator else longest_chunk, work),
+        acc=(1 if output_is_accumulator and not omit else longest_chunk, work),
         row_bufs=(n_rows * cut["buf_len"], work),
         sources=(total_taps, np.uintp), steps=(total_taps, np.intp),
         weights=(total_taps, work), parts=(2 * total_taps, np.float64),
@@ -521,7 +528,8 @@ def separable_factors(weights):
     return a.astype(matrix.dtype), b.astype(matrix.dtype)
 
 
-def strip_choice(weights, factors, target_shape, stride, dilation, in_place):
+def strip_choice(weights, factors, target_shape, stride, dilation, in_place,
+                 group=SEPARABLE_GROUP):
     """The separable strip plan for a kernel (line axis last), or None.
 
     Returns (a, b, group, positions, n_other, outer_taps, cost) when the
@@ -540,13 +548,13 @@ def strip_choice(weights, factors, target_shape, stride, dilation, in_place):
     # The choice depends on the kernel alone (a full strip, stride 1), never on
     # the output's shape or stride: a strided result stays bitwise a slice of
     # the dense one, and a block of a larger array sums as the whole does.
-    nominal_lines = SEPARABLE_GROUP + (outer_taps - 1) * dilation[-2]
-    cost = (np.count_nonzero(b) * n_other * nominal_lines / SEPARABLE_GROUP
+    nominal_lines = group + (outer_taps - 1) * dilation[-2]
+    cost = (np.count_nonzero(b) * n_other * nominal_lines / group
             + np.count_nonzero(a))
     plain = np.count_nonzero(weights)
     if cost >= (1.0 if not in_place else 0.8) * plain:
         return None
-    group = min(SEPARABLE_GROUP, target_shape[-2])
+    group = min(group, target_shape[-2])
     positions = (group - 1) * stride[-2] + (outer_taps - 1) * dilation[-2] + 1
     return a, b, group, positions, n_other, outer_taps, float(cost)
 

@@ -10,18 +10,31 @@
  * missing sample). Both sums are formed in the same pass over the same
  * values: no mask is stored. A step of 0 reads one value (a row of cval).
  *
- * Plain C99, as _blocks_portable_type.h: blocks of a fixed number of
- * outputs whose two accumulators are local arrays with constant bounds; a
- * missing sample is selected away (x == x is false only for NaN), with no
- * branch, so compilers vectorise the loop for whatever the target has.
- * Every output gets the same additions in the same order, starting from
- * 0, whatever the block it falls in and whatever the build.
+ * A missing sample is masked away with no branch: x == x is false only for
+ * NaN, and both x and the weight are and-ed with that comparison's lanes
+ * (all ones or all zeros), so a missing tap adds +0 to both sums. Outputs go
+ * in blocks with two accumulators each:
+ *
+ * - with GCC/Clang vector extensions (the AVX2 and AVX-512 builds, as
+ *   _blocks_vector.h), blocks of PYCONV_OMIT_VECTORS vectors per sum kept in
+ *   registers, for unit steps;
+ * - otherwise, and for the outputs left over or other steps, plain C99
+ *   loops over fixed-size blocks (_omit_type.h). Compilers vectorise these
+ *   less well than _blocks_portable.h's plain sums (the select), which is
+ *   why the vector builds have their own block.
+ *
+ * Every output gets the same additions in the same order, starting from 0,
+ * whatever the block it falls in and whatever the build: results are
+ * bitwise the same everywhere.
  */
 #ifndef PYCONV_OMIT_H
 #define PYCONV_OMIT_H
 
-#include <Python.h>
 #include <math.h>
+#include <string.h>
+#include <stdint.h>
+
+#include "_blocks.h"
 
 #if defined(_MSC_VER) && !defined(__clang__)
 #define PYCONV_OMIT_RESTRICT __restrict
@@ -29,22 +42,31 @@
 #define PYCONV_OMIT_RESTRICT restrict
 #endif
 
-/* Outputs per block: two accumulators each, so half the register file of
- * _blocks.h's eight-vector blocks per sum. */
-#ifndef PYCONV_VECTOR_BYTES
-#define PYCONV_VECTOR_BYTES 32
+/* Vectors per sum in a vector block: eight accumulators in all. */
+#define PYCONV_OMIT_VECTORS 4
+
+#if !defined(PYCONV_PORTABLE) && (defined(__GNUC__) || defined(__clang__))
+#define PYCONV_OMIT_VECTOR 1
+#else
+#define PYCONV_OMIT_VECTOR 0
 #endif
-#define PYCONV_OMIT_PASTE2(a, b) a##_##b
-#define PYCONV_OMIT_PASTE(a, b) PYCONV_OMIT_PASTE2(a, b)
 
 #define PYCONV_T double
 #define PYCONV_SUFFIX f64
-#define PYCONV_OMIT_BLOCK (4 * PYCONV_VECTOR_BYTES / 8)
+#define PYCONV_OMIT_BLOCK (PYCONV_OMIT_VECTORS * PYCONV_VECTOR_F64)
+#if PYCONV_OMIT_VECTOR
+#define PYCONV_OMIT_VT pyconv_vf64
+#define PYCONV_OMIT_IT pyconv_vi64
+#endif
 #include "_omit_type.h"
 
 #define PYCONV_T float
 #define PYCONV_SUFFIX f32
-#define PYCONV_OMIT_BLOCK (4 * PYCONV_VECTOR_BYTES / 4)
+#define PYCONV_OMIT_BLOCK (PYCONV_OMIT_VECTORS * PYCONV_VECTOR_F32)
+#if PYCONV_OMIT_VECTOR
+#define PYCONV_OMIT_VT pyconv_vf32
+#define PYCONV_OMIT_IT pyconv_vi32
+#endif
 #include "_omit_type.h"
 
 #endif
