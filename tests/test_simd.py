@@ -45,6 +45,19 @@ CODE = textwrap.dedent("""
         x = rng.integers(0, 256, (200, 301)).astype(np.uint8)
         digest.update(pyconv.correlate(x, weights, mode="wrap", stride=(1, 2)).tobytes())
         digest.update(pyconv.correlate(x, weights, output=np.int16).tobytes())
+    # nan_policy="omit" (_omit.h): lines, gathered and separable strips, with holes.
+    for shape, weights, kwargs in [((40, 1000), (1, 9), {}),
+                                   ((40, 50), (5, 4), {"mode": "constant", "cval": np.nan}),
+                                   ((300, 257), (5, 7), {"mode": "constant", "cval": np.nan}),
+                                   ((64, 300), (3, 5), {"stride": 2, "mode": "nearest"})]:
+        for dtype in (np.float32, np.float64, np.complex64):
+            x = (rng.standard_normal(shape) * 20).astype(dtype)
+            x[rng.random(shape) < 0.1] = np.nan
+            w = rng.random(weights) + 0.1
+            if len(weights) == 2 and weights[1] == 7:
+                w = np.outer(w[:, 0], w[0])
+            out = pyconv.correlate(x, w, method="direct", nan_policy="omit", **kwargs)
+            digest.update(out.tobytes())
     print(pyconv.show_config(mode="dicts")["simd"]["direct_kernels"], digest.hexdigest())
 """)
 
@@ -218,7 +231,7 @@ def test_headers_compile_cleanly(tmp_path, name, language, flags):
     if any(flag.startswith("-m") for flag in flags) and _build_info.HOST_CPU != "x86_64":
         pytest.skip("x86 target flags")
     source = tmp_path / "headers.c"
-    source.write_text('#include "_blocks.h"\n#include "_cpu.h"\n')
+    source.write_text('#include "_blocks.h"\n#include "_cpu.h"\n#include "_omit.h"\n')
     completed = subprocess.run(
         [path, *language, "-Wall", "-Wextra", "-Werror", "-fsyntax-only",
          f"-I{SOURCE}", f"-I{sysconfig.get_paths()['include']}", *flags, str(source)],
@@ -262,6 +275,84 @@ int main(void)
     return 0;
 }
 """
+
+
+# nan_policy="omit"'s two sums (_omit.h), with NaN among the values.
+OMIT_SUMS = r"""
+#include <Python.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "_omit.h"
+#define CAT2(a, b) a##_##b
+#define CAT(a, b) CAT2(a, b)
+int main(void)
+{
+    for (int taps = 1; taps <= 12; taps++)
+        for (Py_ssize_t count = 33; count < 300; count += 13)
+            for (Py_ssize_t step = 0; step <= 3; step++) {
+                Py_ssize_t len = (count + 64) * (step + 1) + 4 * taps + 64;
+                T *x = malloc(sizeof(T) * len), *num = malloc(sizeof(T) * count);
+                T *den = malloc(sizeof(T) * count);
+                const T *sources[16];
+                Py_ssize_t steps[16];
+                T weights[16];
+                srand((unsigned)(taps * 1000 + count * 10 + step));
+                for (Py_ssize_t i = 0; i < len; i++)
+                    x[i] = rand() % 5 == 0 ? (T)NAN : (T)((rand() % 2001) - 1000) / (T)7;
+                for (int t = 0; t < taps; t++) {
+                    sources[t] = x + 3 * t;
+                    steps[t] = step;
+                    weights[t] = (T)((rand() % 200) - 100) / (T)3;
+                }
+                CAT(pyconv_omit, SUF)(num, den, count, sources, steps, weights, taps,
+                                      step == 1);
+                CAT(pyconv_omit_ratio, SUF)(num, num, den, count, (T)1.5);
+                fwrite(num, sizeof(T), (size_t)count, stdout);
+                free(x);
+                free(num);
+                free(den);
+            }
+    return 0;
+}
+"""
+
+
+def compile_and_run(tmp_path, path, program, ctype, suffix):
+    """Each build's output of `program` (T = ctype, SUF = suffix): the
+    portable C loops and the vector blocks at 16, 32 and 64 bytes."""
+    source = tmp_path / "sums.c"
+    source.write_text(program)
+    outputs = {}
+    builds = {"portable": ["-DPYCONV_PORTABLE"],
+              "vector16": ["-DPYCONV_VECTOR_BYTES=16"],
+              "vector32": ["-mavx2", "-mfma"],
+              "vector64": ["-mavx2", "-mfma", "-DPYCONV_VECTOR_BYTES=64"]}
+    for build, flags in builds.items():
+        binary = tmp_path / build
+        subprocess.run([path, "-O2", "-std=c11", "-ffp-contract=off", f"-DT={ctype}",
+                        f"-DSUF={suffix}", f"-I{SOURCE}",
+                        f"-I{sysconfig.get_paths()['include']}", *flags, str(source),
+                        "-o", str(binary), "-lm"], check=True, capture_output=True,
+                       timeout=120)
+        outputs[build] = subprocess.run([str(binary)], check=True, capture_output=True,
+                                        timeout=120).stdout
+    return outputs
+
+
+@pytest.mark.parametrize("name", ["gcc", "clang"])
+@pytest.mark.parametrize(("ctype", "suffix"), [("double", "f64"), ("float", "f32")])
+def test_omit_sums_of_every_width_are_the_portable_ones(tmp_path, name, ctype, suffix):
+    """The omit blocks (masked loads on the vector builds, selects in the
+    portable loops) give bitwise the same ratios, NaN where none is present."""
+    headers()
+    path = compiler(name)
+    if _build_info.HOST_CPU != "x86_64" or not _kernels._cpu_features().get("AVX2"):
+        pytest.skip("needs an x86-64 CPU with AVX2")
+    outputs = compile_and_run(tmp_path, path, OMIT_SUMS, ctype, suffix)
+    assert len(outputs["portable"]) > 100_000
+    for build in ("vector16", "vector32", "vector64"):
+        assert outputs[build] == outputs["portable"], build
 
 
 @pytest.mark.parametrize("name", ["gcc", "clang", "gcc<12"])
