@@ -36,6 +36,14 @@ The output is cut into independent work items, in one of three ways
 * Separable strips: for w = outer(a, b), b along the line once per input
   line the strip reads, then a across those filtered lines.
 
+With nan_policy="omit" (``Plan.omit``) every sum is formed twice in the
+same pass over the same values: of ``w * x`` and of ``w``, both over the
+taps whose value is not NaN (``_omit.h``); the item stores their ratio
+times the sum of every weight, NaN where no weight is present. Separable
+strips keep both sums of the line pass for each buffered line and add the
+a-weighted rows of each. Rows past a constant edge are skipped when cval
+is NaN (missing), never when it is a present 0.
+
 Positions past an edge go through ``extend_index`` (any distance is exact),
 dtypes are converted as lines are gathered, and nothing the size of the
 input is ever copied. 8-bit inputs whose kernel is a scale times small

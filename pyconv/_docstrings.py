@@ -139,14 +139,16 @@ result : ndarray
     (see :func:`output_shape`).""",
     "raises": """\
 ValueError
-    Unknown mode, padding or method, origin out of range or non-zero with padding
-    other than 'same', stride or dilation below 1, negative padding,
-    weights with a zero-length axis or the wrong number of axes, repeated
-    or out-of-range axes, output of the wrong shape or read-only.
+    Unknown mode, padding, method or nan_policy, origin out of range or
+    non-zero with padding other than 'same', stride or dilation below 1,
+    negative padding, weights with a zero-length axis or the wrong number
+    of axes, repeated or out-of-range axes, output of the wrong shape or
+    read-only; a NaN in the input with ``nan_policy='raise'``; weights
+    summing to 0 with ``nan_policy='omit'``.
 TypeError
     Unsupported input, weights or output dtype (object, strings...),
-    a real output array (or dtype string) for complex data, arguments of
-    the wrong type.""",
+    a real output array (or dtype string) for complex data, an integer or
+    bool output with ``nan_policy='omit'``, arguments of the wrong type.""",
     "family_axes": """\
 axes : int or sequence of int, optional
     The filtered axes; per-axis arguments (sigma, size, mode...) follow
@@ -212,6 +214,17 @@ ValueError
     axes, an output of the wrong shape or read-only.
 TypeError
     Unsupported input or output dtype, arguments of the wrong type.""",
+    "smoothing_raises": """\
+ValueError
+    A negative or non-finite sigma or truncate, a size below 1, a
+    sequence whose length is not the number of filtered axes, an unknown
+    mode or nan_policy, origin out of range, stride below 1, repeated or
+    out-of-range axes, an output of the wrong shape or read-only; a NaN
+    in the input with ``nan_policy='raise'``; a kernel summing to 0 (a
+    derivative) with ``nan_policy='omit'``.
+TypeError
+    Unsupported input or output dtype, an integer output with
+    ``nan_policy='omit'``, arguments of the wrong type.""",
 }
 
 # Fragments made of fragments.

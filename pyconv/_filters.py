@@ -281,7 +281,7 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
 
     Raises
     ------
-    %(family_raises)s
+    %(smoothing_raises)s
 
     See Also
     --------
@@ -354,7 +354,7 @@ def gaussian_filter1d(input, sigma, axis=-1, order=0, output=None, mode="reflect
 
     Raises
     ------
-    %(family_raises)s
+    %(smoothing_raises)s
 
     See Also
     --------
@@ -405,7 +405,7 @@ def uniform_filter(input, size=3, output=None, mode="reflect", cval=0.0, origin=
 
     Raises
     ------
-    %(family_raises)s
+    %(smoothing_raises)s
 
     See Also
     --------
@@ -460,7 +460,7 @@ def uniform_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0
 
     Raises
     ------
-    %(family_raises)s
+    %(smoothing_raises)s
 
     See Also
     --------

@@ -7,6 +7,11 @@ weight and cval finite (the FFT would smear a NaN or inf over the whole
 output; the input is checked box by box as the FFT runs, see `run`), and
 its scratch memory within FFT_MEMORY_LIMIT of what the direct
 method needs (which is nothing beyond input and output).
+
+With nan_policy="omit" a NaN is a missing sample, which both methods
+handle (the FFT with two transforms, ``_fft.correlate_omit``): only an
+infinity stops the FFT, and auto takes it only when predicted
+OMIT_FFT_MARGIN times faster than the direct method's one pass.
 """
 
 import functools
