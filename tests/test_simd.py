@@ -239,11 +239,15 @@ def test_headers_compile_cleanly(tmp_path, name, language, flags):
     assert completed.returncode == 0, completed.stderr
 
 
+# The blocked sums, each build's; with -DOMIT, nan_policy="omit"'s two sums
+# (_omit.h) and their ratio, over values a fifth of which are NaN.
 SUMS = r"""
 #include <Python.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "_blocks.h"
+#include "_omit.h"
 #define CAT2(a, b) a##_##b
 #define CAT(a, b) CAT2(a, b)
 int main(void)
@@ -266,8 +270,18 @@ int main(void)
                     steps[t] = step;
                     weights[t] = (T)((rand() % 200) - 100) / (T)3;
                 }
+#ifdef OMIT
+                T *den = malloc(sizeof(T) * count);
+                for (Py_ssize_t i = 0; i < len * 3; i += 1 + rand() % 9)
+                    x[i] = (T)NAN;
+                CAT(pyconv_omit, SUF)(out, den, count, sources, steps, weights, taps,
+                                      step == 1);
+                CAT(pyconv_omit_ratio, SUF)(out, out, den, count, (T)1.5);
+                free(den);
+#else
                 CAT(pyconv_accumulate, SUF)(out, count, sources, steps, weights, taps,
                                             step == 1);
+#endif
                 fwrite(out, sizeof(T), (size_t)count, stdout);
                 free(x);
                 free(out);
@@ -277,95 +291,9 @@ int main(void)
 """
 
 
-# nan_policy="omit"'s two sums (_omit.h), with NaN among the values.
-OMIT_SUMS = r"""
-#include <Python.h>
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include "_omit.h"
-#define CAT2(a, b) a##_##b
-#define CAT(a, b) CAT2(a, b)
-int main(void)
-{
-    for (int taps = 1; taps <= 12; taps++)
-        for (Py_ssize_t count = 33; count < 300; count += 13)
-            for (Py_ssize_t step = 0; step <= 3; step++) {
-                Py_ssize_t len = (count + 64) * (step + 1) + 4 * taps + 64;
-                T *x = malloc(sizeof(T) * len), *num = malloc(sizeof(T) * count);
-                T *den = malloc(sizeof(T) * count);
-                const T *sources[16];
-                Py_ssize_t steps[16];
-                T weights[16];
-                srand((unsigned)(taps * 1000 + count * 10 + step));
-                for (Py_ssize_t i = 0; i < len; i++)
-                    x[i] = rand() % 5 == 0 ? (T)NAN : (T)((rand() % 2001) - 1000) / (T)7;
-                for (int t = 0; t < taps; t++) {
-                    sources[t] = x + 3 * t;
-                    steps[t] = step;
-                    weights[t] = (T)((rand() % 200) - 100) / (T)3;
-                }
-                CAT(pyconv_omit, SUF)(num, den, count, sources, steps, weights, taps,
-                                      step == 1);
-                CAT(pyconv_omit_ratio, SUF)(num, num, den, count, (T)1.5);
-                fwrite(num, sizeof(T), (size_t)count, stdout);
-                free(x);
-                free(num);
-                free(den);
-            }
-    return 0;
-}
-"""
-
-
-def compile_and_run(tmp_path, path, program, ctype, suffix):
-    """Each build's output of `program` (T = ctype, SUF = suffix): the
-    portable C loops and the vector blocks at 16, 32 and 64 bytes."""
-    source = tmp_path / "sums.c"
-    source.write_text(program)
-    outputs = {}
-    builds = {"portable": ["-DPYCONV_PORTABLE"],
-              "vector16": ["-DPYCONV_VECTOR_BYTES=16"],
-              "vector32": ["-mavx2", "-mfma"],
-              "vector64": ["-mavx2", "-mfma", "-DPYCONV_VECTOR_BYTES=64"]}
-    for build, flags in builds.items():
-        binary = tmp_path / build
-        subprocess.run([path, "-O2", "-std=c11", "-ffp-contract=off", f"-DT={ctype}",
-                        f"-DSUF={suffix}", f"-I{SOURCE}",
-                        f"-I{sysconfig.get_paths()['include']}", *flags, str(source),
-                        "-o", str(binary), "-lm"], check=True, capture_output=True,
-                       timeout=120)
-        outputs[build] = subprocess.run([str(binary)], check=True, capture_output=True,
-                                        timeout=120).stdout
-    return outputs
-
-
-@pytest.mark.parametrize("name", ["gcc", "clang"])
-@pytest.mark.parametrize(("ctype", "suffix"), [("double", "f64"), ("float", "f32")])
-def test_omit_sums_of_every_width_are_the_portable_ones(tmp_path, name, ctype, suffix):
-    """The omit blocks (masked loads on the vector builds, selects in the
-    portable loops) give bitwise the same ratios, NaN where none is present."""
-    headers()
-    path = compiler(name)
-    if _build_info.HOST_CPU != "x86_64" or not _kernels._cpu_features().get("AVX2"):
-        pytest.skip("needs an x86-64 CPU with AVX2")
-    outputs = compile_and_run(tmp_path, path, OMIT_SUMS, ctype, suffix)
-    assert len(outputs["portable"]) > 100_000
-    for build in ("vector16", "vector32", "vector64"):
-        assert outputs[build] == outputs["portable"], build
-
-
-@pytest.mark.parametrize("name", ["gcc", "clang", "gcc<12"])
-@pytest.mark.parametrize(("ctype", "suffix"), [("double", "f64"), ("float", "f32"),
-                                               ("short", "i16")])
-def test_vector_code_of_every_width_sums_as_the_portable_code(tmp_path, name, ctype, suffix):
-    """The vector-extension blocks at 16, 32 and 64 bytes (the AVX-512
-    build's shared loads included), compiled for AVX2 so that any x86-64 CPU
-    with it runs them, give bitwise the portable blocks' sums."""
-    headers()
-    path = compiler(name)
-    if _build_info.HOST_CPU != "x86_64" or not _kernels._cpu_features().get("AVX2"):
-        pytest.skip("needs an x86-64 CPU with AVX2")
+def compile_and_run(tmp_path, path, defines, ctype, suffix):
+    """Each build's output of SUMS (T = ctype, SUF = suffix, and `defines`):
+    the portable C loops and the vector blocks at 16, 32 and 64 bytes."""
     source = tmp_path / "sums.c"
     source.write_text(SUMS)
     outputs = {}
@@ -376,11 +304,32 @@ def test_vector_code_of_every_width_sums_as_the_portable_code(tmp_path, name, ct
     for build, flags in builds.items():
         binary = tmp_path / build
         subprocess.run([path, "-O2", "-std=c11", "-ffp-contract=off", f"-DT={ctype}",
-                        f"-DSUF={suffix}", f"-I{SOURCE}",
+                        f"-DSUF={suffix}", *defines, f"-I{SOURCE}",
                         f"-I{sysconfig.get_paths()['include']}", *flags, str(source),
-                        "-o", str(binary)], check=True, capture_output=True, timeout=120)
+                        "-o", str(binary), "-lm"], check=True, capture_output=True,
+                       timeout=120)
         outputs[build] = subprocess.run([str(binary)], check=True, capture_output=True,
                                         timeout=120).stdout
+    return outputs
+
+
+@pytest.mark.parametrize("name", ["gcc", "clang", "gcc<12"])
+@pytest.mark.parametrize(("program", "ctype", "suffix"), [
+    ("sums", "double", "f64"), ("sums", "float", "f32"), ("sums", "short", "i16"),
+    ("omit", "double", "f64"), ("omit", "float", "f32")])
+def test_vector_code_of_every_width_sums_as_the_portable_code(tmp_path, name, program, ctype,
+                                                             suffix):
+    """The vector-extension blocks at 16, 32 and 64 bytes (the AVX-512
+    build's shared loads included), compiled for AVX2 so that any x86-64 CPU
+    with it runs them, give bitwise the portable blocks' sums -- and so do
+    nan_policy="omit"'s blocks (masked loads on the vector builds, selects
+    in the portable loops), NaN where nothing is present."""
+    headers()
+    path = compiler(name)
+    if _build_info.HOST_CPU != "x86_64" or not _kernels._cpu_features().get("AVX2"):
+        pytest.skip("needs an x86-64 CPU with AVX2")
+    outputs = compile_and_run(tmp_path, path, ["-DOMIT"] if program == "omit" else [],
+                              ctype, suffix)
     assert len(outputs["portable"]) > 100_000
     for build in ("vector16", "vector32", "vector64"):
         assert outputs[build] == outputs["portable"], build
