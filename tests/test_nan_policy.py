@@ -212,9 +212,9 @@ def test_signed_weights(rng):
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
-def test_workers_give_bitwise_the_same(rng, kind):
+def test_workers_give_bitwise_the_same(rng, kind, plans):
     shape, kernel_shape = KINDS[kind]
-    shape = (4 * shape[0], 4 * shape[1])
+    shape = (8 * shape[0], 8 * shape[1])
     x = holes(rng, rng.standard_normal(shape))
     w = positive_kernel(rng, kernel_shape, separable=kind == "separable")
     one = omit(pyconv.correlate, x, w, mode="constant", cval=np.nan, method="direct",
@@ -222,6 +222,7 @@ def test_workers_give_bitwise_the_same(rng, kind):
     for workers in (2, 3):
         again = omit(pyconv.correlate, x, w, mode="constant", cval=np.nan, method="direct",
                      workers=workers)
+        assert plans[-1].n_threads > 1
         np.testing.assert_array_equal(one, again)
 
 
