@@ -542,3 +542,25 @@ def test_problem_records_the_policy():
                                    stride=1, dilation=1, padding="same", workers=1,
                                    convolution=False, nan_policy="omit")
     assert problem.omit
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_output_arrays_of_any_layout_and_dtype(rng, kind):
+    """The ratio goes straight to an output of the working dtype with unit
+    steps, else through the conversion: the same values either way."""
+    shape, kernel_shape = KINDS[kind]
+    x = holes(rng, rng.standard_normal(shape))
+    w = positive_kernel(rng, kernel_shape, separable=kind == "separable")
+    expected = omit(pyconv.correlate, x, w, mode="constant", cval=np.nan)
+    wide = np.full((shape[0], 2 * shape[1]), 5.0)
+    strided = wide[:, ::2]
+    omit(pyconv.correlate, x, w, mode="constant", cval=np.nan, output=strided)
+    np.testing.assert_array_equal(strided, expected)
+    transposed = np.empty(shape[::-1]).T
+    omit(pyconv.correlate, x, w, mode="constant", cval=np.nan, output=transposed)
+    np.testing.assert_array_equal(transposed, expected)
+    single = omit(pyconv.correlate, x, w, mode="constant", cval=np.nan, output=np.float32)
+    assert_omit_close(single, expected, x, w)
+    swapped = np.empty(shape, dtype=">f8")
+    omit(pyconv.correlate, x, w, mode="constant", cval=np.nan, output=swapped)
+    np.testing.assert_array_equal(swapped, expected)
