@@ -186,7 +186,7 @@ cdef inline void finish(const Plan* p, const Scratch* scratch, Py_ssize_t out_of
                         unit, scratch.parts)
     else:
         accumulate_taps(out_scratch, count, sources, steps, weights, n, unit, scratch.parts)
-        store(p.output + out_offset * p.output_itemsize, p.out_strides[p.ndim - 1],
+        store(p.output + out_offset * p.output_itemsize, p.out_strides[line_axis],
               out_scratch, count, p)
 
 
