@@ -32,7 +32,6 @@
 
 #include <math.h>
 #include <string.h>
-#include <stdint.h>
 
 #include "_blocks.h"
 

@@ -121,10 +121,17 @@ def fft_memory(problem, fft_plan):
     spectrum, inverse; 3.0 measured with tracemalloc), one box per thread,
     plus the kernel's spectrum (up to two tiles: complex and full length
     when units go in pairs) and its padded intermediate (up to a tile).
+    With omit (``_fft.correlate_omit``), also its full-size arrays: the
+    input in the working dtype, with NaN as 0, and the mask of present
+    samples (and the bool mask of missing ones), and the two sums.
     """
     in_flight = min(problem.n_workers, fft_plan.n_boxes)
     tile = int(np.prod([fa.transform for fa in fft_plan.axes], dtype=np.int64))
-    return (3 * in_flight * fft_plan.box_elements + 3 * tile) * problem.work_dtype.itemsize
+    itemsize = problem.work_dtype.itemsize
+    whole = 0
+    if problem.omit:
+        whole = (3 * itemsize + 1) * problem.input.size + 2 * itemsize * problem.output.size
+    return (3 * in_flight * fft_plan.box_elements + 3 * tile) * itemsize + whole
 
 
 def _finite(problem, scan_input):
