@@ -21,8 +21,8 @@ __all__ = ["correlate", "convolve", "correlate1d", "convolve1d", "output_shape",
 
 @fill
 def correlate(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *,
-              axes=None, stride=1, dilation=1, padding="same", method="auto",
-              workers=None):
+              axes=None, stride=1, dilation=1, padding="same", nan_policy="propagate",
+             method="auto", workers=None):
     """Multidimensional correlation, with stride, dilation and padding.
 
     A drop-in for :func:`scipy.ndimage.correlate` (same positional
@@ -44,6 +44,7 @@ def correlate(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *
     %(stride)s
     %(dilation)s
     %(padding)s
+    %(nan_policy)s
     %(method)s
     %(workers)s
 
@@ -100,13 +101,14 @@ def correlate(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *
     (3, 4, 4)
     """
     return _filter(input, weights, output, mode, cval, origin, axes=axes,
-                   stride=stride, dilation=dilation, padding=padding, method=method,
-                   workers=workers, convolution=False)
+                   stride=stride, dilation=dilation, padding=padding, nan_policy=nan_policy,
+                   method=method, workers=workers, convolution=False)
 
 
 @fill
 def convolve(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *,
-             axes=None, stride=1, dilation=1, padding="same", method="auto",
+             axes=None, stride=1, dilation=1, padding="same", nan_policy="propagate",
+              method="auto",
              workers=None):
     """Multidimensional convolution, with stride, dilation and padding.
 
@@ -128,6 +130,7 @@ def convolve(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *,
     %(stride)s
     %(dilation)s
     %(padding)s
+    %(nan_policy)s
     %(method)s
     %(workers)s
 
@@ -168,13 +171,14 @@ def convolve(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *,
     array([0., 1., 2., 3., 0., 0.])
     """
     return _filter(input, weights, output, mode, cval, origin, axes=axes,
-                   stride=stride, dilation=dilation, padding=padding, method=method,
-                   workers=workers, convolution=True)
+                   stride=stride, dilation=dilation, padding=padding, nan_policy=nan_policy,
+                   method=method, workers=workers, convolution=True)
 
 
 @fill
 def correlate1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, origin=0,
-                *, stride=1, dilation=1, padding="same", method="auto", workers=None):
+                *, stride=1, dilation=1, padding="same", nan_policy="propagate",
+                method="auto", workers=None):
     """One-dimensional correlation along one axis.
 
     A drop-in for :func:`scipy.ndimage.correlate1d`, plus stride, dilation
@@ -193,6 +197,7 @@ def correlate1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, 
     %(stride_1d)s
     %(dilation_1d)s
     %(padding_1d)s
+    %(nan_policy)s
     %(method)s
     %(workers)s
 
@@ -232,13 +237,14 @@ def correlate1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, 
            [2., 3., 3., 3., 2.]])
     """
     return _filter(input, weights, output, mode, cval, origin, axes=(axis,),
-                   stride=stride, dilation=dilation, padding=padding, method=method,
-                   workers=workers, convolution=False, one_axis=True)
+                   stride=stride, dilation=dilation, padding=padding, nan_policy=nan_policy,
+                   method=method, workers=workers, convolution=False, one_axis=True)
 
 
 @fill
 def convolve1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, origin=0,
-               *, stride=1, dilation=1, padding="same", method="auto", workers=None):
+               *, stride=1, dilation=1, padding="same", nan_policy="propagate",
+               method="auto", workers=None):
     """One-dimensional convolution along one axis.
 
     A drop-in for :func:`scipy.ndimage.convolve1d`: :func:`correlate1d` with
@@ -257,6 +263,7 @@ def convolve1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, o
     %(stride_1d)s
     %(dilation_1d)s
     %(padding_1d)s
+    %(nan_policy)s
     %(method)s
     %(workers)s
 
@@ -292,8 +299,8 @@ def convolve1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, o
     array([1. , 0.5, 0. , 0. , 0. ])
     """
     return _filter(input, weights, output, mode, cval, origin, axes=(axis,),
-                   stride=stride, dilation=dilation, padding=padding, method=method,
-                   workers=workers, convolution=True, one_axis=True)
+                   stride=stride, dilation=dilation, padding=padding, nan_policy=nan_policy,
+                   method=method, workers=workers, convolution=True, one_axis=True)
 
 
 @fill
@@ -374,7 +381,8 @@ def output_shape(input_shape, weights_shape, *, axes=None, stride=1, dilation=1,
 
 @fill
 def choose_method(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *,
-                  axes=None, stride=1, dilation=1, padding="same", workers=None):
+                  axes=None, stride=1, dilation=1, padding="same", nan_policy="propagate",
+                  workers=None):
     """The method ``method='auto'`` would use: ``'direct'`` or ``'fft'``.
 
     Takes :func:`correlate`'s arguments (the choice is the same for
@@ -395,6 +403,7 @@ def choose_method(input, weights, output=None, mode="reflect", cval=0.0, origin=
     %(stride)s
     %(dilation)s
     %(padding)s
+    %(nan_policy)s
     %(workers)s
 
     Returns
@@ -447,5 +456,6 @@ def choose_method(input, weights, output=None, mode="reflect", cval=0.0, origin=
     with np.errstate(over="ignore"):  # as in every filter: past the range is +-inf
         problem = normalize(input, weights, output, mode, cval, origin, axes=axes,
                             stride=stride, dilation=dilation, padding=padding,
-                            method="auto", workers=workers, convolution=False)
+                            nan_policy=nan_policy, method="auto", workers=workers,
+                            convolution=False)
         return _plan.choose(problem)

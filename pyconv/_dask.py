@@ -34,7 +34,7 @@ import numpy as np
 
 from pyconv import _plan
 from pyconv._boundary import Mode, extend_indices
-from pyconv._normalize import normalize, stand_in
+from pyconv._normalize import check_nan_policy, normalize, stand_in
 
 
 def is_dask_array(value):
@@ -102,12 +102,12 @@ def _assemble(pieces, slices):
 
 def _filter_array(x, weights, convolution, output=None, mode="reflect", cval=0.0,
                   origin=0, *, axes=None, stride=1, dilation=1, padding="same",
-                  method="auto", workers=None):
+                  nan_policy="propagate", method="auto", workers=None):
     """correlate (or convolve) on an in-memory array, as the public functions run it."""
     with np.errstate(over="ignore"):  # past a float type's range: +-inf, as in memory
         problem = normalize(x, weights, output, mode, cval, origin, axes=axes, stride=stride,
-                            dilation=dilation, padding=padding, method=method,
-                            workers=workers, convolution=convolution)
+                            dilation=dilation, padding=padding, nan_policy=nan_policy,
+                            method=method, workers=workers, convolution=convolution)
         result = _plan.run(problem)
     return problem.finish(result)
 
@@ -185,6 +185,7 @@ def _block_keywords(problem, whole, task_workers):
     """What every task passes to pyconv: the same weights and geometry, on an
     already extended slice (its own padding only on whole axes)."""
     return dict(axes=problem.axes, output=problem.output.dtype, method=problem.method,
+                nan_policy="omit" if problem.omit else "propagate",
                 workers=task_workers, cval=problem.cval,
                 mode=[Mode(problem.mode[a]).name.lower() for a in problem.axes],
                 padding=[(problem.before[a], problem.after[a]) if a in whole else "valid"
@@ -235,8 +236,20 @@ def _tasks(name, extended, shape, problem, whole, ranges, convolution, weights, 
     return layer
 
 
+def _no_nan(block):
+    """A task of nan_policy="raise": the chunk itself, or ValueError if it holds NaN."""
+    check_nan_policy("raise", block, block.dtype, None)
+    return block
+
+
+def checked_for_nan(input):
+    """nan_policy="raise" on a dask array: each chunk is scanned as it is computed."""
+    return input.map_blocks(_no_nan, dtype=input.dtype)
+
+
 def filter_dask(input, weights, output, mode, cval, origin, *, axes, stride, dilation,
-                padding, method, workers, convolution, one_axis=False):
+                padding, method, workers, convolution, one_axis=False,
+                nan_policy="propagate"):
     """pyconv.correlate (or convolve) over a dask array, as a lazy dask array."""
     import dask.array as da
     from dask.base import tokenize
@@ -247,14 +260,18 @@ def filter_dask(input, weights, output, mode, cval, origin, *, axes, stride, dil
     problem = normalize(stand_in(input.shape, input.dtype), weights, output, mode, cval,
                         origin, axes=axes, stride=stride, dilation=dilation, padding=padding,
                         method=method, workers=task_workers, convolution=convolution,
-                        one_axis=one_axis, allocate=False)
+                        one_axis=one_axis, allocate=False, nan_policy=nan_policy)
+    if nan_policy == "raise":  # (the chunks, not a halo of cval)
+        input = checked_for_nan(input)
     out_shape, out_dtype = problem.output.shape, problem.output.dtype
     weights = np.asarray(weights)
     if 0 in out_shape:
         return da.zeros(out_shape, dtype=out_dtype)
     if input.ndim == 0:  # one value, one chunk
         return input.map_blocks(_filter_whole, convolution, weights,
-                                dict(output=out_dtype, method=problem.method), dtype=out_dtype)
+                                dict(output=out_dtype, method=problem.method,
+                                     nan_policy="omit" if problem.omit else "propagate"),
+                                dtype=out_dtype)
 
     input, whole = _whole_axes(input, problem)
     extended = _extended(input, problem, whole)
@@ -262,7 +279,8 @@ def filter_dask(input, weights, output, mode, cval, origin, *, axes, stride, dil
     # (Not the Problem itself: its stand-ins would be hashed at full size.)
     name = "pyconv-" + tokenize(extended, weights, convolution, problem.axes, problem.stride,
                                 problem.dilation, problem.before, problem.after,
-                                problem.mode, problem.cval, problem.method, out_dtype)
+                                problem.mode, problem.cval, problem.method, out_dtype,
+                                problem.omit)
     layer = _tasks(name, extended, input.shape, problem, whole, ranges, convolution, weights,
                    _block_keywords(problem, whole, task_workers))
     graph = HighLevelGraph.from_collections(name, layer, dependencies=[extended])

@@ -36,6 +36,14 @@ The output is cut into independent work items, in one of three ways
 * Separable strips: for w = outer(a, b), b along the line once per input
   line the strip reads, then a across those filtered lines.
 
+With nan_policy="omit" (``Plan.omit``) every sum is formed twice in the
+same pass over the same values: of ``w * x`` and of ``w``, both over the
+taps whose value is not NaN (``_omit.h``); the item stores their ratio
+times the sum of every weight, NaN where no weight is present. Separable
+strips keep both sums of the line pass for each buffered line and add the
+a-weighted rows of each. Rows past a constant edge are skipped when cval
+is NaN (missing), never when it is a present 0.
+
 Positions past an edge go through ``extend_index`` (any distance is exact),
 dtypes are converted as lines are gathered, and nothing the size of the
 input is ever copied. 8-bit inputs whose kernel is a scale times small
@@ -50,7 +58,7 @@ import numpy as np
 
 cimport numpy as cnp
 from cython.parallel cimport parallel, prange, threadid
-from libc.math cimport nearbyint, nearbyintf
+from libc.math cimport NAN, nearbyint, nearbyintf
 from libc.string cimport memcpy
 from libc.stdint cimport (
     INT8_MAX, INT8_MIN, INT16_MAX, INT16_MIN, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN,
@@ -213,6 +221,8 @@ ctypedef struct Plan:
     const Py_ssize_t* row_strip_tap
     Py_ssize_t n_items
     Py_ssize_t chunk
+    bint omit                         # nan_policy="omit": normalised sums (see finish)
+    const void* weights_sum           # ... rescaled by the sum of every weight (one W)
 
 
 ctypedef struct Scratch:
@@ -227,6 +237,7 @@ ctypedef struct Scratch:
     uint8_t* row_constant
     void* lines
     uint8_t* needed
+    void* den                         # omit: the item's sum of present weights
 
 
 cdef extern from "_blocks.h":
@@ -255,6 +266,21 @@ cdef extern from "_blocks.h":
                                Py_ssize_t n_taps, int unit_steps) noexcept nogil
     void pyconv_scale_i16(float* dst, const int16_t* src, Py_ssize_t count,
                           float scale) noexcept nogil
+
+
+cdef extern from "_omit.h":
+    # nan_policy="omit": the sums of w*x and of w over present samples, in
+    # one pass, float32 / float64 (see the header's note).
+    void pyconv_omit_f64(double* num, double* den, Py_ssize_t count, const double** sources,
+                         const Py_ssize_t* steps, const double* weights, Py_ssize_t n_taps,
+                         int unit_steps) noexcept nogil
+    void pyconv_omit_f32(float* num, float* den, Py_ssize_t count, const float** sources,
+                         const Py_ssize_t* steps, const float* weights, Py_ssize_t n_taps,
+                         int unit_steps) noexcept nogil
+    void pyconv_omit_ratio_f64(double* out, const double* num, const double* den,
+                               Py_ssize_t count, double scale) noexcept nogil
+    void pyconv_omit_ratio_f32(float* out, const float* num, const float* den,
+                               Py_ssize_t count, float scale) noexcept nogil
 
 
 include "_direct_io.pxi"
@@ -359,6 +385,8 @@ cdef void bind_plan(Plan* c, plan):
     c.row_strip_tap = intp_data(plan.row_strip_tap)
     c.n_items = plan.n_items
     c.chunk = plan.chunk
+    c.omit = plan.omit
+    c.weights_sum = data(plan.weights_sum)
 
 
 def scratch_block(plan):
@@ -386,7 +414,8 @@ cdef void point_scratch(Scratch* scratch, char* row, s, int n_threads):
             weights=row + <Py_ssize_t> s.weights, parts=row + <Py_ssize_t> s.parts,
             row_sources=<Py_ssize_t*> (row + <Py_ssize_t> s.row_sources),
             row_constant=<uint8_t*> (row + <Py_ssize_t> s.row_constant),
-            lines=row + <Py_ssize_t> s.lines, needed=<uint8_t*> (row + <Py_ssize_t> s.needed))
+            lines=row + <Py_ssize_t> s.lines, needed=<uint8_t*> (row + <Py_ssize_t> s.needed),
+            den=row + <Py_ssize_t> s.den)
         row += <Py_ssize_t> s.row_bytes
 
 

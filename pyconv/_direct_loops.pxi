@@ -169,18 +169,72 @@ cdef inline bint all_unit(const Py_ssize_t* steps, Py_ssize_t n) noexcept nogil:
 cdef inline void finish(const Plan* p, const Scratch* scratch, Py_ssize_t out_offset,
                         Py_ssize_t count, const W** sources, const Py_ssize_t* steps,
                         const W* weights, Py_ssize_t n) noexcept nogil:
-    """Sum the taps into the output at `out_offset` (converting if it must)."""
+    """Sum the taps into the output at `out_offset` (converting if it must).
+
+    With omit: the sums of w*x and of w over the present taps, in one pass,
+    then their ratio times the sum of every weight is stored.
+    """
     cdef int line_axis = p.ndim - 1
     cdef W* out_scratch = <W*> scratch.acc
-    if p.output_is_accumulator:
+    cdef bint unit = all_unit(steps, n)
+    if p.omit:
+        accumulate_present(out_scratch, <W*> scratch.den, count, sources, steps, weights, n,
+                           unit)
+        store_ratio(p, out_offset, count, out_scratch, <const W*> scratch.den)
+    elif p.output_is_accumulator:
         accumulate_taps((<W*> p.output) + out_offset, count, sources, steps, weights, n,
-                        all_unit(steps, n), scratch.parts)
+                        unit, scratch.parts)
     else:
-        accumulate_taps(out_scratch, count, sources, steps, weights, n, all_unit(steps, n),
-                        scratch.parts)
+        accumulate_taps(out_scratch, count, sources, steps, weights, n, unit, scratch.parts)
         store(p.output + out_offset * p.output_itemsize, p.out_strides[line_axis],
               out_scratch, count, p)
 
+
+cdef inline void store_ratio(const Plan* p, Py_ssize_t out_offset, Py_ssize_t count, W* num,
+                             const W* den) noexcept nogil:
+    """Omit: store num / den * (sum of every weight), NaN where den is 0:
+    straight into an output of the working dtype with unit steps, else
+    through `num` (the item's accumulator) and the conversion."""
+    cdef W scale = (<const W*> p.weights_sum)[0]
+    cdef W* target = (<W*> p.output) + out_offset if p.output_is_accumulator else num
+    cdef Py_ssize_t j
+    if W is double:
+        pyconv_omit_ratio_f64(target, num, den, count, scale)
+    elif W is float:
+        pyconv_omit_ratio_f32(target, num, den, count, scale)
+    elif W is floatcomplex or W is doublecomplex:
+        for j in range(count):
+            if den[j] != 0:
+                target[j] = num[j] / den[j] * scale
+            else:
+                target[j] = <W> NAN
+    if not p.output_is_accumulator:
+        store(p.output + out_offset * p.output_itemsize, p.out_strides[p.ndim - 1], num,
+              count, p)
+
+
+cdef inline void accumulate_present(W* num, W* den, Py_ssize_t count, const W** sources,
+                                    const Py_ssize_t* steps, const W* weights,
+                                    Py_ssize_t n_taps, bint unit_steps) noexcept nogil:
+    """Omit: num[j] = sum of w * x and den[j] = sum of w over the taps whose
+    x is present (not NaN; a complex value with either part NaN is missing),
+    in tap order, in one pass over the values (_omit.h for real types)."""
+    cdef Py_ssize_t j, t
+    cdef W x, zero = 0
+    if W is double:
+        pyconv_omit_f64(num, den, count, sources, steps, weights, n_taps, unit_steps)
+    elif W is float:
+        pyconv_omit_f32(num, den, count, sources, steps, weights, n_taps, unit_steps)
+    elif W is floatcomplex or W is doublecomplex:
+        for j in range(count):
+            num[j] = zero
+            den[j] = zero
+        for t in range(n_taps):
+            for j in range(count):
+                x = sources[t][j * steps[t]]
+                if x.real == x.real and x.imag == x.imag:
+                    num[j] = num[j] + weights[t] * x
+                    den[j] = den[j] + weights[t]
 
 
 cdef inline Py_ssize_t output_line(const Plan* p, Py_ssize_t line, Py_ssize_t* out_index,
@@ -308,6 +362,8 @@ cdef void filter_strip_lines(const Plan* p, Py_ssize_t segment, const Py_ssize_t
     cdef bint constant_other, direct, per_tap
     cdef const W** sources = <const W**> scratch.sources
     cdef W* filtered = <W*> scratch.lines
+    cdef W* line
+    cdef Py_ssize_t den_offset = p.strip_n_other * p.strip_positions * seg_len(p, segment)
     cdef Py_ssize_t* line_sources = scratch.row_sources  # per position of the strip
     cdef uint8_t* line_constant = scratch.row_constant
     for o in range(p.strip_n_other):
@@ -333,10 +389,14 @@ cdef void filter_strip_lines(const Plan* p, Py_ssize_t segment, const Py_ssize_t
                               cval_cell, p.sep_line_taps, p.sep_line_offsets,
                               <const W*> p.sep_line_weights, <W*> scratch.row_bufs,
                               sources, scratch.steps, <W*> scratch.weights)
-                accumulate_taps(filtered + (o * p.strip_positions + q) * seg_len(p, segment)
-                                + piece_start[k] - seg_start(p, segment), count, sources,
-                                scratch.steps, <W*> scratch.weights, n,
-                                all_unit(scratch.steps, n), scratch.parts)
+                line = (filtered + (o * p.strip_positions + q) * seg_len(p, segment)
+                        + piece_start[k] - seg_start(p, segment))
+                if p.omit:  # H of w*x, and H of w where x is present, half a buffer on
+                    accumulate_present(line, line + den_offset, count, sources, scratch.steps,
+                                       <W*> scratch.weights, n, all_unit(scratch.steps, n))
+                else:
+                    accumulate_taps(line, count, sources, scratch.steps, <W*> scratch.weights,
+                                    n, all_unit(scratch.steps, n), scratch.parts)
 
 
 cdef void process_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
@@ -356,7 +416,8 @@ cdef void process_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
     cdef Py_ssize_t y0 = strip_start(p, item, out_index, &base, &n_out)
     cdef Py_ssize_t step_y = p.stride[strip_axis], dilation_y = p.dilation[strip_axis]
     cdef Py_ssize_t n_positions = (n_out - 1) * step_y + (p.sep_outer_taps - 1) * dilation_y + 1
-    cdef Py_ssize_t o, q, y, t, n
+    cdef Py_ssize_t o, q, y, t, n, out_offset
+    cdef Py_ssize_t den_offset = p.strip_n_other * p.strip_positions * count
     cdef const W** sources = <const W**> scratch.sources
     cdef W* weights = <W*> scratch.weights
     cdef const W* filtered = <const W*> scratch.lines
@@ -381,9 +442,19 @@ cdef void process_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
                 scratch.steps[n] = 1
                 weights[n] = outer_weights[o * p.sep_outer_taps + t]
                 n += 1
-        finish(p, scratch, base + (y0 + y) * p.out_strides[strip_axis]
-               + seg_start(p, segment) * p.out_strides[line_axis], count, sources,
-               scratch.steps, weights, n)
+        out_offset = (base + (y0 + y) * p.out_strides[strip_axis]
+                      + seg_start(p, segment) * p.out_strides[line_axis])
+        if p.omit:
+            # Plain sums of a-weighted rows of both buffers (no NaN left in them).
+            accumulate_taps(<W*> scratch.acc, count, sources, scratch.steps, weights, n, True,
+                            scratch.parts)
+            for t in range(n):
+                sources[t] = sources[t] + den_offset
+            accumulate_taps(<W*> scratch.den, count, sources, scratch.steps, weights, n, True,
+                            scratch.parts)
+            store_ratio(p, out_offset, count, <W*> scratch.acc, <const W*> scratch.den)
+        else:
+            finish(p, scratch, out_offset, count, sources, scratch.steps, weights, n)
 
 
 cdef void gather_strip_lines(const Plan* p, const Py_ssize_t* out_index, Py_ssize_t first,

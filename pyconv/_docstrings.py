@@ -106,6 +106,20 @@ method : {'auto', 'direct', 'fft'}, optional
     finite, and when the input holds a NaN or inf the FFT hands the call
     over to the direct method as soon as it meets one (see
     :func:`choose_method`).""",
+    "nan_policy": """\
+nan_policy : {'propagate', 'omit', 'raise'}, optional
+    What a NaN in the input means. 'propagate' (default): a value like any
+    other, so it reaches exactly the outputs whose window holds it under a
+    non-zero weight. 'raise': ValueError if the input holds a NaN, before
+    anything is written (on a dask array, when the block holding it is
+    computed). 'omit': NaN samples are missing -- and so is the outside
+    with ``mode='constant', cval=np.nan`` -- and each output is the
+    normalised sum over the present samples of its window, ``sum(w*x) /
+    sum(w) * sum(all w)`` with both sums over the present taps (astropy's
+    ``nan_treatment='interpolate'``); NaN where no sample under a
+    non-zero weight is present. Needs a floating or complex output
+    (TypeError) and weights whose sum is not 0 (ValueError). See the user
+    guide's page on missing data.""",
     "workers": """\
 workers : int, optional
     Threads to use. None (default): as many as OpenMP may use at the time
@@ -125,14 +139,16 @@ result : ndarray
     (see :func:`output_shape`).""",
     "raises": """\
 ValueError
-    Unknown mode, padding or method, origin out of range or non-zero with padding
-    other than 'same', stride or dilation below 1, negative padding,
-    weights with a zero-length axis or the wrong number of axes, repeated
-    or out-of-range axes, output of the wrong shape or read-only.
+    Unknown mode, padding, method or nan_policy, origin out of range or
+    non-zero with padding other than 'same', stride or dilation below 1,
+    negative padding, weights with a zero-length axis or the wrong number
+    of axes, repeated or out-of-range axes, output of the wrong shape or
+    read-only; a NaN in the input with ``nan_policy='raise'``; weights
+    summing to 0 with ``nan_policy='omit'``.
 TypeError
     Unsupported input, weights or output dtype (object, strings...),
-    a real output array (or dtype string) for complex data, arguments of
-    the wrong type.""",
+    a real output array (or dtype string) for complex data, an integer or
+    bool output with ``nan_policy='omit'``, arguments of the wrong type.""",
     "family_axes": """\
 axes : int or sequence of int, optional
     The filtered axes; per-axis arguments (sigma, size, mode...) follow
@@ -219,6 +235,17 @@ Returns
 Stream
     With :meth:`~Stream.push`, :meth:`~Stream.finish`,
     :attr:`~Stream.delay` and :attr:`~Stream.wrapped`.""",
+    "smoothing_raises": """\
+ValueError
+    A negative or non-finite sigma or truncate, a size below 1, a
+    sequence whose length is not the number of filtered axes, an unknown
+    mode or nan_policy, origin out of range, stride below 1, repeated or
+    out-of-range axes, an output of the wrong shape or read-only; a NaN
+    in the input with ``nan_policy='raise'``; a kernel summing to 0 (a
+    derivative) with ``nan_policy='omit'``.
+TypeError
+    Unsupported input or output dtype, an integer output with
+    ``nan_policy='omit'``, arguments of the wrong type.""",
 }
 
 # Fragments made of fragments.

@@ -591,3 +591,41 @@ def _run_boxes(run_box, corners, threads):
         # On Ctrl-C (or an error) drop the boxes not started yet; only the
         # ones running finish, so the call stops within about one box.
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+# nan_policy="omit": an output whose sum of present weights is within this
+# many units of rounding of sum |w| is treated as having none (the two
+# transforms leave a residue of that order where the true sum is 0).
+OMIT_ZERO_ULPS = 64
+
+
+def correlate_omit(problem, check_finite=False):
+    """Fill ``problem.output`` with the normalised correlation (nan_policy="omit").
+
+    Two transforms of the same tiles: of the input with its NaN set to 0
+    and of its presence (1 where present, 0 where NaN), each extended by the
+    mode -- past a constant edge, cval and 1, or 0 and 0 when cval is NaN
+    (the outside is missing). The result is their ratio times the sum of
+    the weights; NaN where the sum of present weights is 0 to within
+    ``OMIT_ZERO_ULPS`` units of rounding of ``sum |w|``. `check_finite` as
+    in :func:`correlate` (an infinity in the input).
+    """
+    output, work = problem.output, problem.work_dtype
+    x = np.asarray(problem.input, dtype=work)
+    missing = np.isnan(x)
+    cval_missing = bool(np.isnan(problem.cval))
+    values = np.where(missing, work.type(0), x)
+    presence = np.logical_not(missing).astype(work)
+    plain = problem._replace(omit=False, bool_output=None)
+    sums = []
+    for data, cval in ((values, 0.0 if cval_missing else problem.cval),
+                       (presence, 0.0 if cval_missing else 1.0)):
+        sub = plain._replace(input=data, cval=cval, output=np.empty(output.shape, work))
+        sums.append(correlate(sub, plan(sub), check_finite=check_finite))
+    weighted, present = sums
+    weights = problem.weights.astype(np.complex128 if work.kind == "c" else np.float64)
+    tolerance = OMIT_ZERO_ULPS * np.finfo(work).eps * np.abs(weights).sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = weighted / present * work.type(weights.sum())
+    output[...] = np.where(np.abs(present) > tolerance, ratio, np.nan)
+    return output

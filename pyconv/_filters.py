@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from pyconv._dask import is_dask_array
+from pyconv._dask import checked_for_nan, is_dask_array
 from pyconv._docstrings import fill
 from pyconv._normalize import (
     as_input_array,
@@ -30,6 +30,7 @@ from pyconv._separable import (
     gaussian_weights,
     identity_pass,
     run_chain,
+    run_omit,
     store,
     with_strided_copies,
 )
@@ -109,13 +110,20 @@ def _box_pass(axis, size, origin, mode, stride):
 # --------------------------------------------------------------------------
 
 
-def _run(input, passes, output, modes, cval, axes, strides, method, workers):
+def _run(input, passes, output, modes, cval, axes, strides, method, workers,
+         nan_policy="propagate"):
     """Check the shared arguments, then run `passes`, plus a copying pass for
-    each strided axis they leave out (as scipy, a filter with no pass copies)."""
-    problem = check_call(input, output, modes, cval, axes, strides, method, workers)
+    each strided axis they leave out (as scipy, a filter with no pass copies).
+    nan_policy="omit" runs them as one normalised correlation (`run_omit`)."""
+    problem = check_call(input, output, modes, cval, axes, strides, method, workers,
+                         nan_policy)
     if not isinstance(output, np.ndarray):  # the result's dtype, checked (and promoted) once
         output = problem.output.dtype
+    if nan_policy == "raise" and is_dask_array(input):
+        input = checked_for_nan(input)
     passes = with_strided_copies(passes, axes, modes, strides)
+    if problem.omit:
+        return run_omit(input, passes, output, cval, method=method, workers=workers)
     if not passes:
         return store(input, output, workers)
     return run_chain(input, passes, output, cval, work_dtype=problem.work_dtype,
@@ -123,7 +131,7 @@ def _run(input, passes, output, modes, cval, axes, strides, method, workers):
 
 
 def _gaussian(input, sigma, order, output, mode, cval, truncate, radius, axes, stride,
-              method, workers):
+              method, workers, nan_policy="propagate"):
     input = _as_input(input)
     axes = parse_axes(axes, input.ndim)
     n = len(axes)
@@ -136,10 +144,12 @@ def _gaussian(input, sigma, order, output, mode, cval, truncate, radius, axes, s
     passes = [_gaussian_pass(*arguments) for arguments
               in zip(axes, sigmas, orders, truncates, radii, modes, strides)
               if arguments[1] > SMALLEST_SIGMA]
-    return _run(input, passes, output, modes, cval, axes, strides, method, workers)
+    return _run(input, passes, output, modes, cval, axes, strides, method, workers,
+                nan_policy)
 
 
-def _uniform(input, size, output, mode, cval, origin, axes, stride, workers):
+def _uniform(input, size, output, mode, cval, origin, axes, stride, workers,
+             nan_policy="propagate"):
     input = _as_input(input)
     axes = parse_axes(axes, input.ndim)
     n = len(axes)
@@ -149,7 +159,8 @@ def _uniform(input, size, output, mode, cval, origin, axes, stride, workers):
     strides = per_axis(stride, n, "stride", parse_positive)
     passes = [_box_pass(*arguments) for arguments in zip(axes, sizes, origins, modes, strides)
               if arguments[1] > 1 or arguments[2] != 0]
-    return _run(input, passes, output, modes, cval, axes, strides, "direct", workers)
+    return _run(input, passes, output, modes, cval, axes, strides, "direct", workers,
+                nan_policy)
 
 
 def _edge(input, axis, output, mode, cval, stride, workers, smoothing):
@@ -232,8 +243,8 @@ def _gaussian_derivatives(input, sigma, order, output, mode, cval, axes, keyword
 
 @fill
 def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0,
-                    truncate=4.0, *, radius=None, axes=None, stride=1, method="auto",
-                    workers=None):
+                    truncate=4.0, *, radius=None, axes=None, stride=1,
+                    nan_policy="propagate", method="auto", workers=None):
     """Multidimensional Gaussian filter, or a derivative of it.
 
     A drop-in for :func:`scipy.ndimage.gaussian_filter` (same parameters,
@@ -259,6 +270,7 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
         has ``2 * radius + 1`` taps.
     %(family_axes)s
     %(family_stride)s
+    %(nan_policy)s
     %(method)s
     %(workers)s
 
@@ -269,7 +281,7 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
 
     Raises
     ------
-    %(family_raises)s
+    %(smoothing_raises)s
 
     See Also
     --------
@@ -302,12 +314,13 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
     (32, 24)
     """
     return _gaussian(input, sigma, order, output, mode, cval, truncate, radius, axes, stride,
-                     method, workers)
+                     method, workers, nan_policy)
 
 
 @fill
 def gaussian_filter1d(input, sigma, axis=-1, order=0, output=None, mode="reflect", cval=0.0,
-                      truncate=4.0, *, radius=None, stride=1, method="auto", workers=None):
+                      truncate=4.0, *, radius=None, stride=1, nan_policy="propagate",
+                      method="auto", workers=None):
     """One-dimensional Gaussian filter, or a derivative of it.
 
     A drop-in for :func:`scipy.ndimage.gaussian_filter1d`: this is
@@ -330,6 +343,7 @@ def gaussian_filter1d(input, sigma, axis=-1, order=0, output=None, mode="reflect
     radius : int, optional
         The kernel's radius in samples, instead of `truncate`.
     %(stride_1d)s
+    %(nan_policy)s
     %(method)s
     %(workers)s
 
@@ -340,7 +354,7 @@ def gaussian_filter1d(input, sigma, axis=-1, order=0, output=None, mode="reflect
 
     Raises
     ------
-    %(family_raises)s
+    %(smoothing_raises)s
 
     See Also
     --------
@@ -355,12 +369,12 @@ def gaussian_filter1d(input, sigma, axis=-1, order=0, output=None, mode="reflect
     array([1.427 , 2.0678, 3.    , 3.9322, 4.573 ])
     """
     return _gaussian(input, sigma, order, output, mode, cval, truncate, radius,
-                     _one_axis(axis), stride, method, workers)
+                     _one_axis(axis), stride, method, workers, nan_policy)
 
 
 @fill
 def uniform_filter(input, size=3, output=None, mode="reflect", cval=0.0, origin=0, *,
-                   axes=None, stride=1, workers=None):
+                   axes=None, stride=1, nan_policy="propagate", workers=None):
     """Multidimensional moving average (box filter).
 
     A drop-in for :func:`scipy.ndimage.uniform_filter` that also takes
@@ -381,6 +395,7 @@ def uniform_filter(input, size=3, output=None, mode="reflect", cval=0.0, origin=
         (size - 1) // 2``. Default 0.
     %(family_axes)s
     %(family_stride)s
+    %(nan_policy)s
     %(workers)s
 
     Returns
@@ -390,7 +405,7 @@ def uniform_filter(input, size=3, output=None, mode="reflect", cval=0.0, origin=
 
     Raises
     ------
-    %(family_raises)s
+    %(smoothing_raises)s
 
     See Also
     --------
@@ -412,12 +427,12 @@ def uniform_filter(input, size=3, output=None, mode="reflect", cval=0.0, origin=
     array([0.33333333, 1.        , 2.        , 3.        , 4.        ,
            4.66666667])
     """
-    return _uniform(input, size, output, mode, cval, origin, axes, stride, workers)
+    return _uniform(input, size, output, mode, cval, origin, axes, stride, workers, nan_policy)
 
 
 @fill
 def uniform_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0, origin=0,
-                     *, stride=1, workers=None):
+                     *, stride=1, nan_policy="propagate", workers=None):
     """One-dimensional moving average (box filter) along one axis.
 
     A drop-in for :func:`scipy.ndimage.uniform_filter1d`: this is
@@ -435,6 +450,7 @@ def uniform_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0
     origin : int, optional
         Moves the box, as in :func:`uniform_filter`. Default 0.
     %(stride_1d)s
+    %(nan_policy)s
     %(workers)s
 
     Returns
@@ -444,7 +460,7 @@ def uniform_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0
 
     Raises
     ------
-    %(family_raises)s
+    %(smoothing_raises)s
 
     See Also
     --------
@@ -457,7 +473,8 @@ def uniform_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0
     >>> pyconv.uniform_filter1d([2.0, 8.0, 0.0, 4.0, 1.0], 3)
     array([4.        , 3.33333333, 4.        , 1.66666667, 2.        ])
     """
-    return _uniform(input, size, output, mode, cval, origin, _one_axis(axis), stride, workers)
+    return _uniform(input, size, output, mode, cval, origin, _one_axis(axis), stride, workers,
+                    nan_policy)
 
 
 def _one_axis(axis):

@@ -34,6 +34,7 @@ MODES = {
 }
 PADDINGS = ("same", "valid", "full")
 METHODS = ("auto", "direct", "fft")
+NAN_POLICIES = ("propagate", "omit", "raise")
 
 # Input/output dtypes: float16/32/64, complex64/128, 8- to 64-bit integers,
 # and bool (as scipy.ndimage takes it: bool input is 0/1 uint8 data, and a
@@ -129,6 +130,10 @@ class Problem(NamedTuple):
     # A bool result: the kernel fills `output` (scratch in the working dtype)
     # and `finish` stores ``output != 0`` here (the user's array or a new one).
     bool_output: np.ndarray | None = None
+    # nan_policy="omit": NaN samples (and, in mode "constant" with a NaN
+    # cval, the outside) are missing, and each output is the normalised sum
+    # over the present ones (see _direct_plan's note on omit).
+    omit: bool = False
 
     def with_arrays(self, input, output):
         """This problem for other arrays of the same layout (a repeated call)."""
@@ -492,6 +497,44 @@ def _parse_method(method):
     return method
 
 
+def _parse_nan_policy(nan_policy):
+    if not isinstance(nan_policy, str):
+        raise TypeError(f"nan_policy must be a string, got {type(nan_policy).__name__}")
+    if nan_policy not in NAN_POLICIES:
+        raise ValueError(f"nan_policy={nan_policy!r} is not a NaN policy; use 'propagate', "
+                         "'omit' or 'raise'")
+    return nan_policy
+
+
+def check_nan_policy(nan_policy, input, out_dtype, weights, scan=True):
+    """Check `nan_policy` against the data; returns True for "omit".
+
+    "raise" scans `input` for NaN here (with `scan`; a dask task scans its
+    block), before anything is written. "omit" needs a floating or complex
+    result and `weights` that do not sum to 0 (nothing to renormalise by):
+    a sum within rounding of 0 (a derivative kernel's) counts as 0.
+    """
+    nan_policy = _parse_nan_policy(nan_policy)
+    if nan_policy == "raise":
+        if scan and input.dtype.kind in "fc" and input.size and np.isnan(input).any():
+            raise ValueError("the input holds NaN and nan_policy='raise'")
+        return False
+    if nan_policy == "propagate":
+        return False
+    if out_dtype.kind not in "fc":
+        raise TypeError(
+            f"nan_policy='omit' needs a floating or complex output (missing windows are "
+            f"NaN), got output dtype {out_dtype}"
+        )
+    wide = weights.astype(np.complex128 if weights.dtype.kind == "c" else np.float64)
+    if abs(wide.sum()) <= wide.size * np.finfo(weights.dtype).eps * np.abs(wide).sum():
+        raise ValueError(
+            "nan_policy='omit' needs weights whose sum is not 0: the result is rescaled "
+            "by that sum (a derivative or difference kernel has nothing to renormalise by)"
+        )
+    return True
+
+
 def _check_output_array(output, out_shape):
     if output.shape != out_shape:
         raise ValueError(f"output has shape {output.shape} but the result has shape {out_shape}")
@@ -560,14 +603,16 @@ def _result_arrays(output, out_shape, out_dtype, work, allocate):
 
 
 def normalize(input, weights, output, mode, cval, origin, *, axes, stride, dilation,
-              padding, workers, convolution, method="auto", one_axis=False, allocate=True):
+              padding, workers, convolution, method="auto", one_axis=False, allocate=True,
+              nan_policy="propagate"):
     """Check every argument and return a :class:`Problem`.
 
     ``convolution`` flips the kernel on each filtered axis (and, with
     padding "same", mirrors the origin as scipy.ndimage.convolve does);
     otherwise complex weights are conjugated. Nothing is written and nothing
     large is allocated until every check has passed. With ``allocate=False``
-    (dask) the output is a data-free stand-in of the right shape and dtype.
+    (dask) the output is a data-free stand-in of the right shape and dtype
+    (and nan_policy="raise" does not scan it: each task scans its block).
     """
     input = as_input_array(input)
     weights = _as_weights_array(weights)
@@ -591,11 +636,12 @@ def normalize(input, weights, output, mode, cval, origin, *, axes, stride, dilat
         _check_output_array(output, geometry.out_shape)
     n_workers = effective_workers(workers)
     method = _parse_method(method)
+    kernel = _kernel(weights, work, convolution, geometry.axes, input.ndim)
+    omit = check_nan_policy(nan_policy, input, out_dtype, kernel, scan=allocate)
 
     # Checks are done: build the kernel's view of the problem.
-    kernel = _kernel(weights, work, convolution, geometry.axes, input.ndim)
     axis_fields = _per_input_axis(geometry, modes, input.ndim)
     result, bool_output = _result_arrays(output, geometry.out_shape, out_dtype, work, allocate)
     return Problem(input=input, weights=kernel, axes=geometry.axes, **axis_fields, cval=cval,
                    work_dtype=work, output=result, n_workers=n_workers, method=method,
-                   bool_output=bool_output)
+                   bool_output=bool_output, omit=omit)

@@ -7,6 +7,11 @@ weight and cval finite (the FFT would smear a NaN or inf over the whole
 output; the input is checked box by box as the FFT runs, see `run`), and
 its scratch memory within FFT_MEMORY_LIMIT of what the direct
 method needs (which is nothing beyond input and output).
+
+With nan_policy="omit" a NaN is a missing sample, which both methods
+handle (the FFT with two transforms, ``_fft.correlate_omit``): only an
+infinity stops the FFT, and auto takes it only when predicted
+OMIT_FFT_MARGIN times faster than the direct method's one pass.
 """
 
 import functools
@@ -116,18 +121,41 @@ def fft_memory(problem, fft_plan):
     spectrum, inverse; 3.0 measured with tracemalloc), one box per thread,
     plus the kernel's spectrum (up to two tiles: complex and full length
     when units go in pairs) and its padded intermediate (up to a tile).
+    With omit (``_fft.correlate_omit``), also its full-size arrays: the
+    input in the working dtype, with NaN as 0, and the mask of present
+    samples (and the bool mask of missing ones), and the two sums.
     """
     in_flight = min(problem.n_workers, fft_plan.n_boxes)
     tile = int(np.prod([fa.transform for fa in fft_plan.axes], dtype=np.int64))
-    return (3 * in_flight * fft_plan.box_elements + 3 * tile) * problem.work_dtype.itemsize
+    itemsize = problem.work_dtype.itemsize
+    whole = 0
+    if problem.omit:
+        whole = (3 * itemsize + 1) * problem.input.size + 2 * itemsize * problem.output.size
+    return (3 * in_flight * fft_plan.box_elements + 3 * tile) * itemsize + whole
 
 
 def _finite(problem, scan_input):
-    """Whether the weights, cval and (if `scan_input`) the input are all finite."""
+    """Whether the weights, cval and (if `scan_input`) the input are all finite.
+
+    With omit, NaN in the input and a NaN cval are missing samples, which
+    the FFT handles (only an infinity is not finite there).
+    """
     x = problem.input
+    if problem.omit:
+        if scan_input and x.dtype.kind in "fc" and np.isinf(x).any():
+            return False
+        return bool(np.isfinite(problem.weights).all()) and not np.isinf(problem.cval)
     if scan_input and x.dtype.kind in "fc" and not np.isfinite(x).all():
         return False
     return bool(np.isfinite(problem.weights).all()) and bool(np.isfinite(problem.cval))
+
+
+# nan_policy="omit": the FFT runs two transforms and a ratio, and auto takes
+# it only when predicted this many times faster than the direct method
+# (whose omit sums cost about twice the plain ones).
+OMIT_FFT_TRANSFORMS = 2
+OMIT_FFT_MARGIN = 2.0
+OMIT_DIRECT = 2.0
 
 
 def _decide(problem, scan_input=True):
@@ -146,6 +174,8 @@ def _decide(problem, scan_input=True):
     if problem.method == "direct":
         return "direct", direct_plan
     direct_seconds = direct_cost(problem, direct_plan)
+    if problem.omit:
+        direct_seconds *= OMIT_DIRECT / (OMIT_FFT_TRANSFORMS * OMIT_FFT_MARGIN)
     # Asked once: a call plans and runs with one backend (and a call that
     # cannot use the FFT never asks, so never imports ducc0).
     transforms = _fft_backends.current()
@@ -195,8 +225,11 @@ def run(problem, decision=None):
     method, plan = decision or decide(problem)
     if method == "fft":
         if problem.method == "fft":
-            return _fft.correlate(problem, plan)
+            return (_fft.correlate_omit(problem) if problem.omit
+                    else _fft.correlate(problem, plan))
         try:
+            if problem.omit:
+                return _fft.correlate_omit(problem, check_finite=True)
             return _fft.correlate(problem, plan, check_finite=True)
         except _fft.NotFinite:
             plan = _direct_plan.plan(problem)

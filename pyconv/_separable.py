@@ -36,7 +36,7 @@ import numpy as np
 from pyconv._box import box_mean
 from pyconv._direct_plan import SEPARABLE_GROUP
 from pyconv._dispatch import filter_any
-from pyconv._normalize import MODES, normalize, stand_in
+from pyconv._normalize import MODES, check_nan_policy, normalize, stand_in
 from pyconv._openmp import effective_workers, parallel_threads
 
 # Two passes become one separable-strip call when the strips' multiply-adds
@@ -92,19 +92,26 @@ def box_weights(size):
     return np.full(size, 1.0 / size)
 
 
-def check_call(input, output, modes, cval, axes, strides, method, workers):
+def check_call(input, output, modes, cval, axes, strides, method, workers,
+               nan_policy="propagate"):
     """Check the arguments every pass shares, before anything is computed.
 
     `modes` and `strides` have one entry per axis of `axes`. Returns the
     normalised Problem of a one-tap filter over those axes, never
     computed: its output has the chain's result shape and dtype, and
     `work_dtype` is the dtype of the chain's intermediate values.
+    nan_policy="raise" scans an in-memory input here (a dask array: each
+    chunk as it is computed, see :func:`checked_for_nan`).
     """
     shape_only = stand_in(input.shape, input.dtype) if not isinstance(input, np.ndarray) \
         else input
-    return normalize(shape_only, np.ones((1,) * len(axes)), output, list(modes), cval, 0,
-                     axes=tuple(axes), stride=tuple(strides), dilation=1, padding="same",
-                     workers=workers, convolution=False, method=method, allocate=False)
+    problem = normalize(shape_only, np.ones((1,) * len(axes)), output, list(modes), cval, 0,
+                        axes=tuple(axes), stride=tuple(strides), dilation=1, padding="same",
+                        workers=workers, convolution=False, method=method, allocate=False,
+                        nan_policy=nan_policy)
+    if nan_policy == "raise" and isinstance(input, np.ndarray):
+        check_nan_policy(nan_policy, input, problem.output.dtype, None)
+    return problem
 
 
 def _strip_cost(first, second):
@@ -195,6 +202,26 @@ def run_chain(input, passes, output, cval, *, work_dtype, method, workers):
         target = output if i == len(passes) - 1 else work_dtype
         current = _run_pass(current, step, target, cval, work_dtype, method, workers)
     return current
+
+
+def run_omit(input, passes, output, cval, *, method, workers):
+    """nan_policy="omit" for a chain: the normalised correlation with the
+    outer product of the passes' weights (on distinct axes), in one call.
+
+    The sums of w*x and of w over the present samples must run through the
+    same passes, and the direct method's separable strips do exactly that
+    for two passes (both sums of the line pass per buffered line, then the
+    other pass on each) with no full-size intermediate. The outside is the
+    N-D kernel's: cval on every axis in mode 'constant' (scipy's chains
+    filter cval along the later axes; with omit, a NaN cval is missing).
+    """
+    weights = np.ones(())
+    for step in passes:
+        weights = np.multiply.outer(weights, step.weights)
+    return filter_any(input, weights, output, [p.mode for p in passes], cval,
+                      [p.origin for p in passes], axes=tuple(p.axis for p in passes),
+                      stride=tuple(p.stride for p in passes), dilation=1, padding="same",
+                      method=method, workers=workers, convolution=False, nan_policy="omit")
 
 
 def identity_pass(axis, mode, stride):

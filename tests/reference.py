@@ -63,13 +63,19 @@ def extend(x, axis, before, after, mode, cval):
 
 
 def correlate(x, w, *, axes=None, mode="reflect", cval=0.0, origin=0, stride=1,
-              dilation=1, padding="same", convolve=False):
+              dilation=1, padding="same", convolve=False, omit=False):
     """The documented correlation, in float64/complex128 (no rounding to a dtype).
 
     Batch axes (not in `axes`) pass through. With ``convolve`` the kernel is
     flipped and the "same" origin mirrored; otherwise complex weights are
     conjugated. Taps whose weight is exactly zero are skipped, as documented
     (so a NaN under a zero weight does not propagate).
+
+    With ``omit`` (nan_policy="omit", normalised convolution): a NaN value,
+    or a complex one with a NaN part, is missing (so is the outside with
+    mode 'constant' and a NaN cval: np.pad writes NaN there); each output is
+    ``sum(w*x) / sum(w) * sum(all w)``, both sums over its present taps, and
+    NaN where that sum of weights is 0.
     """
     x = np.asarray(x)
     w = np.asarray(w)
@@ -108,6 +114,7 @@ def correlate(x, w, *, axes=None, mode="reflect", cval=0.0, origin=0, stride=1,
         if n > 0:
             xe = extend(xe, axis, before, after, modes[i], cval)
     out = np.zeros(out_shape, dtype=acc_dtype)
+    present_weight = np.zeros(out_shape, dtype=acc_dtype)
     if 0 in out_shape:
         return out
     for taps in np.ndindex(*w.shape):
@@ -119,9 +126,18 @@ def correlate(x, w, *, axes=None, mode="reflect", cval=0.0, origin=0, stride=1,
             start = taps[i] * dilations[i]
             stop = start + (out_shape[axis] - 1) * strides[i] + 1
             window[axis] = slice(start, stop, strides[i])
+        values = xe[tuple(window)]
         with np.errstate(invalid="ignore", over="ignore"):  # inf - inf is NaN: intended
-            out += weight * xe[tuple(window)]
-    return out
+            if omit:
+                present = ~np.isnan(values)
+                out += weight * np.where(present, values, 0)
+                present_weight += np.where(present, weight, 0)
+            else:
+                out += weight * values
+    if omit:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = np.where(present_weight != 0, out / present_weight * w.sum(), np.nan)
+    return out.astype(acc_dtype)
 
 
 def to_dtype(values, dtype):

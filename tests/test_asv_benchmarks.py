@@ -22,7 +22,7 @@ PREFIXES = ("time_", "peakmem_", "track_", "mem_")
 # Suites that asv skips (setup raises NotImplementedError) without an
 # optional dependency.
 OPTIONAL = {"benchmarks.bench_opencv": "cv2", "benchmarks.bench_family": "cv2",
-            "benchmarks.bench_dask": "dask.array"}
+            "benchmarks.bench_dask": "dask.array", "benchmarks.bench_nan": "astropy"}
 # The quick pass starts one process per benchmark and parameter combination
 # (about 1.3 s each on 2 busy cores before any work): this many keeps
 # `asv run --python=same --quick` within 5 minutes.
@@ -94,6 +94,10 @@ def benchmarks(monkeypatch):
     for table in (streams.CASES, streams.LFILTER_CASES):
         for name, (shape, chunk, taps, dtype) in list(table.items()):
             monkeypatch.setitem(table, name, (tiny(shape, 12), 5, taps, dtype))
+    nan_suite = modules["benchmarks.bench_nan"]
+    monkeypatch.setattr(nan_suite, "SCALE", 0.05)
+    monkeypatch.setattr(nan_suite, "CALLS", 2)
+    monkeypatch.setattr(nan_suite, "BUDGET", 0.001)
     return list(modules.values())
 
 
@@ -121,7 +125,8 @@ def test_every_module_imports(suite):
     assert {"benchmarks.common", "benchmarks.bench_filters", "benchmarks.bench_geometry",
             "benchmarks.bench_methods", "benchmarks.bench_threads", "benchmarks.bench_opencv",
             "benchmarks.bench_dask", "benchmarks.bench_small", "benchmarks.bench_busy",
-            "benchmarks.bench_family", "benchmarks.bench_streams"} <= names
+            "benchmarks.bench_family", "benchmarks.bench_streams",
+            "benchmarks.bench_nan"} <= names
 
 
 def test_every_benchmark_runs_once_on_tiny_data(benchmarks):

@@ -16,7 +16,8 @@ import pytest
 
 import pyconv
 from pyconv import bench
-from pyconv.bench import _cli, _display, _timing, busy, plot, scipy_table, small, streams
+from pyconv.bench import (_cli, _display, _timing, busy, missing, plot, scipy_table, small,
+                          streams)
 
 
 def test_main_job_quick_run(tmp_path):
@@ -173,7 +174,7 @@ def test_the_bench_uses_only_the_public_api_and_imports_one_way():
     # before it in its package docstring, so there is no import cycle.
     package = Path(bench.__file__).parent
     order = ["_timing", "_display", "scipy_table", "sweep", "small", "busy", "plot", "opencv",
-             "streams", "_cli", "__init__"]
+             "missing", "streams", "_cli", "__init__"]
     assert sorted(path.stem for path in package.glob("*.py")) == sorted(order)
     for path in package.glob("*.py"):
         tree = ast.parse(path.read_text())
@@ -421,3 +422,36 @@ def test_stream_bench_checks_before_timing(monkeypatch):
     row = streams.measure(streams.CASES[0], 1, "quick", np.random.default_rng(0))
     assert not row.passed and row.runs == 0
     assert "FAILED" in streams.format_table([row])
+def test_nan_table_checks_then_times(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(missing, "SCALE", 0.05)
+    monkeypatch.setattr(missing, "CALLS", 2)
+    monkeypatch.setattr(missing, "BUDGET", 0.01)
+    out = tmp_path / "nan.json"
+    assert bench.main(["--nan", "--no-progress", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "nan_policy='omit'" in printed and "vs plain gaussian_filter" in printed
+    rows = json.loads(out.read_text())["results"]
+    assert [row["name"] for row in rows] == list(missing.NAMES)
+    for row in rows:
+        assert row["passed"]
+        if not row["note"]:  # (astropy's row is skipped without it)
+            assert row["ratio"] > 0 and row["max_error"] < 1e-4
+
+
+def test_nan_table_reports_a_failed_check(monkeypatch, capsys):
+    monkeypatch.setattr(missing, "SCALE", 0.05)
+    real = missing.case
+
+    def broken(name):  # omit that forgets the holes
+        omit, anchor, check = real(name) or (None, None, None)
+        return (omit, anchor, lambda: float("inf")) if omit else None
+
+    monkeypatch.setattr(missing, "case", broken)
+    assert bench.main(["--nan", "--no-progress"]) == 1
+    assert "check failed" in capsys.readouterr().out
+
+
+def test_nan_runs_alone(capsys):
+    with pytest.raises(SystemExit):
+        bench.main(["--nan", "--small"])
+    assert "run alone" in capsys.readouterr().err

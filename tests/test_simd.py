@@ -45,6 +45,19 @@ CODE = textwrap.dedent("""
         x = rng.integers(0, 256, (200, 301)).astype(np.uint8)
         digest.update(pyconv.correlate(x, weights, mode="wrap", stride=(1, 2)).tobytes())
         digest.update(pyconv.correlate(x, weights, output=np.int16).tobytes())
+    # nan_policy="omit" (_omit.h): lines, gathered and separable strips, with holes.
+    for shape, weights, kwargs in [((40, 1000), (1, 9), {}),
+                                   ((40, 50), (5, 4), {"mode": "constant", "cval": np.nan}),
+                                   ((300, 257), (5, 7), {"mode": "constant", "cval": np.nan}),
+                                   ((64, 300), (3, 5), {"stride": 2, "mode": "nearest"})]:
+        for dtype in (np.float32, np.float64, np.complex64):
+            x = (rng.standard_normal(shape) * 20).astype(dtype)
+            x[rng.random(shape) < 0.1] = np.nan
+            w = rng.random(weights) + 0.1
+            if len(weights) == 2 and weights[1] == 7:
+                w = np.outer(w[:, 0], w[0])
+            out = pyconv.correlate(x, w, method="direct", nan_policy="omit", **kwargs)
+            digest.update(out.tobytes())
     print(pyconv.show_config(mode="dicts")["simd"]["direct_kernels"], digest.hexdigest())
 """)
 
@@ -218,7 +231,7 @@ def test_headers_compile_cleanly(tmp_path, name, language, flags):
     if any(flag.startswith("-m") for flag in flags) and _build_info.HOST_CPU != "x86_64":
         pytest.skip("x86 target flags")
     source = tmp_path / "headers.c"
-    source.write_text('#include "_blocks.h"\n#include "_cpu.h"\n')
+    source.write_text('#include "_blocks.h"\n#include "_cpu.h"\n#include "_omit.h"\n')
     completed = subprocess.run(
         [path, *language, "-Wall", "-Wextra", "-Werror", "-fsyntax-only",
          f"-I{SOURCE}", f"-I{sysconfig.get_paths()['include']}", *flags, str(source)],
@@ -226,11 +239,15 @@ def test_headers_compile_cleanly(tmp_path, name, language, flags):
     assert completed.returncode == 0, completed.stderr
 
 
+# The blocked sums, each build's; with -DOMIT, nan_policy="omit"'s two sums
+# (_omit.h) and their ratio, over values a fifth of which are NaN.
 SUMS = r"""
 #include <Python.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "_blocks.h"
+#include "_omit.h"
 #define CAT2(a, b) a##_##b
 #define CAT(a, b) CAT2(a, b)
 int main(void)
@@ -253,8 +270,18 @@ int main(void)
                     steps[t] = step;
                     weights[t] = (T)((rand() % 200) - 100) / (T)3;
                 }
+#ifdef OMIT
+                T *den = malloc(sizeof(T) * count);
+                for (Py_ssize_t i = 0; i < len * 3; i += 1 + rand() % 9)
+                    x[i] = (T)NAN;
+                CAT(pyconv_omit, SUF)(out, den, count, sources, steps, weights, taps,
+                                      step == 1);
+                CAT(pyconv_omit_ratio, SUF)(out, out, den, count, (T)1.5);
+                free(den);
+#else
                 CAT(pyconv_accumulate, SUF)(out, count, sources, steps, weights, taps,
                                             step == 1);
+#endif
                 fwrite(out, sizeof(T), (size_t)count, stdout);
                 free(x);
                 free(out);
@@ -264,17 +291,9 @@ int main(void)
 """
 
 
-@pytest.mark.parametrize("name", ["gcc", "clang", "gcc<12"])
-@pytest.mark.parametrize(("ctype", "suffix"), [("double", "f64"), ("float", "f32"),
-                                               ("short", "i16")])
-def test_vector_code_of_every_width_sums_as_the_portable_code(tmp_path, name, ctype, suffix):
-    """The vector-extension blocks at 16, 32 and 64 bytes (the AVX-512
-    build's shared loads included), compiled for AVX2 so that any x86-64 CPU
-    with it runs them, give bitwise the portable blocks' sums."""
-    headers()
-    path = compiler(name)
-    if _build_info.HOST_CPU != "x86_64" or not _kernels._cpu_features().get("AVX2"):
-        pytest.skip("needs an x86-64 CPU with AVX2")
+def compile_and_run(tmp_path, path, defines, ctype, suffix):
+    """Each build's output of SUMS (T = ctype, SUF = suffix, and `defines`):
+    the portable C loops and the vector blocks at 16, 32 and 64 bytes."""
     source = tmp_path / "sums.c"
     source.write_text(SUMS)
     outputs = {}
@@ -285,11 +304,32 @@ def test_vector_code_of_every_width_sums_as_the_portable_code(tmp_path, name, ct
     for build, flags in builds.items():
         binary = tmp_path / build
         subprocess.run([path, "-O2", "-std=c11", "-ffp-contract=off", f"-DT={ctype}",
-                        f"-DSUF={suffix}", f"-I{SOURCE}",
+                        f"-DSUF={suffix}", *defines, f"-I{SOURCE}",
                         f"-I{sysconfig.get_paths()['include']}", *flags, str(source),
-                        "-o", str(binary)], check=True, capture_output=True, timeout=120)
+                        "-o", str(binary), "-lm"], check=True, capture_output=True,
+                       timeout=120)
         outputs[build] = subprocess.run([str(binary)], check=True, capture_output=True,
                                         timeout=120).stdout
+    return outputs
+
+
+@pytest.mark.parametrize("name", ["gcc", "clang", "gcc<12"])
+@pytest.mark.parametrize(("program", "ctype", "suffix"), [
+    ("sums", "double", "f64"), ("sums", "float", "f32"), ("sums", "short", "i16"),
+    ("omit", "double", "f64"), ("omit", "float", "f32")])
+def test_vector_code_of_every_width_sums_as_the_portable_code(tmp_path, name, program, ctype,
+                                                             suffix):
+    """The vector-extension blocks at 16, 32 and 64 bytes (the AVX-512
+    build's shared loads included), compiled for AVX2 so that any x86-64 CPU
+    with it runs them, give bitwise the portable blocks' sums -- and so do
+    nan_policy="omit"'s blocks (masked loads on the vector builds, selects
+    in the portable loops), NaN where nothing is present."""
+    headers()
+    path = compiler(name)
+    if _build_info.HOST_CPU != "x86_64" or not _kernels._cpu_features().get("AVX2"):
+        pytest.skip("needs an x86-64 CPU with AVX2")
+    outputs = compile_and_run(tmp_path, path, ["-DOMIT"] if program == "omit" else [],
+                              ctype, suffix)
     assert len(outputs["portable"]) > 100_000
     for build in ("vector16", "vector32", "vector64"):
         assert outputs[build] == outputs["portable"], build

@@ -1,7 +1,9 @@
 """The benchmark of ``python -m pyconv``: pyconv against scipy (and, with
 ``--opencv``, against OpenCV) on synthetic data, each result checked before
 it is timed; ``--small`` and ``--busy`` time the fixed cost of a call and
-calls on a machine kept busy by other processes.
+calls on a machine kept busy by other processes; ``--nan`` times
+``nan_policy="omit"`` against astropy and against pyconv's plain call;
+``--streams`` times a stream against the whole-array call and lfilter.
 
 It uses pyconv's public API only. The modules, each importing only those
 listed before it:
@@ -15,6 +17,8 @@ listed before it:
 * ``busy``: ``--busy``, timings beside CPU-bound processes it starts;
 * ``plot``: ``--plot``, the speed-ups as a bar chart;
 * ``opencv``: ``--opencv``, the table against OpenCV and the machine's floor;
+* ``missing``: ``--nan``, missing data (``nan_policy="omit"``) and its anchors;
+* ``streams``: ``--streams``, a stream against the whole call and lfilter;
 * ``_cli``: the command line, ``main``.
 """
 

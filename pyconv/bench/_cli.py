@@ -10,6 +10,7 @@ import numpy as np
 
 import pyconv
 import pyconv.bench.busy as busy
+import pyconv.bench.missing as missing
 import pyconv.bench.opencv as opencv
 import pyconv.bench.small as small
 import pyconv.bench.streams as streams
@@ -69,6 +70,10 @@ def _parser():
                         help="instead: the table against OpenCV at workers=2, each time also "
                              "as a multiple of this machine's floor (needs "
                              "opencv-python-headless and threadpoolctl; a few minutes)")
+    parser.add_argument("--nan", action="store_true",
+                        help="instead: nan_policy='omit' (5%% NaN) at workers=2 against "
+                             "astropy's convolve (when installed) and against pyconv's plain "
+                             "call on the same data with NaN set to 0 (under a minute)")
     return parser
 
 
@@ -197,9 +202,14 @@ def main(argv=None):
             pyconv.set_fft_backend(args.fft_backend)
         except ImportError as error:
             parser.error(str(error))
-    if args.opencv:
-        if args.small or args.busy or args.streams:
-            parser.error("--opencv runs alone, without --small, --busy or --streams")
+    if args.opencv or args.nan:
+        if args.small or args.busy or args.streams or (args.opencv and args.nan):
+            parser.error("--opencv and --nan each run alone, without --small, --busy or "
+                         "--streams")
+        if args.nan:
+            passed = missing.report(json_path=args.json,
+                                    progress=not args.no_progress and on_terminal(sys.stderr))
+            return 0 if passed else 1
         return _opencv_table(args, parser)
     try:
         workers = thread_count(args.workers)
