@@ -26,7 +26,7 @@ OPTIONAL = {"benchmarks.bench_opencv": "cv2", "benchmarks.bench_family": "cv2",
 # The quick pass starts one process per benchmark and parameter combination
 # (about 1.3 s each on 2 busy cores before any work): this many keeps
 # `asv run --python=same --quick` within 5 minutes.
-MAX_QUICK_PROCESSES = 110
+MAX_QUICK_PROCESSES = 115
 
 pytestmark = pytest.mark.skipif(not (SUITE / "benchmarks").is_dir(),
                                 reason="asv_benchmarks/ is not next to tests/")
