@@ -135,3 +135,20 @@ class _no_repeats:
         _dispatch.CACHED_REPEATS = self.limit
         return False
 
+
+
+def test_nan_policy_on_repeated_calls(repeats, rng):
+    w = rng.standard_normal((3, 3)) + 1
+    clean = rng.standard_normal((12, 12))
+    for _ in range(3):  # omit: each call's own missing samples
+        x = clean.copy()
+        x[rng.random(x.shape) < 0.1] = np.nan
+        got = pyconv.correlate(x, w, nan_policy="omit", mode="constant", cval=np.nan)
+        expected = _fresh(pyconv.correlate, x, w, nan_policy="omit", mode="constant",
+                          cval=np.nan)
+        np.testing.assert_array_equal(got, expected)
+    pyconv.correlate(clean, w, nan_policy="raise")  # raise: each call's data scanned
+    x = clean.copy()
+    x[3, 4] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        pyconv.correlate(x, w, nan_policy="raise")
