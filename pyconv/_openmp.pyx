@@ -126,7 +126,9 @@ def team_size(int n_threads):
 # the call took more than BUSY_SHARE of what one thread would have (the
 # working time over the share). Parallel calls then run on one thread for a
 # back-off period that doubles while the machine stays busy (MIN_BACKOFF up
-# to MAX_BACKOFF seconds), and ends with a parallel call that did pay.
+# to MAX_BACKOFF seconds); a parallel call after it that did pay halves it
+# (one lucky call on a machine still busy does not bring every call back to
+# a team), and below MIN_BACKOFF the machine is calm again.
 BUSY_WAIT = 0.5
 BUSY_SHARE = 0.9
 MIN_BACKOFF = 0.05
@@ -150,4 +152,5 @@ def record_wait(work, wait, share):
         _backoff = min(MAX_BACKOFF, max(MIN_BACKOFF, 2 * _backoff))
         _busy_until = time.monotonic() + _backoff
     else:
-        _backoff = _busy_until = 0.0
+        _backoff = _backoff / 2 if _backoff > MIN_BACKOFF else 0.0
+        _busy_until = time.monotonic() + _backoff if _backoff else 0.0

@@ -237,8 +237,16 @@ def test_a_busy_machine_backs_off_to_one_thread(calm, monkeypatch):
     assert backoffs[-1] == _openmp.MAX_BACKOFF
     now[0] += _openmp.MAX_BACKOFF + 0.01  # the back-off ends: the next call probes
     assert _openmp.parallel_threads(4) == 4
-    _openmp.record_wait(1e-3, 1e-5, 0.5)  # and threads paid: calm again
-    assert _openmp._backoff == 0.0 and _openmp.parallel_threads(4) == 4
+    _openmp.record_wait(1e-3, 1e-5, 0.5)  # threads paid once: the back-off halves
+    assert _openmp._backoff == _openmp.MAX_BACKOFF / 2 and _openmp.parallel_threads(4) == 1
+    probes = 0
+    while _openmp._backoff:  # each probe that pays halves it, down to calm
+        now[0] += _openmp._backoff + 0.01
+        assert _openmp.parallel_threads(4) == 4
+        _openmp.record_wait(1e-3, 1e-5, 0.5)
+        probes += 1
+    # 1, 0.5, 0.25, 0.125, 0.0625 and 0.03125 s (below MIN_BACKOFF): calm.
+    assert probes == 6 and _openmp.parallel_threads(4) == 4
     _openmp.record_wait(0.0, 2e-2, 0.0)  # the first thread ran late and did nothing
     assert _openmp._backoff == _openmp.MIN_BACKOFF and _openmp.parallel_threads(4) == 1
 
