@@ -25,10 +25,13 @@ from pyconv._normalize import normalize
 from pyconv._openmp import effective_workers
 
 # Recent calls (a dict keeps insertion order: the first is the oldest), for
-# kernels of at most REPEAT_KERNEL values.
+# kernels of at most REPEAT_KERNEL values; a bound call is kept with its
+# scratch only when that is at most BOUND_SCRATCH bytes (the cache stays
+# small: 64 entries of at most 256 KiB).
 _REPEATS = {}
 CACHED_REPEATS = 64
 REPEAT_KERNEL = 4096
+BOUND_SCRATCH = 1 << 18
 
 
 def filter_any(input, weights, output, mode, cval, origin, **keywords):
@@ -70,7 +73,8 @@ class _Repeat:
         self.shape, self.dtype = problem.output.shape, problem.output.dtype
         method, plan = decision
         self.bound = None
-        if method == "direct" and plan.writes_output:
+        if (method == "direct" and plan.writes_output
+                and plan.n_threads * plan.scratch.row_bytes <= BOUND_SCRATCH):
             self.bound = direct.Bound(plan, problem.input, problem.output)
         self.lock = threading.Lock()  # a bound call's scratch serves one thread
 

@@ -136,7 +136,9 @@ class Stream:
         self._low = self._high = 0  # the buffer's live part [low, high)
         self._start = 0  # the stream position of buffer[low]
         self._head = None  # wrap: the stream's first samples, once the buffer drops them
-        self._calls = {}  # (view shape, strides, padding) -> (problem template, decision)
+        # (view length, buffer length, padding) -> (problem without data,
+        # decision, the direct method bound to it or None): see _call.
+        self._calls = {}
 
     # ----------------------------------------------------------------------
     # Setting up from the first chunk
@@ -336,8 +338,10 @@ class Stream:
         received = self._received + length
         first = self._emitted * step - self._before  # the next window's first position
         count = (received - 1 + self._before - self._span) // step + 1 - self._emitted
-        if first < 0 and received < self._settled:
-            count = 0  # the boundary rule at the start still depends on the length
+        if first < 0 and received < self._settled or received == 0:
+            # The boundary rule at the start still depends on the length (or
+            # there is no sample yet: an empty stream has no outputs at all).
+            count = 0
         if count > 0 and (received - start >= 2 or not self._line_axis):
             result = self._outputs(self._buffer[self._prefix + (slice(self._low, end),)],
                                    first, count, 0)

@@ -414,3 +414,17 @@ def test_a_bound_call_checks_the_layout_it_was_bound_to():
     read_only.flags.writeable = False
     with pytest.raises(ValueError, match="read-only"):
         bound.run(x, read_only)
+
+
+def test_no_outputs_before_the_first_sample():
+    """Outputs that read only cval past the start still wait for a sample:
+    an empty stream has no outputs at all."""
+    w = np.ones(1)
+    stream = pyconv.correlate_stream(w, mode="constant", padding=3, cval=0.5)
+    assert stream.push(np.zeros(0)).shape == (0,)
+    assert stream.finish().shape == (0,)
+    stream = pyconv.correlate_stream(w, mode="constant", padding=3, cval=0.5)
+    stream.push(np.zeros(0))
+    got = np.concatenate([stream.push(np.ones(1)), stream.finish()])
+    np.testing.assert_array_equal(got, pyconv.correlate(np.ones(1), w, mode="constant",
+                                                        padding=3, cval=0.5))
