@@ -29,6 +29,7 @@ from pyconv._openmp import effective_workers
 # scratch only when that is at most BOUND_SCRATCH bytes (the cache stays
 # small: 64 entries of at most 256 KiB).
 _REPEATS = {}
+_REPEATS_LOCK = threading.Lock()  # entries are added and evicted one thread at a time
 CACHED_REPEATS = 64
 REPEAT_KERNEL = 4096
 BOUND_SCRATCH = 1 << 18
@@ -56,9 +57,11 @@ def filter_any(input, weights, output, mode, cval, origin, **keywords):
             and (output is None or np.dtype(output) == problem.output.dtype)):
         # (Not a bool input or output, which go through a view or a scratch
         # array, nor a promoted output dtype, which warns on every call.)
-        _REPEATS[key] = _Repeat(problem, decision)
-        while len(_REPEATS) > CACHED_REPEATS:
-            _REPEATS.pop(next(iter(_REPEATS)), None)
+        repeat = _Repeat(problem, decision)
+        with _REPEATS_LOCK:
+            _REPEATS[key] = repeat
+            while len(_REPEATS) > CACHED_REPEATS:
+                del _REPEATS[next(iter(_REPEATS))]  # the oldest
     return problem.finish(result)  # (a bool result: nonzero sums are True)
 
 

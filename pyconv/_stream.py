@@ -388,15 +388,15 @@ class Stream:
         shape[self._axis] = length
         return tuple(shape)
 
-    def _outputs(self, view, first, count, after, buffered=True):
+    def _outputs(self, view, first, count, after, buffered=True, start=None):
         """Outputs whose windows start at stream positions first, first + stride, ...
 
         (`count` of them) from `view`, whose first sample is stream position
-        ``self._start``, with `after` samples of the boundary rule past its end.
-        `buffered`: `view` is a view of the buffer (the calls on those are
-        kept for the next pushes).
+        `start` (default ``self._start``), with `after` samples of the
+        boundary rule past its end. `buffered`: `view` is a view of the
+        buffer (the calls on those are kept for the next pushes).
         """
-        start = self._start
+        start = self._start if start is None else start
         if first < start:  # only while the buffer starts at sample 0
             before, skip = start - first, 0
         else:
@@ -501,7 +501,7 @@ class Stream:
         else:
             first = self._emitted * step - self._before
             remaining = total - self._emitted
-            if self._mode != Mode.WRAP:
+            if not self._wrap:
                 pieces = [self._outputs(view, first, remaining, self._after, False)]
             else:
                 seam = np.concatenate([view, _along(self._head, self._axis, 0, self._after)],
@@ -512,8 +512,8 @@ class Stream:
                     seam = np.concatenate([_along(view, self._axis, view.shape[self._axis]
                                                   - self._before),
                                            self._head], axis=self._axis)
-                    self._start = -self._before
-                    pieces.append(self._outputs(seam, -self._before, self._wrapped, 0, False))
+                    pieces.append(self._outputs(seam, -self._before, self._wrapped, 0, False,
+                                                start=-self._before))
         self._closed = True
         self._buffer = self._head = None
         self._calls = {}
