@@ -15,6 +15,7 @@ for any ``workers``.
 
 import functools
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -185,14 +186,18 @@ def plan(problem):
            complex(problem.cval), problem.work_dtype.str, problem.n_workers, problem.omit)
     found = _PLANS.get(key)
     if found is None:
-        found = _PLANS[key] = _plan(problem, writes_output)
-        while len(_PLANS) > CACHED_PLANS:
-            del _PLANS[next(iter(_PLANS))]  # the oldest
+        found = _plan(problem, writes_output)
+        with _PLANS_LOCK:  # (another thread's eviction would break this one's)
+            _PLANS[key] = found
+            while len(_PLANS) > CACHED_PLANS:
+                del _PLANS[next(iter(_PLANS))]  # the oldest
     return found
 
 
-# Recent plans (a dict keeps insertion order: the first is the oldest).
+# Recent plans (a dict keeps insertion order: the first is the oldest),
+# added and evicted one thread at a time.
 _PLANS = {}
+_PLANS_LOCK = threading.Lock()
 CACHED_PLANS = 64
 
 

@@ -2,6 +2,7 @@
 (pyconv._dispatch): the same results, and never a check skipped."""
 
 import gc
+import sys
 import threading
 import weakref
 
@@ -152,3 +153,37 @@ def test_nan_policy_on_repeated_calls(repeats, rng):
     x[3, 4] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         pyconv.correlate(x, w, nan_policy="raise")
+
+
+def test_caches_evict_safely_from_many_threads(monkeypatch):
+    """Calls from threads at once fill and evict the plan and repeat caches:
+    an eviction never breaks another thread's (a dict changed during
+    iteration, seen under ASan before the caches had locks)."""
+    from pyconv import _direct_plan
+
+    monkeypatch.setattr(_direct_plan, "CACHED_PLANS", 2)
+    monkeypatch.setattr(_dispatch, "CACHED_REPEATS", 2)
+    monkeypatch.setattr(_dispatch, "_REPEATS", {})
+    monkeypatch.setattr(_direct_plan, "_PLANS", {})
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns between almost every bytecode
+    errors = []
+
+    def work(seed):
+        rng = np.random.default_rng(seed)
+        try:
+            for _ in range(150):
+                shape = tuple(rng.integers(3, 9, size=2))
+                pyconv.correlate(rng.standard_normal(shape), np.ones((2, 3)), workers=1)
+        except Exception as error:  # noqa: BLE001  (reported below)
+            errors.append(error)
+
+    try:
+        threads = [threading.Thread(target=work, args=(seed,)) for seed in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(switch)
+    assert not errors, errors[0]
