@@ -40,6 +40,7 @@ from pyconv._normalize import (
     normalize,
     normalize_geometry,
     parse_axes,
+    per_axis,
     stand_in,
 )
 
@@ -50,11 +51,8 @@ __all__ = ["Stream", "convolve_stream", "correlate_stream"]
 BUFFER_SLACK = 4
 
 
-def _expand(value, n_axes):
-    """One entry per filtered axis (`value` already checked by normalize)."""
-    if isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim > 0):
-        return list(value)
-    return [value] * n_axes
+def _as_given(value, name):
+    return value
 
 
 def _along(array, axis, start, stop=None):
@@ -162,6 +160,10 @@ class Stream:
         self._step, self._before, self._after = g.stride, g.before, g.after
         self._span = g.dilation * (g.taps - 1)
         self._mode = Mode(problem.mode[g.axis])
+        self._wrap = self._mode == Mode.WRAP
+        # Outputs whose window starts before sample 0: under wrap they need
+        # the stream's end and come last, with finish().
+        self._wrapped = -(-self._before // self._step) if self._wrap else 0
         self._out_dtype = problem.output.dtype if problem.bool_output is None else np.dtype(bool)
         self._out_shape = geometry.out_shape
         return problem
@@ -175,20 +177,17 @@ class Stream:
         self._ndim = chunk.ndim
         self._other = self._shape[:self._axis] + self._shape[self._axis + 1:]
         self._prefix = (slice(None),) * self._axis
-        self._no_outputs = self._out_shape_with(0)
+        self._no_outputs = self._out_shape[:self._axis] + (0,) + self._out_shape[self._axis + 1:]
         # Whether the kernels would sum the whole array along the stream axis
         # (the last axis longer than 1) but a view one sample long along
         # another one, in another order: such a view waits for a second sample.
         self._line_axis = (any(n > 1 for n in chunk.shape[:self._axis])
                            and all(n == 1 for n in chunk.shape[self._axis + 1:]))
         a = self._arguments
-        self._paddings = _expand(a["padding"], self._n_axes)
-        self._origins = _expand(a["origin"], self._n_axes)
+        # (checked by normalize: taken as they are)
+        self._paddings = list(per_axis(a["padding"], self._n_axes, "padding", _as_given))
+        self._origins = list(per_axis(a["origin"], self._n_axes, "origin", _as_given))
         self._origins[self._weights_axis] = 0
-        # Outputs whose window starts before sample 0: under wrap they need
-        # the stream's end and come last, with finish().
-        self._wrap = self._mode == Mode.WRAP
-        self._wrapped = -(-self._before // self._step) if self._wrap else 0
         self._emitted = self._wrapped
         # Samples after which reflect and mirror before sample 0 no longer
         # depend on the stream's length.
@@ -255,8 +254,7 @@ class Stream:
         ...                                                             mode="wrap"))
         True
         """
-        return self._wrapped if self._shape is not None else (
-            -(-self._before // self._step) if self._mode == Mode.WRAP else 0)
+        return self._wrapped
 
     # ----------------------------------------------------------------------
     # Pushing
@@ -382,11 +380,6 @@ class Stream:
             self._head = _along(self._buffer, self._axis, self._low,
                                 self._low + self._head_len).copy()
         return True
-
-    def _out_shape_with(self, length):
-        shape = list(self._out_shape)
-        shape[self._axis] = length
-        return tuple(shape)
 
     def _outputs(self, view, first, count, after, buffered=True, start=None):
         """Outputs whose windows start at stream positions first, first + stride, ...

@@ -94,7 +94,7 @@ def test_repeats_from_threads_at_once(repeats, rng):
         thread.start()
     for thread in threads:
         thread.join()
-    for got, want in zip(results, expected):
+    for got, want in zip(results, expected, strict=True):
         np.testing.assert_array_equal(got, want)
 
 

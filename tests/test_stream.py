@@ -10,11 +10,11 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from common import MODES, assert_close, random_array
 from hypothesis import given
 from hypothesis import strategies as st
 
 import pyconv
-from common import MODES, assert_close, random_array
 
 
 def cuts_of(n, cuts):
@@ -24,7 +24,7 @@ def cuts_of(n, cuts):
 
 def stream_through(stream, x, bounds, axis):
     pieces = []
-    for start, stop in zip(bounds[:-1], bounds[1:]):
+    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
         pieces.append(stream.push(np.take(x, range(start, stop), axis=axis)))
     pieces.append(stream.finish())
     return pieces
@@ -383,8 +383,8 @@ def test_a_problem_for_other_arrays():
     other_x, other_out = x + 1, np.empty_like(problem.output)
     other = problem.with_arrays(other_x, other_out)
     assert other.input is other_x and other.output is other_out
-    assert all(mine is theirs for name, mine, theirs in zip(other._fields, other, problem)
-               if name not in ("input", "output"))
+    pairs = zip(other._fields, other, problem, strict=True)
+    assert all(mine is theirs for name, mine, theirs in pairs if name not in ("input", "output"))
 
 
 def test_a_bound_call_checks_the_layout_it_was_bound_to():
