@@ -110,13 +110,26 @@ def _repeat_key(input, weights, output, mode, cval, origin, keywords):
             weights = np.asarray(weights)
         if weights.size > REPEAT_KERNEL or weights.dtype.kind not in "biufc":
             return None
-        arguments = _frozen((mode, cval, origin, tuple(keywords.items())))
+        arguments = _frozen_arguments((mode, cval, origin, *keywords.values()))
         workers = effective_workers(keywords.get("workers"))
     except (_NotPlain, ValueError, TypeError):
         return None  # (normalize says what is wrong)
     return (input.shape, input.strides, input.dtype, input.flags.aligned, weights.shape,
-            weights.dtype, weights.tobytes(), output, arguments, workers,
+            weights.dtype, weights.tobytes(), output, tuple(keywords), arguments, workers,
             _fft_backends.current_if_chosen())
+
+
+_SCALAR_TYPES = frozenset((int, str, float, complex, bool, type(None)))
+
+
+def _frozen_arguments(values):
+    """The arguments' values with their types: the common case of scalars
+    only is the values and their types side by side (the cheap key of a
+    small call), anything else `_frozen`."""
+    types = tuple(map(type, values))
+    if _SCALAR_TYPES.issuperset(types):
+        return values, types
+    return _frozen(values)
 
 
 def _frozen(value):

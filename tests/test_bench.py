@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +17,7 @@ import pytest
 
 import pyconv
 from pyconv import bench
-from pyconv.bench import (_cli, _display, _timing, busy, missing, plot, scipy_table, small,
-                          streams)
+from pyconv.bench import _cli, _display, _timing, busy, missing, plot, scipy_table, small, streams
 
 
 def test_main_job_quick_run(tmp_path):
@@ -154,6 +154,25 @@ def test_every_case_checks_against_an_independent_result():
         reference = scipy_table.reference_function(case, x, w)()
         geometry = {k: v for k, v in case.kwargs.items() if k != "mode"}
         assert reference.shape == pyconv.output_shape(x.shape, w.shape, **geometry)
+
+
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_every_timed_call_follows_each_other_function_equally_often(count):
+    # A call runs in the caches its predecessor left: no function may follow
+    # a cache-clearing one more often than another function does.
+    sequence = []
+    functions = [lambda index=index: sequence.append(index) for index in range(count)]
+    medians, calls = _timing.median_times(functions, budget=0, max_calls=12, min_calls=12)
+    assert calls == 12 and len(medians) == count
+    timed = sequence[count:]  # after one warm-up call each
+    assert sorted(timed) == sorted(list(range(count)) * 12)
+    if count > 1:
+        follows = Counter(zip(sequence[count - 1:-1], timed, strict=True))
+        assert all(before != after for before, after in follows)
+        assert len(set(follows.values())) == 1, follows
+        assert len(follows) == count * (count - 1)
+    with pytest.raises(ValueError, match="one to three"):
+        _timing.median_times(functions * 4, budget=0, max_calls=1)
 
 
 def test_workers_are_counted_as_pyconv_counts_them(capsys):

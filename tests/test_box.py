@@ -8,8 +8,8 @@ import pytest
 import scipy.ndimage as ndi
 from hypothesis import given
 from hypothesis import strategies as st
-from pyconv._box import RESTART, box_mean
 from pyconv._boundary import Mode, extend_indices
+from pyconv._box import RESTART, box_mean
 
 MODES = ["reflect", "constant", "nearest", "mirror", "wrap"]
 # scipy.ndimage's mode names -> np.pad's.

@@ -38,18 +38,22 @@ def best_times(first, second, budget, min_runs=3, max_runs=20):
 def median_times(functions, budget, max_calls, min_calls=3):
     """(median time of each function, calls of each): the functions called
     in turn after one warm-up call each, until each ran `max_calls` times,
-    or `budget` seconds have passed and each ran `min_calls` times. Each
-    round starts with the next function: the call after another one's (a
-    large scipy call, say) runs with colder caches, and no function should
-    always be that one."""
-    for function in functions:
-        function()
+    or `budget` seconds have passed and each ran `min_calls` times.
+
+    A call runs with the caches its predecessor left (a large scipy call
+    leaves them cold for the next), so the rounds alternate between two
+    orders in which, over each pair of rounds, every function follows every
+    other one exactly once (two or three functions)."""
+    if not 1 <= len(functions) <= 3:
+        raise ValueError("median_times balances the order of one to three functions")
+    orders = (list(range(len(functions))), [0, *range(len(functions) - 1, 0, -1)])
+    for index in orders[1]:  # warm-up: the first round follows it as later even rounds do
+        functions[index]()
     times = [[] for _ in functions]
     start = time.perf_counter()
     while len(times[0]) < max_calls and (
             len(times[0]) < min_calls or time.perf_counter() - start < budget):
-        first = len(times[0]) % len(functions)
-        for index in [*range(first, len(functions)), *range(first)]:
+        for index in orders[len(times[0]) % 2]:
             begin = time.perf_counter()
             functions[index]()
             times[index].append(time.perf_counter() - begin)
