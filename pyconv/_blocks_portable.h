@@ -26,6 +26,11 @@
 #define PYCONV_SIMD_LOOP
 #endif
 
+/* The shortest line pyconv_accumulate_<T> takes: any. */
+#define PYCONV_SHORTEST_F64 1
+#define PYCONV_SHORTEST_F32 1
+#define PYCONV_SHORTEST_I16 1
+
 #define PYCONV_T double
 #define PYCONV_SUFFIX f64
 #define PYCONV_BLOCK PYCONV_BLOCK_REALS_F64

@@ -148,6 +148,22 @@ static inline pyconv_vi16 pyconv_load_i16(const short *p, Py_ssize_t step)
 _Static_assert(PYCONV_RUN_TAPS <= PYCONV_VECTOR_F64 || !PYCONV_SHIFTED_RUNS,
                "a tap's shift must stay within one vector");
 
+/* Half-width vectors: a line of at least half a vector's outputs but fewer
+ * than a vector's is summed as two overlapping half vectors rather than
+ * output by output (the 10-value lines of a small volume are shorter than
+ * the AVX-512 build's 16 floats). Half a vector of two doubles would be one
+ * value: those builds keep a whole vector as the shortest line. */
+#define PYCONV_HALF_BYTES (PYCONV_VECTOR_BYTES / 2)
+typedef float pyconv_hf32 __attribute__((vector_size(PYCONV_HALF_BYTES)));
+#if PYCONV_VECTOR_F64 >= 4
+typedef double pyconv_hf64 __attribute__((vector_size(PYCONV_HALF_BYTES)));
+#define PYCONV_SHORTEST_F64 (PYCONV_VECTOR_F64 / 2)
+#else
+#define PYCONV_SHORTEST_F64 PYCONV_VECTOR_F64
+#endif
+#define PYCONV_SHORTEST_F32 (PYCONV_VECTOR_F32 / 2)
+#define PYCONV_SHORTEST_I16 PYCONV_VECTOR_I16
+
 /* The per-type functions. PYCONV_LANES(s) is the lane list s .. s + V - 1,
  * for the shifts of the 64-byte build (the only one that uses it). */
 #define PYCONV_T double
@@ -156,6 +172,9 @@ _Static_assert(PYCONV_RUN_TAPS <= PYCONV_VECTOR_F64 || !PYCONV_SHIFTED_RUNS,
 #define PYCONV_V PYCONV_VECTOR_F64
 #define PYCONV_LANES(s) PYCONV_SEQ8(s)
 #define PYCONV_SUFFIX f64
+#if PYCONV_VECTOR_F64 >= 4
+#define PYCONV_HT pyconv_hf64
+#endif
 #include "_blocks_vector_type.h"
 
 #define PYCONV_T float
@@ -164,6 +183,7 @@ _Static_assert(PYCONV_RUN_TAPS <= PYCONV_VECTOR_F64 || !PYCONV_SHIFTED_RUNS,
 #define PYCONV_V PYCONV_VECTOR_F32
 #define PYCONV_LANES(s) PYCONV_SEQ16(s)
 #define PYCONV_SUFFIX f32
+#define PYCONV_HT pyconv_hf32
 #include "_blocks_vector_type.h"
 
 /* The sums stay within int16 (_layout.integer_kernel bounds them): exact. */

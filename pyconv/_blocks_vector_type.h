@@ -7,6 +7,8 @@
  *   PYCONV_IT        an integer vector type of PYCONV_V lanes (lane lists)
  *   PYCONV_LANES(s)  the lane list s, s + 1, ..., s + PYCONV_V - 1
  *   PYCONV_SUFFIX    the names' ending (pyconv_load_<SUFFIX> must exist)
+ *   PYCONV_HT        (optional) the half-width vector type, for lines of
+ *                    half a vector up to a vector
  */
 #define PYCONV_NAME(name) PYCONV_PASTE(name, PYCONV_SUFFIX)
 
@@ -39,6 +41,32 @@ PYCONV_NAME(pyconv_shift)(PYCONV_VT low, PYCONV_VT high, int shift)
 }
 #endif
 
+#ifdef PYCONV_HT
+/* Half a vector of outputs from j on, into out[0 ..), taps with any steps. */
+static inline void PYCONV_NAME(pyconv_half)(PYCONV_T *out, Py_ssize_t j,
+                                            const PYCONV_T *const *sources,
+                                            const Py_ssize_t *steps, const PYCONV_T *weights,
+                                            Py_ssize_t n_taps)
+{
+    enum { H = sizeof(PYCONV_HT) / sizeof(PYCONV_T) };
+    PYCONV_HT acc = {0};
+    for (Py_ssize_t t = 0; t < n_taps; t++) {
+        const Py_ssize_t step = steps[t];
+        const PYCONV_T *src = sources[t] + j * step;
+        PYCONV_HT x;
+        if (step == 1) {
+            memcpy(&x, src, sizeof x);
+        } else {
+#pragma GCC unroll 16
+            for (int k = 0; k < H; k++)
+                x[k] = src[k * step];
+        }
+        acc += (weights[t] - (PYCONV_HT){0}) * x;
+    }
+    memcpy(out, &acc, sizeof acc);
+}
+#endif
+
 /* Blocks of 8, 4, 2 and 1 vectors: pyconv_block<NV>_<T> and
  * pyconv_unit<NV>_<T>. */
 #define PYCONV_NV 8
@@ -50,11 +78,12 @@ PYCONV_NAME(pyconv_shift)(PYCONV_VT low, PYCONV_VT high, int shift)
 #define PYCONV_NV 1
 #include "_blocks_vector_block.h"
 
-/* All outputs out[0 .. count), count >= V: blocks of 8 vectors, then one
- * block each of 4, 2 and 1 vectors as needed, and a last vector placed to
- * end at `count`. That vector recomputes a few outputs already stored; they
- * come out bitwise the same (same terms, same order), so no output is left
- * to a slow scalar loop. */
+/* All outputs out[0 .. count), count >= PYCONV_SHORTEST_<T>: blocks of 8
+ * vectors, then one block each of 4, 2 and 1 vectors as needed, and a last
+ * vector placed to end at `count`. That vector recomputes a few outputs
+ * already stored; they come out bitwise the same (same terms, same order),
+ * so no output is left to a slow scalar loop. Fewer outputs than a vector
+ * take two half vectors, overlapping in the same way. */
 static inline void PYCONV_NAME(pyconv_accumulate)(PYCONV_T *out, Py_ssize_t count,
                                                   const PYCONV_T *const *sources,
                                                   const Py_ssize_t *steps,
@@ -62,6 +91,14 @@ static inline void PYCONV_NAME(pyconv_accumulate)(PYCONV_T *out, Py_ssize_t coun
                                                   Py_ssize_t n_taps, int unit_steps)
 {
     Py_ssize_t j = 0;
+#ifdef PYCONV_HT
+    if (count < PYCONV_V) {
+        enum { H = sizeof(PYCONV_HT) / sizeof(PYCONV_T) };
+        PYCONV_NAME(pyconv_half)(out, 0, sources, steps, weights, n_taps);
+        PYCONV_NAME(pyconv_half)(out + count - H, count - H, sources, steps, weights, n_taps);
+        return;
+    }
+#endif
     if (unit_steps) {
         for (; j + 8 * PYCONV_V <= count; j += 8 * PYCONV_V)
             PYCONV_NAME(pyconv_unit8)(out + j, j, sources, weights, n_taps);
@@ -108,3 +145,4 @@ static inline void PYCONV_NAME(pyconv_accumulate)(PYCONV_T *out, Py_ssize_t coun
 #undef PYCONV_V
 #undef PYCONV_LANES
 #undef PYCONV_SUFFIX
+#undef PYCONV_HT

@@ -243,8 +243,9 @@ ctypedef struct Scratch:
 cdef extern from "_blocks.h":
     # Blocked sums for float32 / float64 / int16: GCC/Clang vector extensions
     # or portable C loops, one contract (see the header's note).
-    enum: PYCONV_VECTOR_F64
-    enum: PYCONV_VECTOR_F32
+    enum: PYCONV_SHORTEST_F64  # the shortest line pyconv_accumulate_<T> takes
+    enum: PYCONV_SHORTEST_F32
+    enum: PYCONV_SHORTEST_I16
     enum: PYCONV_BLOCK_REALS_F64
     enum: PYCONV_BLOCK_REALS_F32
     void pyconv_accumulate_f64(double* out, Py_ssize_t count, const double** sources,
@@ -260,7 +261,6 @@ cdef extern from "_blocks.h":
     Py_ssize_t pyconv_store_small_int(char* out, const float* acc, const int16_t* sums,
                                       float scale, Py_ssize_t count, int bytes,
                                       int is_signed) noexcept nogil
-    enum: PYCONV_VECTOR_I16
     void pyconv_accumulate_i16(int16_t* out, Py_ssize_t count, const int16_t** sources,
                                const Py_ssize_t* steps, const int16_t* weights,
                                Py_ssize_t n_taps, int unit_steps) noexcept nogil

@@ -10,9 +10,9 @@ cdef inline void accumulate_taps(W* out, Py_ssize_t count, const W** sources,
                                  const Py_ssize_t* steps, const W* weights,
                                  Py_ssize_t n_taps, bint unit_steps,
                                  void* parts) noexcept nogil:
-    # Register blocks for a vector's worth of outputs or more (_blocks.h);
-    # fewer (a short edge piece or line) add the same terms in the same
-    # order, output by output. `parts`: scratch for complex weights.
+    # Register blocks for lines of half a vector's worth of outputs or more
+    # (_blocks.h); fewer (a short edge piece or line) add the same terms in
+    # the same order, output by output. `parts`: scratch for complex weights.
     cdef Py_ssize_t j = 0, t
     cdef W total
     if W is floatcomplex:
@@ -21,11 +21,11 @@ cdef inline void accumulate_taps(W* out, Py_ssize_t count, const W** sources,
     elif W is doublecomplex:
         accumulate_complex(<double*> out, count, <const double**> sources, steps,
                            <const double*> weights, n_taps, unit_steps, <double*> parts)
-    elif W is double and count >= PYCONV_VECTOR_F64:
+    elif W is double and count >= PYCONV_SHORTEST_F64:
         pyconv_accumulate_f64(out, count, sources, steps, weights, n_taps, unit_steps)
-    elif W is float and count >= PYCONV_VECTOR_F32:
+    elif W is float and count >= PYCONV_SHORTEST_F32:
         pyconv_accumulate_f32(out, count, sources, steps, weights, n_taps, unit_steps)
-    elif W is int16_t and count >= PYCONV_VECTOR_I16:
+    elif W is int16_t and count >= PYCONV_SHORTEST_I16:
         pyconv_accumulate_i16(out, count, sources, steps, weights, n_taps, unit_steps)
     else:
         while j < count:

@@ -253,7 +253,7 @@ SUMS = r"""
 int main(void)
 {
     for (int taps = 1; taps <= 12; taps++)
-        for (Py_ssize_t count = 33; count < 300; count += 13)
+        for (Py_ssize_t count = 1; count < 300; count += count < 40 ? 1 : 13)
             for (Py_ssize_t step = 0; step <= 3; step++) {
                 Py_ssize_t len = (count + 64) * (step + 1) + 4 * taps + 64;
                 T *x = malloc(sizeof(T) * len * 3), *out = malloc(sizeof(T) * count);
@@ -279,8 +279,17 @@ int main(void)
                 CAT(pyconv_omit_ratio, SUF)(out, out, den, count, (T)1.5);
                 free(den);
 #else
-                CAT(pyconv_accumulate, SUF)(out, count, sources, steps, weights, taps,
-                                            step == 1);
+                if (count >= SHORTEST) {
+                    CAT(pyconv_accumulate, SUF)(out, count, sources, steps, weights, taps,
+                                                step == 1);
+                } else {  /* the scalar loop of _direct_loops.pxi */
+                    for (Py_ssize_t i = 0; i < count; i++) {
+                        T total = 0;
+                        for (int t = 0; t < taps; t++)
+                            total = (T)(total + weights[t] * sources[t][i * steps[t]]);
+                        out[i] = total;
+                    }
+                }
 #endif
                 fwrite(out, sizeof(T), (size_t)count, stdout);
                 free(x);
@@ -304,7 +313,7 @@ def compile_and_run(tmp_path, path, defines, ctype, suffix):
     for build, flags in builds.items():
         binary = tmp_path / build
         subprocess.run([path, "-O2", "-std=c11", "-ffp-contract=off", f"-DT={ctype}",
-                        f"-DSUF={suffix}", *defines, f"-I{SOURCE}",
+                        f"-DSUF={suffix}", f"-DSHORTEST=PYCONV_SHORTEST_{suffix.upper()}", *defines, f"-I{SOURCE}",
                         f"-I{sysconfig.get_paths()['include']}", *flags, str(source),
                         "-o", str(binary), "-lm"], check=True, capture_output=True,
                        timeout=120)
