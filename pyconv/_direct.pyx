@@ -160,7 +160,6 @@ TYPE_CODES = {
 }
 
 # numpy's limit on dimensions (NPY_MAXDIMS is 64 in numpy 2, 32 before).
-# numpy's limit on dimensions (NPY_MAXDIMS is 64 in numpy 2, 32 before).
 cdef enum:
     MAX_DIMS = 64
 

@@ -93,7 +93,7 @@ class _Repeat:
             return _plan.run(self.problem.with_arrays(input, output), self.decision)
 
 
-class _NotPlain(Exception):
+class NotPlain(Exception):
     pass
 
 
@@ -110,9 +110,9 @@ def _repeat_key(input, weights, output, mode, cval, origin, keywords):
             weights = np.asarray(weights)
         if weights.size > REPEAT_KERNEL or weights.dtype.kind not in "biufc":
             return None
-        arguments = _frozen_arguments((mode, cval, origin, *keywords.values()))
+        arguments = frozen_arguments((mode, cval, origin, *keywords.values()))
         workers = effective_workers(keywords.get("workers"))
-    except (_NotPlain, ValueError, TypeError):
+    except (NotPlain, ValueError, TypeError):
         return None  # (normalize says what is wrong)
     return (input.shape, input.strides, input.dtype, input.flags.aligned, weights.shape,
             weights.dtype, weights.tobytes(), output, tuple(keywords), arguments, workers,
@@ -122,7 +122,7 @@ def _repeat_key(input, weights, output, mode, cval, origin, keywords):
 _SCALAR_TYPES = frozenset((int, str, float, complex, bool, type(None)))
 
 
-def _frozen_arguments(values):
+def frozen_arguments(values):
     """The arguments' values with their types: the common case of scalars
     only is the values and their types side by side (the cheap key of a
     small call), anything else `_frozen`."""
@@ -142,4 +142,4 @@ def _frozen(value):
         return (kind, value)
     if kind is tuple or kind is list:
         return (kind, tuple(_frozen(item) for item in value))
-    raise _NotPlain
+    raise NotPlain

@@ -215,10 +215,11 @@ def run(problem, decision=None):
     """Compute a checked problem with the method it asks for (or auto's pick).
 
     `decision`: what `decide` returned for a problem that differs from this
-    one only in its data, or None to decide here. When auto picks the FFT, the input is not scanned for NaN and infinities
-    beforehand (a pass over it): each box checks its own result, in cache,
-    and the first non-finite one hands the whole problem to the direct
-    method, which keeps them where they belong.
+    one only in its data, or None to decide here. When auto picks the FFT,
+    the input is not scanned for NaN and infinities beforehand (a pass over
+    it): each box checks its own result, in cache, and the first non-finite
+    one hands the whole problem to the direct method, which keeps them where
+    they belong.
     """
     if problem.output.size == 0:
         return problem.output

@@ -22,20 +22,23 @@ mode but 'constant' (or its alias 'grid-constant') with a non-zero cval
 (scipy extends the intermediate by cval). Longer chains keep one
 intermediate array alive between passes.
 
-A pass of a uniform filter is a box (``Pass.box``): in memory it runs as
-running sums (``_box``), whose cost does not grow with the size, unless two
-narrow boxes cost less as fused strips; on dask arrays, as the equivalent
-kernel of equal weights.
+A pass of a uniform filter is a box (``Pass.box``): in memory a box of
+BOX_PASS_TAPS values or more runs as running sums (``_box``), whose cost
+does not grow with the size; a narrower one, two narrow boxes fused into
+strips and every box of a dask array run as the equivalent kernel of equal
+weights.
 """
 
+import functools
 import math
+import threading
 from typing import NamedTuple
 
 import numpy as np
 
 from pyconv._box import box_mean
 from pyconv._direct_plan import SEPARABLE_GROUP
-from pyconv._dispatch import filter_any
+from pyconv._dispatch import NotPlain, filter_any, frozen_arguments
 from pyconv._normalize import MODES, check_nan_policy, normalize, stand_in
 from pyconv._openmp import effective_workers, parallel_threads
 
@@ -65,10 +68,18 @@ class Pass(NamedTuple):
     box: bool = False
 
 
+@functools.lru_cache(maxsize=128)
 def gaussian_weights(sigma, order, radius):
     """scipy.ndimage's Gaussian kernel (or its `order`-th derivative) for
     correlation: ``2 * radius + 1`` taps, the normalised Gaussian times the
-    derivative's polynomial, reversed (gaussian_filter1d convolves)."""
+    derivative's polynomial, reversed (gaussian_filter1d convolves).
+    Cached, so read-only: a loop of calls with one sigma builds it once."""
+    weights = _gaussian_weights(sigma, order, radius)
+    weights.flags.writeable = False
+    return weights
+
+
+def _gaussian_weights(sigma, order, radius):
     x = np.arange(-radius, radius + 1)
     variance = sigma * sigma
     phi = np.exp(-0.5 / variance * x.astype(np.float64) ** 2)
@@ -92,17 +103,31 @@ def box_weights(size):
     return np.full(size, 1.0 / size)
 
 
+class Checked(NamedTuple):
+    """What a chain needs of its checked arguments."""
+
+    output_dtype: np.dtype  # the result's (checked and promoted once)
+    work_dtype: np.dtype  # the intermediate values'
+    omit: bool  # nan_policy="omit"
+
+
 def check_call(input, output, modes, cval, axes, strides, method, workers,
                nan_policy="propagate"):
     """Check the arguments every pass shares, before anything is computed.
 
     `modes` and `strides` have one entry per axis of `axes`. Returns the
-    normalised Problem of a one-tap filter over those axes, never
-    computed: its output has the chain's result shape and dtype, and
-    `work_dtype` is the dtype of the chain's intermediate values.
-    nan_policy="raise" scans an in-memory input here (a dask array: each
-    chunk as it is computed, see :func:`checked_for_nan`).
+    :class:`Checked` of a one-tap filter over those axes (normalised, never
+    computed). nan_policy="raise" scans an in-memory input here (a dask
+    array: each chunk as it is computed, see :func:`checked_for_nan`).
+
+    The outcome depends on the input's shape and dtype, not its data, so it
+    is kept for the recent arguments that make a key (`_check_key`): a loop
+    of small filter calls checks once.
     """
+    key = _check_key(input, output, modes, cval, axes, strides, method, workers, nan_policy)
+    found = _CHECKED.get(key) if key is not None else None
+    if found is not None:
+        return found
     shape_only = stand_in(input.shape, input.dtype) if not isinstance(input, np.ndarray) \
         else input
     problem = normalize(shape_only, np.ones((1,) * len(axes)), output, list(modes), cval, 0,
@@ -111,7 +136,37 @@ def check_call(input, output, modes, cval, axes, strides, method, workers,
                         nan_policy=nan_policy)
     if nan_policy == "raise" and isinstance(input, np.ndarray):
         check_nan_policy(nan_policy, input, problem.output.dtype, None)
-    return problem
+    checked = Checked(problem.output.dtype, problem.work_dtype, problem.omit)
+    # (Not a promoted output dtype, whose warning comes with every call.)
+    if key is not None and (output is None or np.dtype(output) == checked.output_dtype):
+        with _CHECKED_LOCK:
+            _CHECKED[key] = checked
+            while len(_CHECKED) > CACHED_CHECKS:
+                del _CHECKED[next(iter(_CHECKED))]  # the oldest
+    return checked
+
+
+# Recent checks (oldest first), added and evicted one thread at a time.
+_CHECKED = {}
+_CHECKED_LOCK = threading.Lock()
+CACHED_CHECKS = 64
+
+
+def _check_key(input, output, modes, cval, axes, strides, method, workers, nan_policy):
+    """The key of check_call's arguments, or None: only for an in-memory
+    ndarray, an output dtype (not an array), plain Python values (typed, so
+    that 1, 1.0 and True differ) and a policy other than "raise", which
+    scans each call's data."""
+    if type(input) is not np.ndarray or nan_policy == "raise":
+        return None
+    if not (output is None or isinstance(output, (type, np.dtype, str))):
+        return None
+    try:
+        arguments = frozen_arguments((tuple(modes), cval, tuple(axes), tuple(strides), method,
+                                      workers, nan_policy))
+    except (NotPlain, TypeError):
+        return None
+    return input.shape, input.dtype, output, arguments
 
 
 def _strip_cost(first, second):
@@ -180,7 +235,8 @@ def _run_box(input, step, output, cval, work_dtype, workers):
 
 
 def _run_pass(input, step, output, cval, work_dtype, method, workers):
-    if step.box and isinstance(input, np.ndarray) and input.size > 0:
+    if (step.box and isinstance(input, np.ndarray) and input.size > 0
+            and step.weights.size >= BOX_PASS_TAPS):
         return _run_box(input, step, output, complex(cval), np.dtype(work_dtype), workers)
     return filter_any(input, step.weights, output, step.mode, cval, step.origin,
                       axes=(step.axis,), stride=step.stride, dilation=1, padding="same",
@@ -233,7 +289,7 @@ def with_strided_copies(passes, axes, modes, strides):
     """`passes` plus a copying pass for each strided axis they leave out."""
     covered = {p.axis for p in passes}
     return list(passes) + [identity_pass(axis, mode, stride)
-                           for axis, mode, stride in zip(axes, modes, strides)
+                           for axis, mode, stride in zip(axes, modes, strides, strict=True)
                            if stride != 1 and axis not in covered]
 
 

@@ -92,7 +92,7 @@ def benchmarks(monkeypatch):
     monkeypatch.setattr(busy, "HOG_SECONDS", 30)
     streams = modules["benchmarks.bench_streams"]
     for table in (streams.CASES, streams.LFILTER_CASES):
-        for name, (shape, chunk, taps, dtype) in list(table.items()):
+        for name, (shape, _chunk, taps, dtype) in list(table.items()):
             monkeypatch.setitem(table, name, (tiny(shape, 12), 5, taps, dtype))
     nan_suite = modules["benchmarks.bench_nan"]
     monkeypatch.setattr(nan_suite, "SCALE", 0.05)

@@ -147,7 +147,7 @@ def layouts(rng, dtype):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_layouts(rng, dtype):
-    for name, src, dst in layouts(rng, dtype):
+    for _name, src, dst in layouts(rng, dtype):
         for mode, size, before, stride in [("mirror", 5, 2, 1), ("constant", 9, 8, 2),
                                            ("wrap", 40, 3, 1)]:
             out = None

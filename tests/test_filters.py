@@ -333,7 +333,7 @@ STRIDED = [("gaussian_filter", (1.5,), {"method": "direct"}),
 
 def subsample(full, strides, axes):
     index = [slice(None)] * full.ndim
-    for axis, step in zip(axes, strides):
+    for axis, step in zip(axes, strides, strict=True):
         index[axis] = slice(None, None, step)
     return full[tuple(index)]
 

@@ -187,3 +187,75 @@ def test_caches_evict_safely_from_many_threads(monkeypatch):
     finally:
         sys.setswitchinterval(switch)
     assert not errors, errors[0]
+
+
+# The filter family checks its shared arguments once per set of them
+# (pyconv._separable.check_call keeps the outcome, not the data).
+
+
+@pytest.fixture
+def checks(monkeypatch):
+    """An empty cache of filter checks, and the count of checks that ran."""
+    from pyconv import _separable
+
+    monkeypatch.setattr(_separable, "_CHECKED", {})
+    ran = []
+    real = _separable.normalize
+
+    def counting(*args, **kwargs):
+        ran.append(args[0].shape)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_separable, "normalize", counting)
+    return ran
+
+
+def test_a_filter_checks_once_per_set_of_arguments(checks, rng):
+    x = rng.standard_normal((12, 10))
+    first = pyconv.gaussian_filter(x, 1.5, mode="wrap")
+    for _ in range(3):
+        np.testing.assert_array_equal(pyconv.gaussian_filter(x, 1.5, mode="wrap"), first)
+    pyconv.gaussian_filter(x + 1, 1.5, mode="wrap")  # new data: no new check
+    assert len(checks) == 1
+    pyconv.gaussian_filter(x.astype(np.float32), 1.5, mode="wrap")  # other dtype
+    pyconv.gaussian_filter(x[:6], 1.5, mode="wrap")  # other shape
+    pyconv.gaussian_filter(x, 1.5, mode="nearest")
+    pyconv.gaussian_filter(x, 1.5, mode="wrap", workers=1)
+    pyconv.gaussian_filter(x, 1.5, mode="wrap", output=np.float32)
+    pyconv.sobel(x, mode="wrap")  # method "direct", not "auto": another set
+    pyconv.prewitt(x, mode="wrap")  # the same set as sobel's
+    assert len(checks) == 7
+
+
+def test_a_filter_check_keeps_types_apart_and_refusals_out(checks, rng):
+    x = rng.standard_normal((8, 8))
+    pyconv.uniform_filter(x, 3, cval=1, mode="constant")
+    pyconv.uniform_filter(x, 3, cval=1.0, mode="constant")  # 1.0 is not 1
+    assert len(checks) == 2
+    pyconv.uniform_filter(x, 3, stride=1)
+    with pytest.raises(TypeError, match="stride"):
+        pyconv.uniform_filter(x, 3, stride=True)  # equal to 1, refused all the same
+    with pytest.raises(ValueError, match="workers"):
+        pyconv.uniform_filter(x, 3, workers=0)
+
+
+def test_a_filter_scans_for_nan_and_warns_on_every_call(checks, rng):
+    x = rng.standard_normal((8, 8))
+    pyconv.gaussian_filter(x, 1.0, nan_policy="raise")
+    x[3, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        pyconv.gaussian_filter(x, 1.0, nan_policy="raise")
+    complex_data = rng.standard_normal((8, 8)) + 1j
+    for _ in range(2):  # a promoted output dtype warns each time
+        with pytest.warns(UserWarning, match="promoting"):
+            result = pyconv.gaussian_filter(complex_data, 1.0, output=np.float64)
+        assert result.dtype == np.complex128
+
+
+def test_cached_gaussian_weights_are_read_only():
+    from pyconv import _separable
+
+    weights = _separable.gaussian_weights(2.0, 1, 8)
+    assert weights is _separable.gaussian_weights(2.0, 1, 8)
+    with pytest.raises(ValueError, match="read-only"):
+        weights[0] = 1.0

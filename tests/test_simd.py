@@ -313,7 +313,8 @@ def compile_and_run(tmp_path, path, defines, ctype, suffix):
     for build, flags in builds.items():
         binary = tmp_path / build
         subprocess.run([path, "-O2", "-std=c11", "-ffp-contract=off", f"-DT={ctype}",
-                        f"-DSUF={suffix}", f"-DSHORTEST=PYCONV_SHORTEST_{suffix.upper()}", *defines, f"-I{SOURCE}",
+                        f"-DSUF={suffix}", f"-DSHORTEST=PYCONV_SHORTEST_{suffix.upper()}",
+                        *defines, f"-I{SOURCE}",
                         f"-I{sysconfig.get_paths()['include']}", *flags, str(source),
                         "-o", str(binary), "-lm"], check=True, capture_output=True,
                        timeout=120)
