@@ -5,9 +5,10 @@
  * pyconv_accumulate_<T>(out, count, sources, steps, weights, n_taps,
  * unit_steps) computes out[i], i < count, each the sum over taps t, in
  * order, of weights[t] * sources[t][i * steps[t]] (unit_steps: every step
- * is 1), for count >= PYCONV_SHORTEST_<T>; pyconv_unit8_<T>(out, j, sources, weights, n_taps) computes one
- * block of PYCONV_BLOCK_REALS_<T> outputs from j on with unit steps, into
- * out[0 ..). A step of 0 reads one value (a row of cval).
+ * is 1), for count >= PYCONV_SHORTEST_<T>; pyconv_unit8_<T>(out, j,
+ * sources, weights, n_taps) computes one block of PYCONV_BLOCK_REALS_<T>
+ * outputs from j on with unit steps, into out[0 ..). A step of 0 reads one
+ * value (a row of cval).
  *
  * Two implementations, one contract:
  *

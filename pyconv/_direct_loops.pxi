@@ -551,7 +551,7 @@ cdef inline void sum_gathered_rows(const Plan* p, Py_ssize_t position, Py_ssize_
                 scratch.steps[n] = 0
             else:
                 offset = p.row_offsets[r * p.max_taps + i]
-                if step_x == 1:  # (no integer division per tap: it showed in profiles)
+                if step_x == 1:  # (the common case: no integer division per tap)
                     sources[n] = line + offset
                 else:
                     sources[n] = line + (offset % step_x) * phase_len + offset // step_x
