@@ -34,7 +34,11 @@ CODE = textwrap.dedent("""
                                    ((64, 300), (3, 5), {"stride": 2, "mode": "nearest"}),
                                    ((9, 203), (2, 17), {"mode": "mirror"}),
                                    ((40, 1000), gappy, {"mode": "reflect"}),
-                                   ((11, 700), (1, 9), {"padding": "valid"})]:
+                                   ((11, 700), (1, 9), {"padding": "valid"}),
+                                   # lines shorter than a vector (two half vectors)
+                                   ((10, 10, 10), (3, 3, 3), {}),
+                                   ((30, 13), (3, 5), {"stride": (1, 2), "mode": "constant"}),
+                                   ((25, 7), (2, 3), {"mode": "wrap", "dilation": 2})]:
         for dtype in (np.float32, np.float64, np.complex64, np.uint8, np.int16):
             x = (rng.standard_normal(shape) * 20).astype(dtype)
             w = rng.standard_normal(weights) if isinstance(weights, tuple) else weights
