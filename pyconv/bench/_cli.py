@@ -55,8 +55,8 @@ def _parser():
     parser.add_argument("--busy", action="store_true",
                         help="instead (or after --small): pyconv (default workers and "
                              "workers=1) and scipy.ndimage on float32 data, median of up to "
-                             "60 calls, while 2 and then 4 CPU-bound processes started by the "
-                             "benchmark run beside them (stopped afterwards; under a minute)")
+                             "300 calls, while 2 and then 4 CPU-bound processes started by the "
+                             "benchmark run beside them (stopped afterwards; about a minute)")
     parser.add_argument("--streams", action="store_true",
                         help="instead: a stream (pyconv.correlate_stream, data pushed in "
                              "chunks) against the whole-array call on the same data, and "

@@ -40,14 +40,16 @@ def median_times(functions, budget, max_calls, min_calls=3):
     in turn after one warm-up call each, until each ran `max_calls` times,
     or `budget` seconds have passed and each ran `min_calls` times.
 
-    A call runs with the caches its predecessor left (a large scipy call
-    leaves them cold for the next), so the rounds alternate between two
-    orders in which, over each pair of rounds, every function follows every
-    other one exactly once (two or three functions)."""
+    A call runs with the caches (and the scheduler's view of the process)
+    that the calls before it left: a large scipy call leaves them cold for
+    the next two. So the first two functions, the pair compared, swap
+    places every round, and a third (an anchor) always runs last: the first
+    two then see the same histories, each the other's mirror image."""
     if not 1 <= len(functions) <= 3:
         raise ValueError("median_times balances the order of one to three functions")
-    orders = (list(range(len(functions))), [0, *range(len(functions) - 1, 0, -1)])
-    for index in orders[1]:  # warm-up: the first round follows it as later even rounds do
+    orders = (list(range(len(functions))), [*range(min(2, len(functions)))][::-1]
+              + list(range(2, len(functions))))
+    for index in orders[1]:  # warm-up, as the round before an even one
         functions[index]()
     times = [[] for _ in functions]
     start = time.perf_counter()

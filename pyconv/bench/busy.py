@@ -29,7 +29,7 @@ LOADS = (2, 4)
 CASES = (((64, 64), 3), ((200_000,), 7), ((512, 512), 3), ((2048, 2048), 5))
 # At most this many calls of each side per case, within BUDGET seconds per
 # case (all sides together; at least MIN_CALLS calls each).
-CALLS = {"quick": 3, "default": 60, "full": 60}
+CALLS = {"quick": 3, "default": 300, "full": 300}
 BUDGET = {"quick": 0.05, "default": 4.0, "full": 12.0}
 MIN_CALLS = {"quick": 1, "default": 5, "full": 10}
 # Targets: default / workers=1, and default / scipy.
