@@ -187,11 +187,18 @@ def plan(problem):
     found = _PLANS.get(key)
     if found is None:
         found = _plan(problem, writes_output)
-        with _PLANS_LOCK:  # (another thread's eviction would break this one's)
-            _PLANS[key] = found
-            while len(_PLANS) > CACHED_PLANS:
-                del _PLANS[next(iter(_PLANS))]  # the oldest
+        remember(_PLANS, _PLANS_LOCK, key, found, CACHED_PLANS)
     return found
+
+
+def remember(cache, lock, key, value, limit):
+    """cache[key] = value in a dict of recent entries (insertion order: the
+    first is the oldest), evicting the oldest past `limit`. Under `lock`:
+    another thread's eviction would break this one's."""
+    with lock:
+        cache[key] = value
+        while len(cache) > limit:
+            del cache[next(iter(cache))]
 
 
 # Recent plans (a dict keeps insertion order: the first is the oldest),

@@ -20,6 +20,7 @@ import numpy as np
 
 from pyconv import _fft_backends, _plan
 from pyconv._dask import filter_dask, is_dask_array
+from pyconv._direct_plan import remember
 from pyconv._kernels import direct
 from pyconv._normalize import normalize
 from pyconv._openmp import effective_workers
@@ -58,10 +59,7 @@ def filter_any(input, weights, output, mode, cval, origin, **keywords):
         # (Not a bool input or output, which go through a view or a scratch
         # array, nor a promoted output dtype, which warns on every call.)
         repeat = _Repeat(problem, decision)
-        with _REPEATS_LOCK:
-            _REPEATS[key] = repeat
-            while len(_REPEATS) > CACHED_REPEATS:
-                del _REPEATS[next(iter(_REPEATS))]  # the oldest
+        remember(_REPEATS, _REPEATS_LOCK, key, repeat, CACHED_REPEATS)
     return problem.finish(result)  # (a bool result: nonzero sums are True)
 
 

@@ -37,7 +37,7 @@ from typing import NamedTuple
 import numpy as np
 
 from pyconv._box import box_mean
-from pyconv._direct_plan import SEPARABLE_GROUP
+from pyconv._direct_plan import SEPARABLE_GROUP, remember
 from pyconv._dispatch import NotPlain, filter_any, frozen_arguments
 from pyconv._normalize import MODES, check_nan_policy, normalize, stand_in
 from pyconv._openmp import effective_workers, parallel_threads
@@ -139,10 +139,7 @@ def check_call(input, output, modes, cval, axes, strides, method, workers,
     checked = Checked(problem.output.dtype, problem.work_dtype, problem.omit)
     # (Not a promoted output dtype, whose warning comes with every call.)
     if key is not None and (output is None or np.dtype(output) == checked.output_dtype):
-        with _CHECKED_LOCK:
-            _CHECKED[key] = checked
-            while len(_CHECKED) > CACHED_CHECKS:
-                del _CHECKED[next(iter(_CHECKED))]  # the oldest
+        remember(_CHECKED, _CHECKED_LOCK, key, checked, CACHED_CHECKS)
     return checked
 
 
