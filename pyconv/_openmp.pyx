@@ -131,8 +131,8 @@ def team_size(int n_threads):
 # a team), and below MIN_BACKOFF the machine is calm again.
 BUSY_WAIT = 0.5
 BUSY_SHARE = 0.9
-MIN_BACKOFF = 0.05
-MAX_BACKOFF = 2.0
+MIN_BACKOFF = 0.25
+MAX_BACKOFF = 8.0
 _backoff = 0.0
 _busy_until = 0.0
 

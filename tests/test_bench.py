@@ -163,8 +163,9 @@ def test_the_two_compared_functions_see_mirror_histories(count):
     # the other in its place; a third (the anchor) always runs last.
     sequence = []
     functions = [lambda index=index: sequence.append(index) for index in range(count)]
-    medians, calls = _timing.median_times(functions, budget=0, max_calls=12, min_calls=12)
-    assert calls == 12 and len(medians) == count
+    timings = _timing.median_times(functions, budget=0, max_calls=12, min_calls=12)
+    assert timings.calls == 12 and len(timings.medians) == count
+    assert timings.times.shape == (count, 12)
     timed = sequence[count:]  # after one warm-up call each
     assert sorted(timed) == sorted(list(range(count)) * 12)
     if count == 3:
@@ -180,6 +181,16 @@ def test_the_two_compared_functions_see_mirror_histories(count):
         assert histories(0) == histories(1, mirror=True)
     with pytest.raises(ValueError, match="one to three"):
         _timing.median_times(functions * 4, budget=0, max_calls=1)
+
+
+def test_a_ratio_is_the_median_of_the_rounds_ratios():
+    # Both calls of a round share the machine's state; a ratio of medians
+    # would compare calls made under different states.
+    timings = _timing.Timings(np.array([[1.0, 2.0, 3.0, 8.0], [2.0, 4.0, 1.0, 4.0]]))
+    assert timings.medians == [2.5, 3.0]
+    assert timings.ratio(0, 1) == np.median([0.5, 0.5, 3.0, 2.0]) == 1.25
+    assert timings.ratio(1, 0) == np.median([2.0, 2.0, 1 / 3, 0.5]) == 1.25
+    assert timings.calls == 4
 
 
 def test_workers_are_counted_as_pyconv_counts_them(capsys):

@@ -245,8 +245,8 @@ def test_a_busy_machine_backs_off_to_one_thread(calm, monkeypatch):
         assert _openmp.parallel_threads(4) == 4
         _openmp.record_wait(1e-3, 1e-5, 0.5)
         probes += 1
-    # 1, 0.5, 0.25, 0.125, 0.0625 and 0.03125 s (below MIN_BACKOFF): calm.
-    assert probes == 6 and _openmp.parallel_threads(4) == 4
+    # After waits of 4, 2, 1, 0.5 and 0.25 s (MIN_BACKOFF): calm.
+    assert probes == 5 and _openmp.parallel_threads(4) == 4
     _openmp.record_wait(0.0, 2e-2, 0.0)  # the first thread ran late and did nothing
     assert _openmp._backoff == _openmp.MIN_BACKOFF and _openmp.parallel_threads(4) == 1
 

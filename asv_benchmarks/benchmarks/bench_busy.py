@@ -2,8 +2,8 @@
 processes, started by the benchmark's setup and stopped by its teardown,
 run beside them.
 
-``track_default_over_one_worker``: pyconv's median time at its default
-workers over its time at workers=1 (target <= 1.1: the default does not
+``track_default_over_one_worker``: the median over rounds of pyconv's time
+at its default workers over its time at workers=1 (target <= 1.1: the default does not
 lose to one thread when cores are taken). ``track_default_over_scipy``:
 over scipy.ndimage.correlate's (target <= 1.0). Both sides are called in
 turn under the same load. Each load process also stops by itself when its

@@ -1,8 +1,8 @@
 """The fixed cost of a call: pyconv against scipy.ndimage.correlate on
 small arrays, and across sizes from 10 to 10^7 elements.
 
-Each ``track_`` figure is pyconv's median time over scipy's, both called in
-turn in one process (lower is better; above 1.0 pyconv is slower). The
+Each ``track_`` figure is the median over rounds of pyconv's time over
+scipy's, both called in turn in one process (lower is better; above 1.0 pyconv is slower). The
 targets: <= 1.5 for 1-D 10 samples x 3 taps; <= 1.0 for 64x64 3x3, 16^3
 3x3x3 and 200,000 float32 samples x 7 taps. ``python -m pyconv --small
 --full`` prints the same cases, and the sweep size by size.

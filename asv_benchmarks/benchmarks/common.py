@@ -106,12 +106,14 @@ def ratio(numerator, denominator, runs=RUNS, warm_up=True):
 
 
 def median_ratio(numerator, denominator, calls, budget, min_calls=3):
-    """median time(numerator) / median time(denominator): the two called in
-    turn after one warm-up call each, until each ran `calls` times, or
-    `budget` seconds have passed and each ran `min_calls` times. (The
-    median, not the best: the small and busy suites time calls whose cost
-    varies from call to call.) The rounds alternate which goes first: the
-    first call of a round runs after the other's, with colder caches."""
+    """The median over rounds of time(numerator) / time(denominator): the
+    two called in turn after one warm-up call each, until each ran `calls`
+    times, or `budget` seconds have passed and each ran `min_calls` times.
+    The rounds alternate which goes first: the first call of a round runs
+    after the other's, with colder caches. (The median of per-round ratios,
+    not a ratio of medians or of bests: both calls of a round share the
+    machine's state, which on a busy machine lasts seconds and moves a
+    call's time by whole time slices.)"""
     numerator()
     denominator()
     times = ([], [])
@@ -123,7 +125,7 @@ def median_ratio(numerator, denominator, calls, budget, min_calls=3):
             begin = time.perf_counter()
             function()
             store.append(time.perf_counter() - begin)
-    return float(np.median(times[0]) / np.median(times[1]))
+    return float(np.median(np.array(times[0]) / np.array(times[1])))
 
 
 def opencv():

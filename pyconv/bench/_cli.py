@@ -47,15 +47,15 @@ def _parser():
     parser.add_argument("--small", action="store_true",
                         help="instead: the fixed cost of a call, pyconv (at its default "
                              "workers and at workers=1) against scipy.ndimage on small "
-                             "arrays, median of up to 300 calls, each ratio (pyconv time / "
-                             "scipy time) beside its target; with --full also a sweep of "
+                             "arrays, up to 300 calls each, each ratio (the median over "
+                             "rounds of pyconv time / scipy time) beside its target; with --full also a sweep of "
                              "sizes from 10 to 10^7 elements (1-D, 2-D, 3-D; float32 and "
                              "float64) naming the sizes at which pyconv is slower (about a "
                              "minute more)")
     parser.add_argument("--busy", action="store_true",
                         help="instead (or after --small): pyconv (default workers and "
-                             "workers=1) and scipy.ndimage on float32 data, median of up to "
-                             "300 calls, while 2 and then 4 CPU-bound processes started by the "
+                             "workers=1) and scipy.ndimage on float32 data, up to 300 calls "
+                             "each (ratios: median over rounds), while 2 and then 4 CPU-bound processes started by the "
                              "benchmark run beside them (stopped afterwards; about a minute)")
     parser.add_argument("--streams", action="store_true",
                         help="instead: a stream (pyconv.correlate_stream, data pushed in "
@@ -114,18 +114,19 @@ def _small_and_busy(args, workers, rng, sweep):
     if args.small or sweep:
         report["small"] = rows = small.run_table(args.workers, size, rng, show)
         print(f"fixed cost: pyconv time / scipy.ndimage.correlate time (above 1.0 pyconv is "
-              f"slower), median of up to {small.CALLS[size]} calls; {default}:")
+              f"slower), median over rounds of up to {small.CALLS[size]} calls each; {default}:")
         print(small.format_table(rows))
         print()
     if sweep:
         report["size_sweep"] = rows = small.run_sweep(args.workers, size, rng, show)
-        print(f"size sweep, mode='reflect', median of up to {small.CALLS[size]} calls "
+        print(f"size sweep, mode='reflect', median over rounds of up to {small.CALLS[size]} calls "
               f"within {small.SWEEP_BUDGET[size]} s per point; {default}:")
         print(small.format_sweep(rows))
         print()
     if args.busy:
         report["busy"] = rows = busy.run(args.workers, size, rng, show)
-        print(f"busy machine: float32, median of up to {busy.CALLS[size]} calls, while "
+        print(f"busy machine: float32, up to {busy.CALLS[size]} calls each (times: medians; "
+              f"ratios: median over rounds of the two calls' ratio), while "
               f"{' and then '.join(map(str, busy.LOADS))} CPU-bound processes run beside "
               f"them on {cores()} cores; {default}; targets: default/1 <= "
               f"{busy.TARGETS[0]}x, default/scipy <= {busy.TARGETS[1]}x:")
@@ -154,8 +155,8 @@ def _streams_table(args, workers):
     rows = streams.run(args.workers, _size(args), np.random.default_rng(2026),
                        not args.no_progress)
     print(f"a stream (every push and the finish) against one call on the same data, and "
-          f"against scipy.signal.lfilter with zi over the same chunks; median of up to "
-          f"{streams.RUNS[_size(args)]} runs each, workers={workers}:")
+          f"against scipy.signal.lfilter with zi over the same chunks; up to "
+          f"{streams.RUNS[_size(args)]} runs each (ratios: median over rounds), workers={workers}:")
     print(streams.format_table(rows))
     print()
     pyconv.show_config()

@@ -2,6 +2,7 @@
 
 import platform
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -35,10 +36,38 @@ def best_times(first, second, budget, min_runs=3, max_runs=20):
     return min(times[0]), min(times[1])
 
 
+@dataclass
+class Timings:
+    """Seconds of each timed call: `times[f][r]` is function f's call in
+    round r (one call of each function per round)."""
+    times: np.ndarray
+
+    @property
+    def calls(self):
+        """Timed calls of each function."""
+        return self.times.shape[1]
+
+    @property
+    def medians(self):
+        """Median seconds of each function."""
+        return [float(np.median(row)) for row in self.times]
+
+    def ratio(self, numerator, denominator):
+        """Median over the rounds of the two functions' time ratio.
+
+        Both calls of a round run under the same conditions (which other
+        processes share a core with this one, the frequency), and those
+        conditions last seconds. On a busy machine a call's time takes one
+        of a few values a time slice apart, so the medians of two identical
+        functions can land on different values; their per-round ratios
+        cancel what the two calls shared."""
+        return float(np.median(self.times[numerator] / self.times[denominator]))
+
+
 def median_times(functions, budget, max_calls, min_calls=3):
-    """(median time of each function, calls of each): the functions called
-    in turn after one warm-up call each, until each ran `max_calls` times,
-    or `budget` seconds have passed and each ran `min_calls` times.
+    """Timings of the functions called in turn after one warm-up call each,
+    until each ran `max_calls` times, or `budget` seconds have passed and
+    each ran `min_calls` times.
 
     A call runs with the caches (and the scheduler's view of the process)
     that the calls before it left: a large scipy call leaves them cold for
@@ -59,12 +88,13 @@ def median_times(functions, budget, max_calls, min_calls=3):
             begin = time.perf_counter()
             functions[index]()
             times[index].append(time.perf_counter() - begin)
-    return [float(np.median(store)) for store in times], len(times[0])
+    return Timings(np.array(times))
 
 
-def three_medians(x, w, workers, timing):
-    """((pyconv at `workers`, pyconv at 1 worker, scipy.ndimage.correlate)
-    median seconds, calls of each) on the same data (see median_times)."""
+def three_timings(x, w, workers, timing):
+    """Timings of pyconv at `workers`, pyconv at 1 worker and
+    scipy.ndimage.correlate, in that order, on the same data (see
+    median_times)."""
     import scipy.ndimage as ndi
 
     return median_times([lambda: pyconv.correlate(x, w, workers=workers),

@@ -1,8 +1,9 @@
 """``python -m pyconv --busy``: pyconv on a busy machine. The benchmark
 starts its own CPU-bound processes (two, then four) beside the measurement,
 and times pyconv at its default workers, pyconv at workers=1 and
-scipy.ndimage.correlate in turn under the same load (float32, median of
-many calls).
+scipy.ndimage.correlate in turn under the same load (float32, many calls).
+A ratio is the median over rounds of the two calls' ratio in the round:
+both calls of a round meet the same load (see ``_timing.Timings.ratio``).
 
 The load processes spin in a pure-Python loop. Each stops by itself when
 its lifetime is over or its parent is gone, and ``hogs`` terminates and
@@ -20,7 +21,7 @@ import scipy.ndimage as ndi
 
 import pyconv
 from pyconv.bench._display import progress, seconds_text, text_table
-from pyconv.bench._timing import three_medians
+from pyconv.bench._timing import three_timings
 from pyconv.bench.scipy_table import tolerance
 
 # The number of load processes, one run each.
@@ -154,10 +155,11 @@ def _measure(load, entry, workers, timing):
     row = Row(load, entry.name, entry.shape, entry.taps, float("nan"), float("nan"),
               float("nan"), None, None, 0, True, entry.max_error, entry.passed)
     if entry.passed:
-        (row.default_seconds, row.one_worker_seconds, row.scipy_seconds), row.calls = \
-            three_medians(x, w, workers, timing)
-        row.default_over_one_worker = row.default_seconds / row.one_worker_seconds
-        row.default_over_scipy = row.default_seconds / row.scipy_seconds
+        timings = three_timings(x, w, workers, timing)
+        row.default_seconds, row.one_worker_seconds, row.scipy_seconds = timings.medians
+        row.calls = timings.calls
+        row.default_over_one_worker = timings.ratio(0, 1)
+        row.default_over_scipy = timings.ratio(0, 2)
     return row
 
 

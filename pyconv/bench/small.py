@@ -14,7 +14,7 @@ import scipy.ndimage as ndi
 
 import pyconv
 from pyconv.bench._display import progress, seconds_text, text_table
-from pyconv.bench._timing import three_medians
+from pyconv.bench._timing import three_timings
 from pyconv.bench.scipy_table import tolerance
 
 # At most this many calls of each side per case, within BUDGET seconds per
@@ -98,10 +98,11 @@ def measure(case, workers, timing, rng):
               float("nan"), float("nan"), float("nan"), None, None, 0, case.target, error,
               passed)
     if passed:
-        (row.default_seconds, row.one_worker_seconds, row.scipy_seconds), row.calls = \
-            three_medians(x, w, workers, timing)
-        row.default_ratio = row.default_seconds / row.scipy_seconds
-        row.one_worker_ratio = row.one_worker_seconds / row.scipy_seconds
+        timings = three_timings(x, w, workers, timing)
+        row.default_seconds, row.one_worker_seconds, row.scipy_seconds = timings.medians
+        row.calls = timings.calls
+        row.default_ratio = timings.ratio(0, 2)
+        row.one_worker_ratio = timings.ratio(1, 2)
     return row
 
 

@@ -104,12 +104,13 @@ def measure(case, workers, size, rng):
                  lambda: pyconv.correlate(x, w, workers=workers)]
     if case.target_lfilter is not None:
         functions.append(lambda: lfilter_through(w, x, chunk))
-    medians, row.runs = median_times(functions, BUDGET[size], RUNS[size], MIN_RUNS[size])
-    row.stream_seconds, row.whole_seconds = medians[:2]
-    row.whole_ratio = row.stream_seconds / row.whole_seconds
+    timings = median_times(functions, BUDGET[size], RUNS[size], MIN_RUNS[size])
+    row.runs = timings.calls
+    row.stream_seconds, row.whole_seconds = timings.medians[:2]
+    row.whole_ratio = timings.ratio(0, 1)
     if case.target_lfilter is not None:
-        row.lfilter_seconds = medians[2]
-        row.lfilter_ratio = row.stream_seconds / row.lfilter_seconds
+        row.lfilter_seconds = timings.medians[2]
+        row.lfilter_ratio = timings.ratio(0, 2)
     return row
 
 
