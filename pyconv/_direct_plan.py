@@ -42,6 +42,10 @@ THREAD_WORK = 1 << 18
 # window of the outputs next to an edge crosses it, so they are gathered;
 # widened to this, they run in vector blocks and not output by output.
 EDGE_PIECE = 8
+# Output lines of at most this many bytes (of the working dtype) are
+# gathered whole, one piece instead of three: on short lines the pieces'
+# fixed cost outweighs the copy.
+GATHERED_LINE_BYTES = 2048
 
 # Bytes of a cache line (64 on the CPUs that matter; a multiple is harmless):
 # no two threads' scratch shares one.
@@ -354,7 +358,8 @@ def _cut(n, taps, analysis, strips, out_shape, stride, dilation, before, in_plac
     span = int(dilation[-1]) * (taps - 1)
     filtered_limit = FILTERED_LIMIT * (2 if work == np.int16 else 1)
     segment = max(16, min(SEGMENT, ITEM_WORK // total_taps))
-    chunk_taps, chunk_in_place = max_taps, in_place
+    chunk_taps = max_taps
+    chunk_in_place = in_place and out_shape[-1] * np.dtype(work).itemsize > GATHERED_LINE_BYTES
     if strips is not None:
         longest = filtered_limit // (strips.n_other * strips.positions)
         if strips.separable:

@@ -10,10 +10,14 @@ chains in the working dtype and round to the output once.
 
 import math
 import numbers
+import threading
+from typing import NamedTuple
 
 import numpy as np
 
 from pyconv._dask import checked_for_nan, is_dask_array
+from pyconv._direct_plan import remember
+from pyconv._dispatch import NotPlain, frozen_arguments
 from pyconv._docstrings import fill
 from pyconv._normalize import (
     as_input_array,
@@ -110,18 +114,63 @@ def _box_pass(axis, size, origin, mode, stride):
 # --------------------------------------------------------------------------
 
 
-def _run(input, passes, output, modes, cval, axes, strides, method, workers,
-         nan_policy="propagate"):
-    """Check the shared arguments, then run `passes`, plus a copying pass for
-    each strided axis they leave out (as scipy, a filter with no pass copies).
-    nan_policy="omit" runs them as one normalised correlation (`run_omit`)."""
+class Prepared(NamedTuple):
+    """A call's checked arguments (``_separable.Checked``) and its chains of
+    passes (copying passes for strided axes included)."""
+    checked: object
+    chains: list
+
+
+# Recent calls' Prepared (oldest first), added and evicted one thread at a time.
+_PREPARED = {}
+_PREPARED_LOCK = threading.Lock()
+CACHED_PREPARED = 64
+
+
+def _prepared(name, input, output, nan_policy, arguments, prepare):
+    """``prepare()`` (parse the filter's arguments, build its chains, check
+    the call), or its outcome kept from a recent call of filter `name` with
+    the same arguments: a loop of small filter calls parses and checks once.
+
+    Kept only for an in-memory ndarray, an output dtype (not an array) that
+    is the result's own (a promoted one warns on every call), plain Python
+    values (typed, so that 1, 1.0 and True differ), and a policy other than
+    "raise", which scans each call's data.
+    """
+    key = None
+    if (type(input) is np.ndarray and nan_policy != "raise"
+            and (output is None or isinstance(output, (type, np.dtype, str)))):
+        try:
+            key = (name, input.shape, input.dtype, output, frozen_arguments(arguments))
+        except (NotPlain, TypeError):
+            pass
+    found = _PREPARED.get(key) if key is not None else None
+    if found is None:
+        found = prepare()
+        if key is not None and (output is None
+                                or np.dtype(output) == found.checked.output_dtype):
+            remember(_PREPARED, _PREPARED_LOCK, key, found, CACHED_PREPARED)
+    return found
+
+
+def _prepare(input, passes, output, modes, cval, axes, strides, method, workers,
+             nan_policy="propagate"):
+    """Check the shared arguments; the chain is `passes` plus a copying pass
+    for each strided axis they leave out (as scipy, a filter with no pass
+    copies)."""
     checked = check_call(input, output, modes, cval, axes, strides, method, workers,
                          nan_policy)
+    return Prepared(checked, [with_strided_copies(passes, axes, modes, strides)])
+
+
+def _run(input, prepared, output, cval, method, workers, nan_policy="propagate"):
+    """Run a prepared chain; nan_policy="omit" runs it as one normalised
+    correlation (`run_omit`)."""
+    checked, (passes,) = prepared
     if not isinstance(output, np.ndarray):  # the result's dtype, checked (and promoted) once
         output = checked.output_dtype
     if nan_policy == "raise" and is_dask_array(input):
         input = checked_for_nan(input)
-    passes = with_strided_copies(passes, axes, modes, strides)
     if checked.omit:
         return run_omit(input, passes, output, cval, method=method, workers=workers)
     if not passes:
@@ -133,63 +182,85 @@ def _run(input, passes, output, modes, cval, axes, strides, method, workers,
 def _gaussian(input, sigma, order, output, mode, cval, truncate, radius, axes, stride,
               method, workers, nan_policy="propagate"):
     input = _as_input(input)
-    axes = parse_axes(axes, input.ndim)
-    n = len(axes)
-    sigmas = per_axis(sigma, n, "sigma", _parse_nonnegative)
-    orders = per_axis(order, n, "order", _parse_order)
-    truncates = per_axis(truncate, n, "truncate", _parse_nonnegative)
-    radii = per_axis(radius, n, "radius", _parse_radius)
-    modes = per_axis(mode, n, "mode", _keep)
-    strides = per_axis(stride, n, "stride", parse_positive)
-    passes = [_gaussian_pass(*arguments) for arguments
-              in zip(axes, sigmas, orders, truncates, radii, modes, strides, strict=True)
-              if arguments[1] > SMALLEST_SIGMA]
-    return _run(input, passes, output, modes, cval, axes, strides, method, workers,
-                nan_policy)
+
+    def prepare():
+        filtered = parse_axes(axes, input.ndim)
+        n = len(filtered)
+        sigmas = per_axis(sigma, n, "sigma", _parse_nonnegative)
+        orders = per_axis(order, n, "order", _parse_order)
+        truncates = per_axis(truncate, n, "truncate", _parse_nonnegative)
+        radii = per_axis(radius, n, "radius", _parse_radius)
+        modes = per_axis(mode, n, "mode", _keep)
+        strides = per_axis(stride, n, "stride", parse_positive)
+        passes = [_gaussian_pass(*arguments) for arguments
+                  in zip(filtered, sigmas, orders, truncates, radii, modes, strides,
+                         strict=True)
+                  if arguments[1] > SMALLEST_SIGMA]
+        return _prepare(input, passes, output, modes, cval, filtered, strides, method,
+                        workers, nan_policy)
+
+    prepared = _prepared("gaussian", input, output, nan_policy,
+                         (sigma, order, mode, cval, truncate, radius, axes, stride, method,
+                          workers), prepare)
+    return _run(input, prepared, output, cval, method, workers, nan_policy)
 
 
 def _uniform(input, size, output, mode, cval, origin, axes, stride, workers,
              nan_policy="propagate"):
     input = _as_input(input)
-    axes = parse_axes(axes, input.ndim)
-    n = len(axes)
-    sizes = per_axis(size, n, "size", _parse_size)
-    origins = per_axis(origin, n, "origin", as_int)
-    modes = per_axis(mode, n, "mode", _keep)
-    strides = per_axis(stride, n, "stride", parse_positive)
-    passes = [_box_pass(*arguments) for arguments
-              in zip(axes, sizes, origins, modes, strides, strict=True)
-              if arguments[1] > 1 or arguments[2] != 0]
-    return _run(input, passes, output, modes, cval, axes, strides, "direct", workers,
-                nan_policy)
+
+    def prepare():
+        filtered = parse_axes(axes, input.ndim)
+        n = len(filtered)
+        sizes = per_axis(size, n, "size", _parse_size)
+        origins = per_axis(origin, n, "origin", as_int)
+        modes = per_axis(mode, n, "mode", _keep)
+        strides = per_axis(stride, n, "stride", parse_positive)
+        passes = [_box_pass(*arguments) for arguments
+                  in zip(filtered, sizes, origins, modes, strides, strict=True)
+                  if arguments[1] > 1 or arguments[2] != 0]
+        return _prepare(input, passes, output, modes, cval, filtered, strides, "direct",
+                        workers, nan_policy)
+
+    prepared = _prepared("uniform", input, output, nan_policy,
+                         (size, mode, cval, origin, axes, stride, workers), prepare)
+    return _run(input, prepared, output, cval, "direct", workers, nan_policy)
 
 
-def _edge(input, axis, output, mode, cval, stride, workers, smoothing):
-    """sobel/prewitt: the difference along `axis`, then `smoothing` along
-    every other axis, in order (scipy's passes)."""
+def _edge(name, input, axis, output, mode, cval, stride, workers, smoothing):
+    """sobel/prewitt (`name`): the difference along `axis`, then `smoothing`
+    along every other axis, in order (scipy's passes)."""
     input = _as_input(input)
-    axes = tuple(range(input.ndim))
-    (axis,) = parse_axes(axis, input.ndim)
-    modes = per_axis(mode, len(axes), "mode", _keep)
-    strides = per_axis(stride, len(axes), "stride", parse_positive)
-    passes = [Pass(axis, DIFFERENCE, 0, modes[axis], strides[axis])]
-    passes += [Pass(other, smoothing, 0, modes[other], strides[other])
-               for other in axes if other != axis]
-    return _run(input, passes, output, modes, cval, axes, strides, "direct", workers)
+
+    def prepare():
+        axes = tuple(range(input.ndim))
+        (difference_axis,) = parse_axes(axis, input.ndim)
+        modes = per_axis(mode, len(axes), "mode", _keep)
+        strides = per_axis(stride, len(axes), "stride", parse_positive)
+        passes = [Pass(difference_axis, DIFFERENCE, 0, modes[difference_axis],
+                       strides[difference_axis])]
+        passes += [Pass(other, smoothing, 0, modes[other], strides[other])
+                   for other in axes if other != difference_axis]
+        return _prepare(input, passes, output, modes, cval, axes, strides, "direct", workers)
+
+    prepared = _prepared(name, input, output, "propagate", (axis, mode, cval, stride, workers),
+                         prepare)
+    return _run(input, prepared, output, cval, "direct", workers)
 
 
-def _combine(input, chains, output, modes, cval, axes, strides, method, workers, square):
-    """sum over `chains` of each chain's result (squared first, and the
-    square root of the sum taken, with `square`), rounded to `output` once."""
-    checked = check_call(input, output, modes, cval, axes, strides, method, workers)
+def _combine(input, prepared, output, cval, method, workers, square):
+    """sum over the prepared chains of each chain's result (squared first,
+    and the square root of the sum taken, with `square`), rounded to
+    `output` once."""
+    checked, chains = prepared
+    if not chains:  # no filtered axis: a copy, as scipy
+        return _run(input, Prepared(checked, [[]]), output, cval, method, workers)
     total = None
     for passes in chains:
         term = run_chain(input, passes, checked.work_dtype, cval,
                          work_dtype=checked.work_dtype, method=method, workers=workers)
         term = term * term if square else term
         total = term if total is None else total + term
-    if total is None:  # no filtered axis: a copy, as scipy
-        return _run(input, [], output, modes, cval, axes, strides, method, workers)
     if square:
         total = np.sqrt(total)
     if not isinstance(output, np.ndarray):
@@ -222,19 +293,26 @@ def _derivative_chains(sigma, order, mode, truncate, radius, axes, stride):
     return chains, modes, strides
 
 
-def _gaussian_derivatives(input, sigma, order, output, mode, cval, axes, keywords, square):
+def _gaussian_derivatives(name, input, sigma, order, output, mode, cval, axes, keywords,
+                          square):
     input = _as_input(input)
-    axes = parse_axes(axes, input.ndim)
     unknown = set(keywords) - {"truncate", "radius", "stride", "method", "workers"}
     if unknown:
         raise TypeError(f"unexpected keyword argument {sorted(unknown)[0]!r}")
     method = keywords.get("method", "auto")
     workers = keywords.get("workers")
-    chains, modes, strides = _derivative_chains(
-        sigma, order, mode, keywords.get("truncate", 4.0), keywords.get("radius"), axes,
-        keywords.get("stride", 1))
-    return _combine(input, chains, output, modes, cval, axes, strides, method, workers,
-                    square)
+
+    def prepare():
+        filtered = parse_axes(axes, input.ndim)
+        chains, modes, strides = _derivative_chains(
+            sigma, order, mode, keywords.get("truncate", 4.0), keywords.get("radius"),
+            filtered, keywords.get("stride", 1))
+        checked = check_call(input, output, modes, cval, filtered, strides, method, workers)
+        return Prepared(checked, chains)
+
+    prepared = _prepared(name, input, output, "propagate",
+                         (sigma, mode, cval, axes, *sorted(keywords.items())), prepare)
+    return _combine(input, prepared, output, cval, method, workers, square)
 
 
 # --------------------------------------------------------------------------
@@ -523,7 +601,7 @@ def sobel(input, axis=-1, output=None, mode="reflect", cval=0.0, *, stride=1, wo
            [4., 8., 8., 8., 4.],
            [4., 8., 8., 8., 4.]])
     """
-    return _edge(input, axis, output, mode, cval, stride, workers, SOBEL_SMOOTHING)
+    return _edge("sobel", input, axis, output, mode, cval, stride, workers, SOBEL_SMOOTHING)
 
 
 @fill
@@ -562,7 +640,8 @@ def prewitt(input, axis=-1, output=None, mode="reflect", cval=0.0, *, stride=1, 
            [3., 6., 6., 6., 3.],
            [3., 6., 6., 6., 3.]])
     """
-    return _edge(input, axis, output, mode, cval, stride, workers, PREWITT_SMOOTHING)
+    return _edge("prewitt", input, axis, output, mode, cval, stride, workers,
+                 PREWITT_SMOOTHING)
 
 
 @fill
@@ -607,12 +686,19 @@ def laplace(input, output=None, mode="reflect", cval=0.0, *, axes=None, workers=
            [ 0.,  1.,  0.]])
     """
     input = _as_input(input)
-    axes = parse_axes(axes, input.ndim)
-    modes = per_axis(mode, len(axes), "mode", _keep)
-    chains = [[Pass(axis, SECOND_DIFFERENCE, 0, axis_mode, 1)]
-              for axis, axis_mode in zip(axes, modes, strict=True)]
-    return _combine(input, chains, output, modes, cval, axes, (1,) * len(axes), "direct",
-                    workers, square=False)
+
+    def prepare():
+        filtered = parse_axes(axes, input.ndim)
+        modes = per_axis(mode, len(filtered), "mode", _keep)
+        chains = [[Pass(axis, SECOND_DIFFERENCE, 0, axis_mode, 1)]
+                  for axis, axis_mode in zip(filtered, modes, strict=True)]
+        checked = check_call(input, output, modes, cval, filtered, (1,) * len(filtered),
+                             "direct", workers)
+        return Prepared(checked, chains)
+
+    prepared = _prepared("laplace", input, output, "propagate", (mode, cval, axes, workers),
+                         prepare)
+    return _combine(input, prepared, output, cval, "direct", workers, square=False)
 
 
 @fill
@@ -653,8 +739,8 @@ def gaussian_laplace(input, sigma, output=None, mode="reflect", cval=0.0, *, axe
     >>> bool(y[4, 4] < 0)
     True
     """
-    return _gaussian_derivatives(input, sigma, 2, output, mode, cval, axes, kwargs,
-                                 square=False)
+    return _gaussian_derivatives("gaussian_laplace", input, sigma, 2, output, mode, cval,
+                                 axes, kwargs, square=False)
 
 
 @fill
@@ -699,5 +785,5 @@ def gaussian_gradient_magnitude(input, sigma, output=None, mode="reflect", cval=
     >>> float(pyconv.gaussian_gradient_magnitude(ramp, 1.0)[4, 4].round(3))
     0.999
     """
-    return _gaussian_derivatives(input, sigma, 1, output, mode, cval, axes, kwargs,
-                                 square=True)
+    return _gaussian_derivatives("gaussian_gradient_magnitude", input, sigma, 1, output,
+                                 mode, cval, axes, kwargs, square=True)

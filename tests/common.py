@@ -66,3 +66,31 @@ def random_array(rng, shape, dtype):
     if dtype.kind == "c":
         values = values + 1j * rng.standard_normal(shape)
     return values.astype(dtype)
+
+
+def assert_omit_close(actual, expected, x, w, out_dtype=None, terms=None):
+    """NaN exactly where the reference has it; elsewhere equal up to rounding.
+
+    The ratio's error: each sum is off by (taps + 2) eps sum|w| max|x| (or
+    sum|w| for the present weights); divided by the present weights (at
+    least the smallest |w| here), times sum(w).
+    """
+    actual = np.asarray(actual)
+    out_dtype = np.dtype(out_dtype or actual.dtype)
+    assert actual.dtype == out_dtype, (actual.dtype, out_dtype)
+    assert actual.shape == expected.shape
+    missing = np.isnan(expected)
+    np.testing.assert_array_equal(np.isnan(actual), missing)
+    w = np.asarray(w, dtype=np.complex128)
+    present = np.abs(x[~np.isnan(x)]) if x.dtype.kind in "fc" else np.abs(x)
+    x_max = max(1.0, float(present.max(initial=0)))
+    eps = np.finfo(np.float32 if out_dtype in (np.float16, np.float32, np.complex64)
+                   or out_dtype.kind in "iu" else np.float64).eps
+    sum_abs = float(np.abs(w).sum())
+    smallest = float(np.abs(w[w != 0]).min())
+    n_terms = max(w.size, terms or 0) + 2
+    atol = 4 * n_terms * eps * x_max * sum_abs / smallest * abs(complex(w.sum()))
+    if out_dtype == np.float16:
+        atol += 2 * float(np.finfo(np.float16).eps) * x_max
+    np.testing.assert_allclose(actual[~missing].astype(np.complex128),
+                               expected[~missing].astype(np.complex128), rtol=0, atol=atol)

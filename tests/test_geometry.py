@@ -9,10 +9,12 @@ import itertools
 import numpy as np
 import pytest
 import scipy.signal
-from common import MODES, assert_close
+from common import MODES, assert_close, assert_omit_close
 from reference import correlate as reference
+from reference import to_dtype
 
 import pyconv
+from pyconv import _direct_plan
 
 PADDINGS = ["same", "valid", "full", 0, 2, (0, 3), (4, 1)]
 
@@ -216,3 +218,57 @@ def test_zero_dimensional_input():
     # No filtered axes at all: every axis is a batch axis.
     x = np.arange(6.0).reshape(2, 3)
     np.testing.assert_array_equal(pyconv.correlate(x, np.float64(-1.0), axes=()), -x)
+
+
+LINE_CASES = [
+    # (input shape, kernel shape, keywords)
+    ((5, 40), (1, 5), {}),
+    ((5, 40), (3, 4), {"mode": "wrap", "origin": (0, 1)}),
+    ((4, 90), (1, 7), {"stride": 3, "mode": "mirror"}),
+    ((4, 37), (2, 3), {"dilation": 4, "mode": "nearest"}),
+    ((6, 33), (3, 3), {"padding": "full", "mode": "constant", "cval": 1.5}),
+    ((6, 33), (1, 9), {"padding": "valid", "stride": 2}),
+    ((3, 30), (5, 5), {"mode": "reflect"}),  # separable: strips
+    ((2, 3, 29), (2, 2, 6), {"mode": "constant", "dilation": (1, 1, 2)}),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128, np.uint8])
+@pytest.mark.parametrize("omit", [False, True])
+@pytest.mark.parametrize("shape, kernel_shape, keywords", LINE_CASES)
+def test_short_lines_gathered_whole_equal_three_pieces(monkeypatch, plans, rng, dtype, omit,
+                                                       shape, kernel_shape, keywords):
+    # A line of at most GATHERED_LINE_BYTES is gathered whole, in one piece;
+    # a longer one reads its interior in place between two gathered edge
+    # pieces. Both give every output the same terms in the same order.
+    if omit and np.dtype(dtype).kind not in "fc":
+        pytest.skip("only floating-point data can hold NaN")
+    x = (rng.standard_normal(shape) * 10).astype(dtype)
+    if omit:
+        x[rng.random(shape) < 0.1] = np.nan
+    # (Positive weights with omit: a sum of present weights near 0 would
+    # magnify rounding without bound.)
+    draw = (lambda shape: rng.random(shape) + 0.1) if omit else rng.standard_normal
+    w = np.outer(draw(5), draw(5)) if kernel_shape == (5, 5) else draw(kernel_shape)
+    if np.dtype(dtype).kind == "u":
+        w = np.round(w * 4)  # integer weights: the exact int16 sums
+    nan_policy = "omit" if omit else "propagate"
+    whole = pyconv.correlate(x, w, nan_policy=nan_policy, method="direct", workers=1,
+                             **keywords)
+    monkeypatch.setattr(_direct_plan, "GATHERED_LINE_BYTES", 0)
+    in_pieces = pyconv.correlate(x, w, nan_policy=nan_policy, method="direct", workers=1,
+                                 **keywords)
+    np.testing.assert_array_equal(in_pieces, whole, strict=True)
+    whole_plan, pieces_plan = plans[0], plans[-1]
+    assert len(plans) == 2
+    assert (whole_plan.seg_bounds[:, 1] == whole_plan.seg_bounds[:, 0]).all()
+    if np.dtype(dtype).kind == "f" and pieces_plan.strips != _direct_plan.GATHERED_STRIPS:
+        # (Converted data, and gathered strips, are always gathered.)
+        assert (pieces_plan.seg_bounds[:, 2] > pieces_plan.seg_bounds[:, 1]).any()
+    expected = reference(x, w, omit=omit, **keywords)
+    if np.dtype(dtype).kind == "u":  # exact sums, rounded and saturated
+        np.testing.assert_array_equal(whole, to_dtype(expected, whole.dtype))
+    elif omit:
+        assert_omit_close(whole, expected, x, w)
+    else:
+        assert_close(whole, expected, x, w, cval=keywords.get("cval", 0.0))

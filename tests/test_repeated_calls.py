@@ -8,6 +8,7 @@ import weakref
 
 import numpy as np
 import pytest
+import scipy.ndimage as ndi
 
 import pyconv
 from pyconv import _dispatch
@@ -196,9 +197,10 @@ def test_caches_evict_safely_from_many_threads(monkeypatch):
 @pytest.fixture
 def checks(monkeypatch):
     """An empty cache of filter checks, and the count of checks that ran."""
-    from pyconv import _separable
+    from pyconv import _filters, _separable
 
     monkeypatch.setattr(_separable, "_CHECKED", {})
+    monkeypatch.setattr(_filters, "_PREPARED", {})
     ran = []
     real = _separable.normalize
 
@@ -259,3 +261,88 @@ def test_cached_gaussian_weights_are_read_only():
     assert weights is _separable.gaussian_weights(2.0, 1, 8)
     with pytest.raises(ValueError, match="read-only"):
         weights[0] = 1.0
+
+
+# Above the checks, a filter keeps what it prepared (its parsed arguments,
+# passes and check) for recent sets of arguments.
+
+
+@pytest.fixture
+def prepared(monkeypatch):
+    """Empty caches of filter preparations and checks, and the count of
+    preparations that ran (each ends with one check)."""
+    from pyconv import _filters, _separable
+
+    monkeypatch.setattr(_filters, "_PREPARED", {})
+    monkeypatch.setattr(_separable, "_CHECKED", {})
+    ran = []
+    real = _filters.check_call
+
+    def counting(*args, **kwargs):
+        ran.append(args[0].shape)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_filters, "check_call", counting)
+    return ran
+
+
+FAMILY_CALLS = [
+    ("gaussian_filter", (1.5,), {"mode": "wrap"}),
+    ("gaussian_filter1d", (2.0,), {"axis": 0, "order": 1}),
+    ("uniform_filter", (3,), {"mode": "nearest"}),
+    ("uniform_filter1d", (5,), {"origin": 1}),
+    ("sobel", (), {"axis": 0}),
+    ("prewitt", (), {"axis": 0}),
+    ("laplace", (), {"mode": "mirror"}),
+    ("gaussian_laplace", (1.0,), {}),
+    ("gaussian_gradient_magnitude", (1.0,), {"truncate": 3.0}),
+]
+
+
+@pytest.mark.parametrize("name, arguments, keywords", FAMILY_CALLS)
+def test_a_filter_prepares_once_per_set_of_arguments(prepared, rng, name, arguments,
+                                                      keywords):
+    function = getattr(pyconv, name)
+    x = rng.standard_normal((12, 10))
+    expected = getattr(ndi, name)(x, *arguments, **keywords)
+    first = function(x, *arguments, **keywords)
+    np.testing.assert_allclose(first, expected, rtol=1e-12, atol=1e-12)
+    for _ in range(3):
+        np.testing.assert_array_equal(function(x, *arguments, **keywords), first)
+    y = rng.standard_normal((12, 10))  # new data: nothing prepared anew
+    np.testing.assert_allclose(function(y, *arguments, **keywords),
+                               getattr(ndi, name)(y, *arguments, **keywords),
+                               rtol=1e-12, atol=1e-12)
+    assert len(prepared) == 1
+    function(x.astype(np.float32), *arguments, **keywords)  # another dtype
+    function(x[:6], *arguments, **keywords)  # another shape
+    function(x, *arguments, **keywords, output=np.float32)
+    assert len(prepared) == 4
+
+
+def test_sobel_and_prewitt_keep_their_own_preparations(prepared, rng):
+    x = rng.standard_normal((9, 7))
+    for _ in range(2):
+        np.testing.assert_allclose(pyconv.sobel(x), ndi.sobel(x), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(pyconv.prewitt(x), ndi.prewitt(x), rtol=1e-12,
+                                   atol=1e-12)
+    assert len(prepared) == 2
+
+
+def test_a_preparation_keeps_types_apart_and_refusals_out(prepared, rng):
+    x = rng.standard_normal((8, 8))
+    pyconv.uniform_filter1d(x, 3)
+    pyconv.uniform_filter1d(x, 3.0)  # scipy takes a float size; 3.0 is not 3
+    pyconv.gaussian_filter(x, 1)
+    pyconv.gaussian_filter(x, 1.0)
+    assert len(prepared) == 4
+    for _ in range(2):  # a refused call is refused every time
+        with pytest.raises(TypeError, match="sigma"):
+            pyconv.gaussian_filter(x, True)  # equal to 1 and 1.0, which are kept
+        with pytest.raises(ValueError, match="origin"):
+            pyconv.uniform_filter1d(x, 3, origin=2)
+        with pytest.raises(ValueError, match="sigma"):
+            pyconv.gaussian_filter(x, -1.0)
+        with pytest.raises(TypeError, match="stride"):
+            pyconv.uniform_filter(x, 3, stride=True)
+

@@ -48,15 +48,16 @@ def _parser():
                         help="instead: the fixed cost of a call, pyconv (at its default "
                              "workers and at workers=1) against scipy.ndimage on small "
                              "arrays, up to 300 calls each, each ratio (the median over "
-                             "rounds of pyconv time / scipy time) beside its target; with --full also a sweep of "
-                             "sizes from 10 to 10^7 elements (1-D, 2-D, 3-D; float32 and "
-                             "float64) naming the sizes at which pyconv is slower (about a "
-                             "minute more)")
+                             "rounds of pyconv time / scipy time) beside its target; with "
+                             "--full also a sweep of sizes from 10 to 10^7 elements (1-D, "
+                             "2-D, 3-D; float32 and float64) naming the sizes at which "
+                             "pyconv is slower (about a minute more)")
     parser.add_argument("--busy", action="store_true",
                         help="instead (or after --small): pyconv (default workers and "
                              "workers=1) and scipy.ndimage on float32 data, up to 300 calls "
-                             "each (ratios: median over rounds), while 2 and then 4 CPU-bound processes started by the "
-                             "benchmark run beside them (stopped afterwards; about a minute)")
+                             "each (ratios: median over rounds), while 2 and then 4 "
+                             "CPU-bound processes started by the benchmark run beside them "
+                             "(stopped afterwards; about a minute)")
     parser.add_argument("--streams", action="store_true",
                         help="instead: a stream (pyconv.correlate_stream, data pushed in "
                              "chunks) against the whole-array call on the same data, and "
