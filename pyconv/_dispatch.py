@@ -59,6 +59,9 @@ def filter_any(input, weights, output, mode, cval, origin, **keywords):
         # (Not a bool input or output, which go through a view or a scratch
         # array, nor a promoted output dtype, which warns on every call.)
         repeat = _Repeat(problem, decision)
+        # The key the next call will make: the FFT backend, if this call was
+        # the first to choose one, is chosen now.
+        key = key[:-1] + (_fft_backends.current_if_chosen(),)
         remember(_REPEATS, _REPEATS_LOCK, key, repeat, CACHED_REPEATS)
     return problem.finish(result)  # (a bool result: nonzero sums are True)
 

@@ -118,6 +118,22 @@ def test_the_fft_backend_in_use_is_part_of_the_key(monkeypatch):
     assert _dispatch._repeat_key(*arguments[:-1], arguments[-1]) != key
 
 
+def test_the_call_that_chooses_the_fft_backend_leaves_the_next_calls_entry(monkeypatch):
+    # Before any call needed an FFT backend, the key holds None; the call
+    # that chooses one keeps its entry under the key the next call makes.
+    from pyconv import _fft_backends
+
+    monkeypatch.setattr(_dispatch, "_REPEATS", {})
+    monkeypatch.setattr(_fft_backends._selection, "transforms", None)
+    x, w = np.arange(50.0), np.ones(5)
+    first = pyconv.correlate1d(x, w)  # method "auto": the plan asks the backend
+    assert _fft_backends.current_if_chosen() is not None
+    (key,) = _dispatch._REPEATS
+    assert key[-1] is _fft_backends.current_if_chosen()
+    np.testing.assert_array_equal(pyconv.correlate1d(x, w), first)
+    assert list(_dispatch._REPEATS) == [key]  # found, not made anew
+
+
 def _fresh(function, *args, **kwargs):
     with _no_repeats():
         return function(*args, **kwargs)
