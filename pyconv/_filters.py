@@ -141,7 +141,8 @@ def _prepared(name, input, output, nan_policy, arguments, prepare):
     if (type(input) is np.ndarray and nan_policy != "raise"
             and (output is None or isinstance(output, (type, np.dtype, str)))):
         try:
-            key = (name, input.shape, input.dtype, output, frozen_arguments(arguments))
+            key = (name, input.shape, input.dtype, output,
+                   frozen_arguments((nan_policy, *arguments)))
         except (NotPlain, TypeError):
             pass
     found = _PREPARED.get(key) if key is not None else None

@@ -336,6 +336,17 @@ def test_a_filter_prepares_once_per_set_of_arguments(prepared, rng, name, argume
     assert len(prepared) == 4
 
 
+@pytest.mark.parametrize("function", [pyconv.gaussian_filter, pyconv.uniform_filter])
+def test_the_nan_policy_is_part_of_a_preparation(prepared, rng, function):
+    x = rng.standard_normal((9, 7))
+    x[4, 3] = np.nan
+    for _ in range(2):
+        omitted = function(x, 2, nan_policy="omit")
+        propagated = function(x, 2)
+        assert np.isfinite(omitted).all() and np.isnan(propagated).any()
+    assert len(prepared) == 2
+
+
 def test_sobel_and_prewitt_keep_their_own_preparations(prepared, rng):
     x = rng.standard_normal((9, 7))
     for _ in range(2):
