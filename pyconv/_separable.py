@@ -236,7 +236,7 @@ def _run_pass(input, step, output, cval, work_dtype, method, workers):
             and step.weights.size >= BOX_PASS_TAPS):
         return _run_box(input, step, output, complex(cval), np.dtype(work_dtype), workers)
     return filter_any(input, step.weights, output, step.mode, cval, step.origin,
-                      axes=(step.axis,), stride=step.stride, dilation=1, padding="same",
+                      axes=step.axis, stride=step.stride, dilation=1, padding="same",
                       method=method, workers=workers, convolution=False, one_axis=True)
 
 

@@ -373,3 +373,27 @@ def test_a_preparation_keeps_types_apart_and_refusals_out(prepared, rng):
         with pytest.raises(TypeError, match="stride"):
             pyconv.uniform_filter(x, 3, stride=True)
 
+
+
+@pytest.mark.parametrize("function, arguments", [
+    (pyconv.correlate1d, ([1.0, 2.0, 1.0],)),
+    (pyconv.convolve1d, ([1.0, 2.0, 1.0],)),
+    (pyconv.uniform_filter1d, (3,)),
+    (pyconv.gaussian_filter1d, (1.0,)),
+])
+def test_a_1d_functions_axis_is_checked_whatever_its_type(rng, function, arguments):
+    # A plain int axis goes into the key as it is; any other type still
+    # goes through the axis checks.
+    x = rng.standard_normal((5, 6))
+    expected = function(x, *arguments, axis=0)
+    np.testing.assert_array_equal(function(x, *arguments, axis=np.int64(0)), expected)
+    np.testing.assert_array_equal(function(x, *arguments, axis=-2), expected)
+    for _ in range(2):
+        with pytest.raises(TypeError):
+            function(x, *arguments, axis=True)
+        with pytest.raises(TypeError):
+            function(x, *arguments, axis=(0,))
+        with pytest.raises(TypeError):
+            function(x, *arguments, axis=0.0)
+        with pytest.raises(ValueError, match="out of range"):
+            function(x, *arguments, axis=2)
