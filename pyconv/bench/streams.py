@@ -7,8 +7,8 @@ same data filtered in one call, and
 the 1-D case also against ``scipy.signal.lfilter(b, 1, chunk, zi=...)``
 over the same chunks, the three called in turn in one process at the run's
 workers. Every stream's result is first checked against the whole call
-(bitwise: both run the direct method). Ratios are the stream's time over
-the anchor's: lower is better.
+(bitwise: both run the direct method). Ratios are the median over rounds
+of the stream's time over the anchor's: lower is better.
 """
 
 from dataclasses import dataclass
