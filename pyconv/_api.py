@@ -13,7 +13,7 @@ from pyconv import _plan
 from pyconv._dask import is_dask_array
 from pyconv._dispatch import filter_any as _filter
 from pyconv._docstrings import fill
-from pyconv._normalize import normalize, normalize_geometry
+from pyconv._normalize import normalize, normalize_geometry, single_axis
 
 __all__ = ["correlate", "convolve", "correlate1d", "convolve1d", "output_shape",
            "choose_method"]
@@ -175,12 +175,6 @@ def convolve(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *,
                    method=method, workers=workers, convolution=True)
 
 
-def _one_axis(axis):
-    """`axes` for the 1-D functions: a plain int as it is (the cheap key of a
-    repeated call), anything else as ``(axis,)``, which checks it as an axis."""
-    return axis if type(axis) is int else (axis,)
-
-
 @fill
 def correlate1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, origin=0,
                 *, stride=1, dilation=1, padding="same", nan_policy="propagate",
@@ -242,7 +236,7 @@ def correlate1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, 
     array([[0., 3., 3., 3., 0.],
            [2., 3., 3., 3., 2.]])
     """
-    return _filter(input, weights, output, mode, cval, origin, axes=_one_axis(axis),
+    return _filter(input, weights, output, mode, cval, origin, axes=single_axis(axis),
                    stride=stride, dilation=dilation, padding=padding, nan_policy=nan_policy,
                    method=method, workers=workers, convolution=False, one_axis=True)
 
@@ -304,7 +298,7 @@ def convolve1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, o
     >>> pyconv.convolve1d(impulse, [1.0, 0.5], padding="full", mode="constant")
     array([1. , 0.5, 0. , 0. , 0. ])
     """
-    return _filter(input, weights, output, mode, cval, origin, axes=_one_axis(axis),
+    return _filter(input, weights, output, mode, cval, origin, axes=single_axis(axis),
                    stride=stride, dilation=dilation, padding=padding, nan_policy=nan_policy,
                    method=method, workers=workers, convolution=True, one_axis=True)
 

@@ -26,6 +26,7 @@ from pyconv._normalize import (
     parse_axes,
     parse_positive,
     per_axis,
+    single_axis,
 )
 from pyconv._separable import (
     Pass,
@@ -559,11 +560,10 @@ def uniform_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0
 
 
 def _one_axis(axis):
-    """`axis` as the `axes` of the N-D form (checked there): a plain int as
-    it is (the cheap key of a repeated call), anything else as ``(axis,)``."""
+    """`axis` as the `axes` of the N-D form (checked there)."""
     if isinstance(axis, (list, tuple)) or (isinstance(axis, np.ndarray) and axis.ndim > 0):
         raise TypeError(f"axis must be an integer, got {type(axis).__name__}")
-    return axis if type(axis) is int else (axis,)
+    return single_axis(axis)
 
 
 @fill

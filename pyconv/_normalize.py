@@ -244,6 +244,13 @@ def _parse_padding(value, name):
     return (before, after)
 
 
+def single_axis(axis):
+    """`axes` for a function of one axis: a plain int as it is (the cheap key
+    of a repeated call), anything else as ``(axis,)``, which parse_axes
+    checks as an axis."""
+    return axis if type(axis) is int else (axis,)
+
+
 def parse_axes(axes, ndim):
     if axes is None:
         return tuple(range(ndim))

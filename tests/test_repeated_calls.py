@@ -210,22 +210,30 @@ def test_caches_evict_safely_from_many_threads(monkeypatch):
 # (pyconv._separable.check_call keeps the outcome, not the data).
 
 
-@pytest.fixture
-def checks(monkeypatch):
-    """An empty cache of filter checks, and the count of checks that ran."""
+def _counted(monkeypatch, module, name):
+    """The shapes of the first argument of each call of module.name from now
+    on, its filter caches (preparations and checks) emptied."""
     from pyconv import _filters, _separable
 
-    monkeypatch.setattr(_separable, "_CHECKED", {})
     monkeypatch.setattr(_filters, "_PREPARED", {})
+    monkeypatch.setattr(_separable, "_CHECKED", {})
     ran = []
-    real = _separable.normalize
+    real = getattr(module, name)
 
     def counting(*args, **kwargs):
         ran.append(args[0].shape)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(_separable, "normalize", counting)
+    monkeypatch.setattr(module, name, counting)
     return ran
+
+
+@pytest.fixture
+def checks(monkeypatch):
+    """Empty filter caches, and the count of checks that ran."""
+    from pyconv import _separable
+
+    return _counted(monkeypatch, _separable, "normalize")
 
 
 def test_a_filter_checks_once_per_set_of_arguments(checks, rng):
@@ -285,21 +293,11 @@ def test_cached_gaussian_weights_are_read_only():
 
 @pytest.fixture
 def prepared(monkeypatch):
-    """Empty caches of filter preparations and checks, and the count of
-    preparations that ran (each ends with one check)."""
-    from pyconv import _filters, _separable
+    """Empty filter caches, and the count of preparations that ran (each
+    ends with one check)."""
+    from pyconv import _filters
 
-    monkeypatch.setattr(_filters, "_PREPARED", {})
-    monkeypatch.setattr(_separable, "_CHECKED", {})
-    ran = []
-    real = _filters.check_call
-
-    def counting(*args, **kwargs):
-        ran.append(args[0].shape)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(_filters, "check_call", counting)
-    return ran
+    return _counted(monkeypatch, _filters, "check_call")
 
 
 FAMILY_CALLS = [
