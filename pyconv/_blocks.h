@@ -10,6 +10,15 @@
  * outputs from j on with unit steps, into out[0 ..). A step of 0 reads one
  * value (a row of cval).
  *
+ * pyconv_columns_<T>(out, n_lines, count, lines, masks, weights,
+ * n_positions) sums up to PYCONV_COLUMN_LINES output lines at once (the
+ * column strips of a kernel one tap wide along the line): out[r][i], i <
+ * count, r < n_lines, is the sum over positions u < n_positions whose mask
+ * has bit r, in order, of weights[u * PYCONV_COLUMN_LINES + r] *
+ * lines[u][i]. Every value of an input line is loaded once for all the
+ * output lines that use it, where a line at a time would load it once per
+ * kernel row (and rows a power of two apart share cache sets).
+ *
  * Two implementations, one contract:
  *
  * - _blocks_vector.h (with _blocks_vector_type.h and _blocks_vector_block.h),
@@ -42,6 +51,8 @@
 /* Reals in a block of eight vectors (complex sums use them in pairs). */
 #define PYCONV_BLOCK_REALS_F64 (8 * PYCONV_VECTOR_F64)
 #define PYCONV_BLOCK_REALS_F32 (8 * PYCONV_VECTOR_F32)
+/* Output lines pyconv_columns_<T> sums at once. */
+#define PYCONV_COLUMN_LINES 4
 
 /* PYCONV_PASTE(name, suffix) is name_suffix: the per-type names of the
  * template headers (_blocks_vector_type.h, _blocks_portable_type.h). */

@@ -63,6 +63,51 @@ static inline void PYCONV_NAME(pyconv_accumulate)(PYCONV_T *out, Py_ssize_t coun
     }
 }
 
+/* Column strips (see _blocks.h): n <= PYCONV_COLUMN_BLOCK outputs of each
+ * of n_lines lines from j on; the full blocks pass n as a constant. */
+#define PYCONV_COLUMN_BLOCK (PYCONV_BLOCK / PYCONV_COLUMN_LINES)
+static inline void PYCONV_NAME(pyconv_column)(PYCONV_T *const *out, int n_lines, Py_ssize_t j,
+                                              Py_ssize_t n, const PYCONV_T *const *lines,
+                                              const unsigned char *masks,
+                                              const PYCONV_T *weights, Py_ssize_t n_positions)
+{
+    PYCONV_T acc[PYCONV_COLUMN_LINES][PYCONV_COLUMN_BLOCK];
+    for (int r = 0; r < PYCONV_COLUMN_LINES; r++)
+        for (Py_ssize_t k = 0; k < n; k++)
+            acc[r][k] = 0;
+    for (Py_ssize_t u = 0; u < n_positions; u++) {
+        if (masks[u] == 0)  /* (a line skipped: no pointer) */
+            continue;
+        const PYCONV_T *PYCONV_RESTRICT src = lines[u] + j;
+        for (int r = 0; r < PYCONV_COLUMN_LINES; r++) {
+            if (masks[u] >> r & 1) {
+                const PYCONV_T w = weights[u * PYCONV_COLUMN_LINES + r];
+                PYCONV_SIMD_LOOP
+                for (Py_ssize_t k = 0; k < n; k++)
+                    acc[r][k] = (PYCONV_T)(acc[r][k] + w * src[k]);
+            }
+        }
+    }
+    for (int r = 0; r < n_lines; r++)
+        for (Py_ssize_t k = 0; k < n; k++)
+            out[r][j + k] = acc[r][k];
+}
+
+static inline void PYCONV_NAME(pyconv_columns)(PYCONV_T *const *out, int n_lines,
+                                               Py_ssize_t count, const PYCONV_T *const *lines,
+                                               const unsigned char *masks,
+                                               const PYCONV_T *weights, Py_ssize_t n_positions)
+{
+    Py_ssize_t j = 0;
+    for (; j + PYCONV_COLUMN_BLOCK <= count; j += PYCONV_COLUMN_BLOCK)
+        PYCONV_NAME(pyconv_column)(out, n_lines, j, PYCONV_COLUMN_BLOCK, lines, masks, weights,
+                                   n_positions);
+    if (j < count)
+        PYCONV_NAME(pyconv_column)(out, n_lines, j, count - j, lines, masks, weights,
+                                   n_positions);
+}
+#undef PYCONV_COLUMN_BLOCK
+
 #undef PYCONV_NAME
 #undef PYCONV_T
 #undef PYCONV_SUFFIX

@@ -100,5 +100,64 @@ static inline void PYCONV_BLOCK_NAME(pyconv_unit)(PYCONV_T *out, Py_ssize_t j,
         memcpy(out + k * PYCONV_V, &acc[k], sizeof(PYCONV_VT));
 }
 
+#if PYCONV_NV <= 2
+/* Column strips (see _blocks.h): NV vectors of up to PYCONV_COLUMN_LINES
+ * output lines from j on. The accumulators of every line stay in registers
+ * (4 lines of 2 vectors: 8 of the AVX2 build's 16 registers), and each
+ * input vector is loaded once for all of them. */
+static inline void PYCONV_BLOCK_NAME(pyconv_column)(PYCONV_T *const *out, int n_lines,
+                                                    Py_ssize_t j,
+                                                    const PYCONV_T *const *lines,
+                                                    const unsigned char *masks,
+                                                    const PYCONV_T *weights,
+                                                    Py_ssize_t n_positions)
+{
+    enum { L = PYCONV_COLUMN_LINES, ALL = (1 << PYCONV_COLUMN_LINES) - 1 };
+    PYCONV_VT acc[L][PYCONV_NV];
+#pragma GCC unroll 8
+    for (int r = 0; r < L; r++)
+#pragma GCC unroll 8
+        for (int k = 0; k < PYCONV_NV; k++)
+            acc[r][k] = (PYCONV_VT){0};
+    for (Py_ssize_t u = 0; u < n_positions; u++) {
+        const unsigned mask = masks[u];
+        if (mask == 0)
+            continue;
+        const PYCONV_T *src = lines[u] + j;
+        const PYCONV_T *w = weights + u * L;
+        PYCONV_VT x[PYCONV_NV];
+#pragma GCC unroll 8
+        for (int k = 0; k < PYCONV_NV; k++)
+            memcpy(&x[k], src + k * PYCONV_V, sizeof(PYCONV_VT));
+        /* Every line (the interior of a strip): no test per line. */
+        if (mask == ALL) {
+#pragma GCC unroll 8
+            for (int r = 0; r < L; r++) {
+                const PYCONV_VT wr = PYCONV_NAME(pyconv_splat)(w[r]);
+#pragma GCC unroll 8
+                for (int k = 0; k < PYCONV_NV; k++)
+                    acc[r][k] += wr * x[k];
+            }
+        } else {
+#pragma GCC unroll 8
+            for (int r = 0; r < L; r++) {
+                if (mask >> r & 1) {
+                    const PYCONV_VT wr = PYCONV_NAME(pyconv_splat)(w[r]);
+#pragma GCC unroll 8
+                    for (int k = 0; k < PYCONV_NV; k++)
+                        acc[r][k] += wr * x[k];
+                }
+            }
+        }
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < L; r++)
+        if (r < n_lines)
+#pragma GCC unroll 8
+            for (int k = 0; k < PYCONV_NV; k++)
+                memcpy(out[r] + j + k * PYCONV_V, &acc[r][k], sizeof(PYCONV_VT));
+}
+#endif
+
 #undef PYCONV_BLOCK_NAME
 #undef PYCONV_NV

@@ -138,6 +138,37 @@ static inline void PYCONV_NAME(pyconv_accumulate)(PYCONV_T *out, Py_ssize_t coun
     }
 }
 
+/* Column strips (see _blocks.h): blocks of 2 vectors, then 1, and a last
+ * vector placed to end at `count` as above; fewer outputs than a vector go
+ * one by one, with the same terms in the same order. */
+static inline void PYCONV_NAME(pyconv_columns)(PYCONV_T *const *out, int n_lines,
+                                               Py_ssize_t count, const PYCONV_T *const *lines,
+                                               const unsigned char *masks,
+                                               const PYCONV_T *weights, Py_ssize_t n_positions)
+{
+    Py_ssize_t j = 0;
+    if (count >= PYCONV_V) {
+        for (; j + 2 * PYCONV_V <= count; j += 2 * PYCONV_V)
+            PYCONV_NAME(pyconv_column2)(out, n_lines, j, lines, masks, weights, n_positions);
+        if (j + PYCONV_V <= count) {
+            PYCONV_NAME(pyconv_column1)(out, n_lines, j, lines, masks, weights, n_positions);
+            j += PYCONV_V;
+        }
+        if (j < count)
+            PYCONV_NAME(pyconv_column1)(out, n_lines, count - PYCONV_V, lines, masks, weights,
+                                        n_positions);
+        return;
+    }
+    for (; j < count; j++)
+        for (int r = 0; r < n_lines; r++) {
+            PYCONV_T total = 0;
+            for (Py_ssize_t u = 0; u < n_positions; u++)
+                if (masks[u] >> r & 1)
+                    total = total + weights[u * PYCONV_COLUMN_LINES + r] * lines[u][j];
+            out[r][j] = total;
+        }
+}
+
 #undef PYCONV_NAME
 #undef PYCONV_T
 #undef PYCONV_VT

@@ -18,7 +18,7 @@ every other axis); a row reads one input line, picked through the boundary
 rule of each other axis. The sums run in blocks of outputs held in
 registers (_blocks.h), so each output is stored once.
 
-The output is cut into independent work items, in one of three ways
+The output is cut into independent work items, in one of four ways
 (_direct_plan.plan chooses):
 
 * Lines: one output line times one *chunk* of it. Outputs whose window lies
@@ -35,6 +35,10 @@ The output is cut into independent work items, in one of three ways
   converted inputs (converted once, not once per kernel row).
 * Separable strips: for w = outer(a, b), b along the line once per input
   line the strip reads, then a across those filtered lines.
+* Column strips: a kernel one tap wide along the line whose taps lie on
+  axis ndim - 2 alone (a 1-D pass across lines). Output lines are summed
+  COLUMN_LINES at a time, each input line loaded once for all of them
+  (_blocks.h), in place; the same terms in the same order as the line loop.
 
 With nan_policy="omit" (``Plan.omit``) every sum is formed twice in the
 same pass over the same values: of ``w * x`` and of ``w``, both over the
@@ -168,6 +172,7 @@ cdef enum:
     LINES = 0
     SEPARABLE_STRIPS = 1
     GATHERED_STRIPS = 2
+    COLUMN_STRIPS = 3
 
 
 ctypedef struct Plan:
@@ -218,6 +223,9 @@ ctypedef struct Plan:
     const void* sep_line_weights
     const Py_ssize_t* row_other
     const Py_ssize_t* row_strip_tap
+    Py_ssize_t column_reach
+    const uint8_t* column_masks
+    const void* column_weights
     Py_ssize_t n_items
     Py_ssize_t chunk
     bint omit                         # nan_policy="omit": normalised sums (see finish)
@@ -247,12 +255,19 @@ cdef extern from "_blocks.h":
     enum: PYCONV_SHORTEST_I16
     enum: PYCONV_BLOCK_REALS_F64
     enum: PYCONV_BLOCK_REALS_F32
+    enum: PYCONV_COLUMN_LINES
     void pyconv_accumulate_f64(double* out, Py_ssize_t count, const double** sources,
                                const Py_ssize_t* steps, const double* weights,
                                Py_ssize_t n_taps, int unit_steps) noexcept nogil
     void pyconv_accumulate_f32(float* out, Py_ssize_t count, const float** sources,
                                const Py_ssize_t* steps, const float* weights,
                                Py_ssize_t n_taps, int unit_steps) noexcept nogil
+    void pyconv_columns_f64(double* const* out, int n_lines, Py_ssize_t count,
+                            const double* const* lines, const uint8_t* masks,
+                            const double* weights, Py_ssize_t n_positions) noexcept nogil
+    void pyconv_columns_f32(float* const* out, int n_lines, Py_ssize_t count,
+                            const float* const* lines, const uint8_t* masks,
+                            const float* weights, Py_ssize_t n_positions) noexcept nogil
     void pyconv_unit8_f64(double* out, Py_ssize_t j, const double** sources,
                           const double* weights, Py_ssize_t n_taps) noexcept nogil
     void pyconv_unit8_f32(float* out, Py_ssize_t j, const float** sources,
@@ -382,6 +397,9 @@ cdef void bind_plan(Plan* c, plan):
     c.sep_line_weights = data(plan.sep_line_weights)
     c.row_other = intp_data(plan.row_other)
     c.row_strip_tap = intp_data(plan.row_strip_tap)
+    c.column_reach = plan.column_reach
+    c.column_masks = <const uint8_t*> data(plan.column_masks)
+    c.column_weights = data(plan.column_weights)
     c.n_items = plan.n_items
     c.chunk = plan.chunk
     c.omit = plan.omit

@@ -562,12 +562,83 @@ cdef inline void sum_gathered_rows(const Plan* p, Py_ssize_t position, Py_ssize_
 
 
 # --------------------------------------------------------------------------
+# Column strips: a kernel one tap wide along the line, across lines
+# --------------------------------------------------------------------------
+
+cdef void process_column_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
+                               const Scratch* scratch) noexcept nogil:
+    """A strip of output lines along axis ndim - 2 of a kernel whose taps all
+    lie on that axis, COLUMN_LINES lines at a time (pyconv_columns_<T>).
+
+    Every input line the strip reads is read in place, or is a line of cval
+    past a constant edge (skipped when those add nothing, as in process_item).
+    """
+    cdef int line_axis = p.ndim - 1
+    cdef int strip_axis = p.ndim - 2
+    cdef Py_ssize_t segment = item % p.n_segments
+    cdef Py_ssize_t start = seg_start(p, segment), count = seg_len(p, segment)
+    cdef Py_ssize_t out_index[MAX_DIMS]
+    cdef Py_ssize_t base, n_out
+    cdef Py_ssize_t y0 = strip_start(p, item, out_index, &base, &n_out)
+    cdef Py_ssize_t step_y = p.stride[strip_axis]
+    cdef Py_ssize_t first_y = y0 * step_y - p.before[strip_axis]
+    cdef Py_ssize_t n_positions = (n_out - 1) * step_y + p.column_reach + 1
+    cdef Py_ssize_t q, i, y, u, r, n_used, index, src_other
+    cdef Py_ssize_t out_offsets[PYCONV_COLUMN_LINES]
+    cdef W* outs[PYCONV_COLUMN_LINES]
+    cdef int n_lines
+    cdef bint constant_other = other_lines(p, out_index, 0, &src_other)
+    cdef bint cval_filled = False
+    cdef const W** lines = <const W**> scratch.sources
+    cdef W* cval_line = <W*> scratch.lines
+    cdef uint8_t* masks = scratch.needed
+    for q in range(n_positions):
+        index = extend_index(first_y + q, p.in_shape[strip_axis], p.mode[strip_axis])
+        if not constant_other and index >= 0:
+            lines[q] = (<const W*> (p.input + (src_other + index * p.in_strides[strip_axis])
+                                    * p.input_itemsize)) + start
+        elif p.skip_constant_rows:
+            lines[q] = NULL
+        else:
+            if not cval_filled:
+                for i in range(count):
+                    cval_line[i] = cval_cell[0]
+                cval_filled = True
+            lines[q] = cval_line
+    y = 0
+    while y < n_out:
+        n_lines = <int> min(<Py_ssize_t> PYCONV_COLUMN_LINES, n_out - y)
+        n_used = (n_lines - 1) * step_y + p.column_reach + 1
+        for u in range(n_used):
+            masks[u] = (p.column_masks[u] & ((1 << n_lines) - 1)
+                        if lines[y * step_y + u] != NULL else 0)
+        for r in range(n_lines):
+            out_offsets[r] = (base + (y0 + y + r) * p.out_strides[strip_axis]
+                              + start * p.out_strides[line_axis])
+            outs[r] = ((<W*> p.output) + out_offsets[r] if p.output_is_accumulator
+                       else (<W*> scratch.acc) + r * count)
+        if W is double:
+            pyconv_columns_f64(outs, n_lines, count, lines + y * step_y, masks,
+                               <const double*> p.column_weights, n_used)
+        elif W is float:
+            pyconv_columns_f32(outs, n_lines, count, lines + y * step_y, masks,
+                               <const float*> p.column_weights, n_used)
+        if not p.output_is_accumulator:
+            for r in range(n_lines):
+                store(p.output + out_offsets[r] * p.output_itemsize, p.out_strides[line_axis],
+                      outs[r], count, p)
+        y += n_lines
+
+
+# --------------------------------------------------------------------------
 # Every item, in parallel
 # --------------------------------------------------------------------------
 
 cdef inline void process(const Plan* p, Py_ssize_t item, const W* cval_cell,
                          const Scratch* scratch) noexcept nogil:
-    if p.strips == GATHERED_STRIPS:
+    if p.strips == COLUMN_STRIPS:
+        process_column_strip(p, item, cval_cell, scratch)
+    elif p.strips == GATHERED_STRIPS:
         process_gathered_strip(p, item, cval_cell, scratch)
     elif p.strips == SEPARABLE_STRIPS:
         process_strip(p, item, cval_cell, scratch)

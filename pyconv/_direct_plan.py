@@ -70,8 +70,14 @@ SHORT_LINE = 1024
 # applied to many arrays is the common case.
 CACHED_KERNEL = 4096
 
+# Column strips: output lines per strip, and how many of them the kernel
+# sums at once (_blocks.h's PYCONV_COLUMN_LINES).
+COLUMN_GROUP = 32
+COLUMN_LINES = 4
+COLUMN_SEGMENT = 4096
+
 # How work items are made (the C enum of the same name).
-LINES, SEPARABLE_STRIPS, GATHERED_STRIPS = 0, 1, 2
+LINES, SEPARABLE_STRIPS, GATHERED_STRIPS, COLUMN_STRIPS = 0, 1, 2, 3
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity (see _plan)
@@ -123,6 +129,12 @@ class DirectPlan:
     sep_line_weights: np.ndarray  # b at those taps
     row_other: np.ndarray  # gathered: each row's combination of other taps
     row_strip_tap: np.ndarray  # ... and its tap on axis ndim - 2
+    # Column strips: for each position u from a group's first line on (up to
+    # (COLUMN_LINES - 1) * stride + column_reach), which of the group's lines
+    # read it (bit r: line r) and with what weight (u, r).
+    column_reach: int  # dilation * (taps - 1) on axis ndim - 2
+    column_masks: np.ndarray  # uint8
+    column_weights: np.ndarray  # (positions, COLUMN_LINES), working dtype
     n_items: int
     chunk: int  # items between two checks for Ctrl-C
     # nan_policy="omit": each sum is formed twice in one pass, of w*x and of
@@ -213,7 +225,9 @@ CACHED_PLANS = 64
 
 
 def _plan(problem, writes_output):
-    x, weights, geometry, target_dtype, target_strides = _oriented(problem, writes_output)
+    column = column_axis(problem)
+    x, weights, geometry, target_dtype, target_strides = _oriented(problem, writes_output,
+                                                                   column)
     order, stride, dilation, before, mode, out_shape = geometry
     work, scale, omit = problem.work_dtype, 1.0, problem.omit
     integer = None if omit else integer_kernel(x.dtype, target_dtype, weights, problem.cval)
@@ -222,8 +236,11 @@ def _plan(problem, writes_output):
     cval = work.type(complex(problem.cval).real if integer is not None else problem.cval)
     analysis = analyse_kernel(weights)
     in_place = reads_in_place(x, work, x.ndim - 1)
-    strips = _strips(weights, analysis, integer is not None, out_shape, stride, dilation,
-                     in_place, omit)
+    if column is not None:
+        strips = _column_strips(weights.shape[-2], out_shape, stride, dilation)
+    else:
+        strips = _strips(weights, analysis, integer is not None, out_shape, stride, dilation,
+                         in_place, omit)
     cut = _cut(x.shape[-1], weights.shape[-1], analysis, strips, out_shape, stride, dilation,
                before[-1], in_place, work, problem.n_workers, omit)
     output_is_accumulator = (target_dtype == work and scale == 1
@@ -280,8 +297,9 @@ def kernel_can_write(output, x, dtypes):
             and not np.may_share_memory(output, x))
 
 
-def _oriented(problem, writes_output):
-    """The input, weights and per-axis geometry in loop order (line axis last).
+def _oriented(problem, writes_output, column=None):
+    """The input, weights and per-axis geometry in loop order (line axis last;
+    the `column` axis, if any, just before it).
 
     Returns (x, weights, (order, stride, dilation, before, mode, out_shape),
     target dtype, target strides in bytes).
@@ -296,6 +314,8 @@ def _oriented(problem, writes_output):
         x, weights, out_shape, strides = x.reshape(1), weights.reshape(1), (1,), (0,)
         stride, dilation, before, mode = (1,), (1,), (0,), (int(Mode.CONSTANT),)
     order = geometry_order(x)
+    if column is not None:
+        order = tuple(a for a in order[:-1] if a != column) + (column, order[-1])
     geometry = (order, intp_array([stride[a] for a in order]),
                 intp_array([dilation[a] for a in order]), intp_array([before[a] for a in order]),
                 np.ascontiguousarray([mode[a] for a in order], dtype=np.intc),
@@ -323,6 +343,40 @@ class _StripChoice:
     a: "np.ndarray | None" = None  # separable: w = outer(a, b)
     b: "np.ndarray | None" = None
     cost: float = 0.0  # separable: multiply-adds per output
+    column: bool = False  # column strips (see column_axis)
+
+
+def column_axis(problem):
+    """The axis whose output lines go in column strips, or None.
+
+    For a kernel one tap wide along the line axis whose taps all lie on one
+    other axis (a 1-D pass along any axis but the line's: the filter
+    family's passes across lines, ``correlate1d`` along axis 0): each input
+    line is then loaded once for COLUMN_LINES output lines instead of once
+    per kernel row. Only where the lines are read in place as float32 or
+    float64, with no stride or padding along the line and without omit.
+    That axis goes just before the line axis; a kernel with a single wide
+    axis sums its rows in the same order either way, so the results are
+    bitwise those of the line loop.
+    """
+    x, weights, work = problem.input, problem.weights, problem.work_dtype
+    if problem.omit or x.ndim < 2 or work not in (np.float32, np.float64):
+        return None
+    line = line_axis(x)
+    if not (reads_in_place(x, work, line) and weights.shape[line] == 1
+            and problem.stride[line] == 1 and problem.before[line] == 0
+            and problem.output.shape[line] == x.shape[line]):
+        return None
+    wide = [a for a in range(x.ndim) if weights.shape[a] > 1]
+    if len(wide) != 1 or np.count_nonzero(weights) < 2:
+        return None
+    return wide[0]
+
+
+def _column_strips(taps, out_shape, stride, dilation):
+    group = max(1, min(COLUMN_GROUP, out_shape[-2]))
+    positions = (group - 1) * stride[-2] + (taps - 1) * dilation[-2] + 1
+    return _StripChoice(False, group, positions, 1, column=True)
 
 
 def _strips(weights, analysis, integer, out_shape, stride, dilation, in_place, omit=False):
@@ -360,7 +414,10 @@ def _cut(n, taps, analysis, strips, out_shape, stride, dilation, before, in_plac
     segment = max(16, min(SEGMENT, ITEM_WORK // total_taps))
     chunk_taps = max_taps
     chunk_in_place = in_place and out_shape[-1] * np.dtype(work).itemsize > GATHERED_LINE_BYTES
-    if strips is not None:
+    if strips is not None and strips.column:
+        chunk_in_place = True  # (the plan reads every line in place)
+        segment = min(segment, COLUMN_SEGMENT)
+    elif strips is not None:
         longest = filtered_limit // (strips.n_other * strips.positions)
         if strips.separable:
             if omit:  # two sums per buffered line, in the same bytes
@@ -408,7 +465,9 @@ def _strip_fields(strips, analysis, kernel_shape, work, dilation, stride):
                   strip_phase_read=np.zeros(0, dtype=np.uint8), sep_outer_taps=0,
                   sep_outer_weights=np.zeros((0, 0), dtype=work), sep_line_taps=0,
                   sep_line_offsets=none, sep_line_weights=np.zeros(0, dtype=work),
-                  row_other=none, row_strip_tap=none)
+                  row_other=none, row_strip_tap=none, column_reach=0,
+                  column_masks=np.zeros(0, dtype=np.uint8),
+                  column_weights=np.zeros((0, COLUMN_LINES), dtype=work))
     if strips is None:
         return fields
     other_shape = tuple(kernel_shape[:-2])
@@ -417,6 +476,11 @@ def _strip_fields(strips, analysis, kernel_shape, work, dilation, stride):
                   strip_other_taps=intp_array(
                       np.stack(np.unravel_index(np.arange(strips.n_other), other_shape), axis=-1)
                       if other_shape else np.zeros((1, 0), dtype=np.intp)))
+    if strips.column:
+        fields.update(strips=COLUMN_STRIPS,
+                      **_column_tables(analysis, kernel_shape[-2], int(stride[-2]),
+                                       int(dilation[-2]), work))
+        return fields
     if strips.separable:
         taps_b = np.flatnonzero(strips.b != 0)
         outer_taps = kernel_shape[-2]
@@ -439,6 +503,19 @@ def _strip_fields(strips, analysis, kernel_shape, work, dilation, stride):
     return fields
 
 
+def _column_tables(analysis, taps, stride, dilation, work):
+    """Column strips' masks and weights (see DirectPlan): line r of a group
+    reads position r * stride + tap * dilation with that tap's weight."""
+    reach = (taps - 1) * dilation
+    masks = np.zeros((COLUMN_LINES - 1) * stride + reach + 1, dtype=np.uint8)
+    weights = np.zeros((masks.size, COLUMN_LINES), dtype=work)
+    positions = analysis.outer_taps[:, -1] * dilation
+    for line in range(COLUMN_LINES):
+        masks[positions + line * stride] |= 1 << line
+        weights[positions + line * stride, line] = analysis.row_weights[:, 0]
+    return dict(column_reach=reach, column_masks=masks, column_weights=weights)
+
+
 def _scratch(cut, strips, analysis, stride, span, work, output_is_accumulator, omit):
     """The :class:`Scratch` one thread needs."""
     total_taps = max(1, int(analysis.n_taps.sum()))
@@ -447,7 +524,13 @@ def _scratch(cut, strips, analysis, stride, span, work, output_is_accumulator, o
     n_rows = max(1, analysis.n_taps.size)
     row_slots = n_rows
     lines = needed = 0
-    if strips is not None:
+    acc = 1 if output_is_accumulator and not omit else longest_chunk
+    if strips is not None and strips.column:
+        # A line of cval; each position's mask; the lines of a strip's
+        # group before they are converted.
+        row_slots, lines, needed = strips.positions, longest_chunk, strips.positions
+        acc = 1 if output_is_accumulator else COLUMN_LINES * longest_chunk
+    elif strips is not None:
         row_slots = max(row_slots, strips.n_other * strips.positions)
         longest = longest_chunk
         # Separable: b's result per buffered line; gathered: the lines, in phases.
@@ -457,9 +540,9 @@ def _scratch(cut, strips, analysis, stride, span, work, output_is_accumulator, o
         if omit and strips.separable:
             lines *= 2
     return scratch_layout(dict(
-        acc=(1 if output_is_accumulator and not omit else longest_chunk, work),
+        acc=(acc, work),
         row_bufs=(n_rows * cut["buf_len"], work),
-        sources=(total_taps, np.uintp), steps=(total_taps, np.intp),
+        sources=(max(total_taps, row_slots), np.uintp), steps=(total_taps, np.intp),
         weights=(total_taps, work), parts=(2 * total_taps, np.float64),
         row_sources=(row_slots, np.intp), row_constant=(row_slots, np.uint8),
         lines=(lines, work), needed=(needed, np.uint8),

@@ -5,6 +5,9 @@
   with a non-zero cval, with stride, dilation and every padding form.
 * Gathered strips (input lines buffered once per strip, for short or
   converted lines): bitwise the same as the line-by-line loop.
+* Column strips (a kernel one tap wide along the line with its taps on one
+  other axis, several output lines summed at once): bitwise the same as the
+  line-by-line loop.
 * The line-by-line loop's edge pieces and register blocks: every line
   length, and an output's value does not depend on where blocks fall.
 """
@@ -24,7 +27,8 @@ PADDINGS = ["same", "valid", "full", 3, (0, 2)]
 
 def kind(plan):
     return {_direct_plan.LINES: "lines", _direct_plan.SEPARABLE_STRIPS: "separable",
-            _direct_plan.GATHERED_STRIPS: "gathered"}[plan.strips]
+            _direct_plan.GATHERED_STRIPS: "gathered",
+            _direct_plan.COLUMN_STRIPS: "column"}[plan.strips]
 
 
 def per_axis(padding, n):
@@ -167,6 +171,106 @@ def test_gathered_strips_split_long_converted_lines(rng, plans):
     plan = plans[-1]
     assert kind(plan) == "gathered" and plan.n_segments > 1
     assert_close(actual, to_dtype(reference(x, w, mode="mirror"), np.uint16), x, w)
+
+
+# --------------------------------------------------------------------------
+# Column strips: bitwise the line-by-line loop
+# --------------------------------------------------------------------------
+
+COLUMN_CASES = {
+    "2d reflect": ((70, 37), np.float64, (5, 1), {}),
+    "2d cval": ((70, 37), np.float32, (4, 1), {"mode": "constant", "cval": 1.5}),
+    "2d cval 0, rows skipped": ((70, 37), np.float64, (7, 1), {"mode": "constant"}),
+    "2d cval nan": ((30, 40), np.float64, (3, 1), {"mode": "constant", "cval": np.nan}),
+    "stride": ((70, 37), np.float64, (5, 1), {"stride": (3, 1), "mode": "wrap"}),
+    "dilation": ((70, 37), np.float32, (3, 1), {"dilation": (3, 1), "mode": "mirror"}),
+    "stride and dilation": ((90, 20), np.float64, (4, 1),
+                            {"stride": (2, 1), "dilation": (2, 1), "mode": "nearest"}),
+    "padding full": ((70, 37), np.float64, (6, 1), {"padding": "full", "mode": "nearest"}),
+    "padding explicit": ((50, 37), np.float32, (5, 1),
+                         {"padding": [(7, 1), (0, 0)], "mode": "grid-wrap"}),
+    "kernel longer than the axis": ((3, 40), np.float64, (9, 1), {"mode": "reflect"}),
+    "one output line": ((1, 40), np.float64, (3, 1), {"mode": "constant", "cval": 2.0}),
+    "short lines": ((50, 5), np.float32, (5, 1), {"mode": "reflect"}),
+    "3d axis 0": ((20, 9, 33), np.float32, (5, 1, 1), {"mode": "reflect"}),
+    "3d axis 1": ((6, 40, 33), np.float64, (1, 5, 1), {"mode": "constant", "cval": -2.0}),
+    "3d axis 0, other axis past a constant edge": (
+        (20, 9, 33), np.float64, (5, 1, 1),
+        {"mode": "constant", "cval": 1.0, "padding": [(2, 2), (2, 1), (0, 0)]}),
+    "3d strided other axis": ((20, 9, 33), np.float64, (5, 1, 1),
+                              {"stride": (1, 2, 1), "mode": "mirror"}),
+    "batch axis": ((3, 50, 40), np.float64, (5,), {"axes": (1,)}),
+    "4d": ((3, 12, 4, 20), np.float32, (1, 1, 5, 1), {"mode": "wrap"}),
+    "output strided along the line": ((70, 37), np.float64, (5, 1), {"output": "F"}),
+    "integer output": ((70, 37), np.float32, (5, 1), {"output": np.int16}),
+}
+
+
+@pytest.mark.parametrize("case", COLUMN_CASES)
+def test_column_strips_are_the_line_loop_bitwise(rng, plans, monkeypatch, case):
+    shape, dtype, taps, kwargs = COLUMN_CASES[case]
+    x = random_array(rng, shape, dtype) * 50
+    x[tuple(n // 2 for n in shape)] = np.inf  # reaches exactly the windows that hold it
+    w = rng.standard_normal(taps)
+    if w.size >= 3:
+        w.flat[1] = 0  # a zero tap: skipped, as the line loop skips it
+    if kwargs.get("output") == "F":  # not the working dtype's unit steps: converted
+        kwargs["output"] = np.empty(shape, dtype, order="F")
+    columns = pyconv.correlate(x, w, method="direct", workers=2, **kwargs).copy()
+    assert kind(plans[-1]) == "column"
+    monkeypatch.setattr(_direct_plan, "column_axis", lambda problem: None)
+    lines = pyconv.correlate(x, w, method="direct", workers=2, **kwargs)
+    assert kind(plans[-1]) != "column"
+    np.testing.assert_array_equal(columns, lines, strict=True)
+    x[np.isinf(x)] = 0
+    finite = pyconv.correlate(x, w, method="direct", **kwargs)
+    output = kwargs.pop("output", None)
+    expected = reference(x, w, **kwargs)
+    if output is not None:
+        expected = to_dtype(expected, output.dtype if isinstance(output, np.ndarray)
+                            else output)
+    assert_close(finite, expected, x, w, cval=kwargs.get("cval", 0.0))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_column_strips_every_line_length_and_strip(rng, plans, dtype):
+    # Line lengths around one vector and the blocks of two; strips of 1 to
+    # 2 groups of lines, their last group of 1 to COLUMN_LINES lines.
+    w = rng.standard_normal((4, 1))
+    for n in list(range(2, 40)) + [63, 64, 65]:
+        for lines in (1, 2, 3, 5, 33, 38):
+            x = rng.standard_normal((lines, n)).astype(dtype)
+            actual = pyconv.correlate(x, w, mode="mirror", method="direct")
+            assert kind(plans[-1]) == "column"
+            assert_close(actual, reference(x, w, mode="mirror"), x, w)
+
+
+def test_column_strips_do_not_depend_on_the_thread_count(rng):
+    x = rng.standard_normal((300, 257))
+    w = rng.standard_normal((9, 1))
+    one = pyconv.correlate(x, w, method="direct", workers=1)
+    np.testing.assert_array_equal(pyconv.correlate(x, w, method="direct", workers=2), one)
+    np.testing.assert_array_equal(pyconv.correlate1d(x, w[:, 0], axis=0, workers=2), one)
+
+
+def test_column_strips_only_where_they_apply(rng, plans):
+    x = rng.standard_normal((40, 50))
+    cases = [
+        (x, (3, 1), {}, "column"),
+        (x.astype(np.float32), (3, 1), {}, "column"),
+        (x, (3, 2), {}, "lines"),  # two taps along the line
+        (x, (1, 3), {}, "lines"),  # along the line only
+        (x.astype(np.complex128), (3, 1), {}, "lines"),
+        (x.astype(np.uint8), (3, 1), {}, "lines"),  # converted as gathered
+        (x, (3, 1), {"stride": (1, 2)}, "lines"),  # a stride along the line
+        (x, (3, 1), {"padding": [(1, 1), (1, 0)]}, "lines"),  # padding along it
+        (x, (3, 1), {"nan_policy": "omit"}, "lines"),
+        (x.T, (1, 3), {}, "column"),  # a Fortran-ordered input: its line axis is 0
+    ]
+    for data, taps, kwargs, expected in cases:
+        pyconv.correlate(data, rng.standard_normal(taps) + 2, method="direct", **kwargs)
+        assert kind(plans[-1]) != "column" if expected == "lines" else \
+            kind(plans[-1]) == "column", (data.dtype, taps, kwargs)
 
 
 # --------------------------------------------------------------------------
