@@ -221,6 +221,7 @@ ctypedef struct Plan:
     Py_ssize_t sep_line_taps
     const Py_ssize_t* sep_line_offsets
     const void* sep_line_weights
+    bint sep_columns
     const Py_ssize_t* row_other
     const Py_ssize_t* row_strip_tap
     Py_ssize_t column_reach
@@ -395,6 +396,7 @@ cdef void bind_plan(Plan* c, plan):
     c.sep_line_taps = plan.sep_line_taps
     c.sep_line_offsets = intp_data(plan.sep_line_offsets)
     c.sep_line_weights = data(plan.sep_line_weights)
+    c.sep_columns = plan.sep_columns
     c.row_other = intp_data(plan.row_other)
     c.row_strip_tap = intp_data(plan.row_strip_tap)
     c.column_reach = plan.column_reach

@@ -404,7 +404,8 @@ cdef void process_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
     """A separable kernel, for a strip of output lines (see the module note).
 
     First H = b applied along the line, once per input line the strip reads;
-    then each output line is the sum of a-weighted rows of H. Lines and rows
+    then each output line is the sum of a-weighted rows of H (as column
+    strips sum them, when a has no other axes). Lines and rows
     past the edges go through the boundary rule as in process_item.
     """
     cdef int line_axis = p.ndim - 1
@@ -430,6 +431,12 @@ cdef void process_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
             scratch.needed[y * step_y + t * dilation_y] = 1
     filter_strip_lines(p, segment, out_index, y0 * step_y - p.before[strip_axis], n_positions,
                        cval_cell, scratch)
+    if p.sep_columns:
+        for q in range(n_positions):
+            sources[q] = filtered + q * count
+        sum_columns(p, sources, n_out, base + y0 * p.out_strides[strip_axis]
+                    + seg_start(p, segment) * p.out_strides[line_axis], count, scratch)
+        return
     # Each output line: the a-weighted rows of H.
     for y in range(n_out):
         n = 0
@@ -583,15 +590,11 @@ cdef void process_column_strip(const Plan* p, Py_ssize_t item, const W* cval_cel
     cdef Py_ssize_t step_y = p.stride[strip_axis]
     cdef Py_ssize_t first_y = y0 * step_y - p.before[strip_axis]
     cdef Py_ssize_t n_positions = (n_out - 1) * step_y + p.column_reach + 1
-    cdef Py_ssize_t q, i, y, u, r, n_used, index, src_other
-    cdef Py_ssize_t out_offsets[PYCONV_COLUMN_LINES]
-    cdef W* outs[PYCONV_COLUMN_LINES]
-    cdef int n_lines
+    cdef Py_ssize_t q, i, index, src_other
     cdef bint constant_other = other_lines(p, out_index, 0, &src_other)
     cdef bint cval_filled = False
     cdef const W** lines = <const W**> scratch.sources
     cdef W* cval_line = <W*> scratch.lines
-    cdef uint8_t* masks = scratch.needed
     for q in range(n_positions):
         index = extend_index(first_y + q, p.in_shape[strip_axis], p.mode[strip_axis])
         if not constant_other and index >= 0:
@@ -605,7 +608,25 @@ cdef void process_column_strip(const Plan* p, Py_ssize_t item, const W* cval_cel
                     cval_line[i] = cval_cell[0]
                 cval_filled = True
             lines[q] = cval_line
-    y = 0
+    sum_columns(p, lines, n_out, base + y0 * p.out_strides[strip_axis]
+                + start * p.out_strides[line_axis], count, scratch)
+
+
+cdef inline void sum_columns(const Plan* p, const W** lines, Py_ssize_t n_out,
+                             Py_ssize_t out_offset, Py_ssize_t count,
+                             const Scratch* scratch) noexcept nogil:
+    """A strip's `n_out` output lines (the first at `out_offset`) from the
+    lines it reads (`lines`, one per position along axis ndim - 2; NULL: a
+    line that adds nothing), COLUMN_LINES at a time, with the plan's column
+    masks and weights (pyconv_columns_<T>)."""
+    cdef int line_axis = p.ndim - 1
+    cdef int strip_axis = p.ndim - 2
+    cdef Py_ssize_t step_y = p.stride[strip_axis]
+    cdef Py_ssize_t y = 0, u, r, n_used
+    cdef Py_ssize_t out_offsets[PYCONV_COLUMN_LINES]
+    cdef W* outs[PYCONV_COLUMN_LINES]
+    cdef int n_lines
+    cdef uint8_t* masks = scratch.needed
     while y < n_out:
         n_lines = <int> min(<Py_ssize_t> PYCONV_COLUMN_LINES, n_out - y)
         n_used = (n_lines - 1) * step_y + p.column_reach + 1
@@ -613,8 +634,7 @@ cdef void process_column_strip(const Plan* p, Py_ssize_t item, const W* cval_cel
             masks[u] = (p.column_masks[u] & ((1 << n_lines) - 1)
                         if lines[y * step_y + u] != NULL else 0)
         for r in range(n_lines):
-            out_offsets[r] = (base + (y0 + y + r) * p.out_strides[strip_axis]
-                              + start * p.out_strides[line_axis])
+            out_offsets[r] = out_offset + (y + r) * p.out_strides[strip_axis]
             outs[r] = ((<W*> p.output) + out_offsets[r] if p.output_is_accumulator
                        else (<W*> scratch.acc) + r * count)
         if W is double:

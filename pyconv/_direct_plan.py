@@ -74,7 +74,6 @@ CACHED_KERNEL = 4096
 # sums at once (_blocks.h's PYCONV_COLUMN_LINES).
 COLUMN_GROUP = 32
 COLUMN_LINES = 4
-COLUMN_SEGMENT = 4096
 
 # How work items are made (the C enum of the same name).
 LINES, SEPARABLE_STRIPS, GATHERED_STRIPS, COLUMN_STRIPS = 0, 1, 2, 3
@@ -127,6 +126,7 @@ class DirectPlan:
     sep_line_taps: int  # non-zero taps of b
     sep_line_offsets: np.ndarray  # their tap * dilation along the line
     sep_line_weights: np.ndarray  # b at those taps
+    sep_columns: bool  # a across the lines as column strips do (separable_columns)
     row_other: np.ndarray  # gathered: each row's combination of other taps
     row_strip_tap: np.ndarray  # ... and its tap on axis ndim - 2
     # Column strips: for each position u from a group's first line on (up to
@@ -257,7 +257,7 @@ def _plan(problem, writes_output):
         row_offsets=analysis.columns * dilation[-1],
         row_weights=analysis.row_weights.astype(work),
         skip_constant_rows=_skips_constant_rows(cval, weights, omit),
-        **_strip_fields(strips, analysis, weights.shape, work, dilation, stride),
+        **_strip_fields(strips, analysis, weights.shape, work, dilation, stride, omit),
         **cut,
         omit=omit,
         weights_sum=np.array([weights.astype(_wide(work)).sum()], dtype=work),
@@ -416,7 +416,6 @@ def _cut(n, taps, analysis, strips, out_shape, stride, dilation, before, in_plac
     chunk_in_place = in_place and out_shape[-1] * np.dtype(work).itemsize > GATHERED_LINE_BYTES
     if strips is not None and strips.column:
         chunk_in_place = True  # (the plan reads every line in place)
-        segment = min(segment, COLUMN_SEGMENT)
     elif strips is not None:
         longest = filtered_limit // (strips.n_other * strips.positions)
         if strips.separable:
@@ -457,7 +456,14 @@ def _threads(n_workers, n_items, work):
     return max(1, min(n_workers, n_items, work // THREAD_WORK))
 
 
-def _strip_fields(strips, analysis, kernel_shape, work, dilation, stride):
+def separable_columns(strips, work, omit):
+    """Whether separable strips sum a across their buffered lines as column
+    strips do (several output lines at once): a on axis ndim - 2 alone,
+    float32 or float64, without omit. Bitwise the same as a line at a time."""
+    return strips.n_other == 1 and work in (np.float32, np.float64) and not omit
+
+
+def _strip_fields(strips, analysis, kernel_shape, work, dilation, stride, omit):
     """The strip fields of the plan (empty tables for LINES)."""
     none = np.zeros(0, dtype=np.intp)
     fields = dict(strips=LINES, strip_group=0, strip_n_other=0,
@@ -465,7 +471,7 @@ def _strip_fields(strips, analysis, kernel_shape, work, dilation, stride):
                   strip_phase_read=np.zeros(0, dtype=np.uint8), sep_outer_taps=0,
                   sep_outer_weights=np.zeros((0, 0), dtype=work), sep_line_taps=0,
                   sep_line_offsets=none, sep_line_weights=np.zeros(0, dtype=work),
-                  row_other=none, row_strip_tap=none, column_reach=0,
+                  row_other=none, row_strip_tap=none, sep_columns=False, column_reach=0,
                   column_masks=np.zeros(0, dtype=np.uint8),
                   column_weights=np.zeros((0, COLUMN_LINES), dtype=work))
     if strips is None:
@@ -477,13 +483,18 @@ def _strip_fields(strips, analysis, kernel_shape, work, dilation, stride):
                       np.stack(np.unravel_index(np.arange(strips.n_other), other_shape), axis=-1)
                       if other_shape else np.zeros((1, 0), dtype=np.intp)))
     if strips.column:
-        fields.update(strips=COLUMN_STRIPS,
-                      **_column_tables(analysis, kernel_shape[-2], int(stride[-2]),
-                                       int(dilation[-2]), work))
+        fields.update(strips=COLUMN_STRIPS, **_column_tables(
+            analysis.outer_taps[:, -1] * dilation[-2], analysis.row_weights[:, 0],
+            (kernel_shape[-2] - 1) * dilation[-2], int(stride[-2]), work))
         return fields
     if strips.separable:
         taps_b = np.flatnonzero(strips.b != 0)
         outer_taps = kernel_shape[-2]
+        if separable_columns(strips, work, omit):
+            taps_a = np.flatnonzero(strips.a != 0)
+            fields.update(sep_columns=True, **_column_tables(
+                taps_a * dilation[-2], strips.a[taps_a], (outer_taps - 1) * dilation[-2],
+                int(stride[-2]), work))
         fields.update(strips=SEPARABLE_STRIPS, sep_outer_taps=outer_taps,
                       sep_outer_weights=np.ascontiguousarray(
                           strips.a.reshape(strips.n_other, outer_taps), dtype=work),
@@ -503,17 +514,16 @@ def _strip_fields(strips, analysis, kernel_shape, work, dilation, stride):
     return fields
 
 
-def _column_tables(analysis, taps, stride, dilation, work):
+def _column_tables(positions, tap_weights, reach, stride, work):
     """Column strips' masks and weights (see DirectPlan): line r of a group
-    reads position r * stride + tap * dilation with that tap's weight."""
-    reach = (taps - 1) * dilation
-    masks = np.zeros((COLUMN_LINES - 1) * stride + reach + 1, dtype=np.uint8)
+    reads position r * stride + p with weight w, for each tap's position p
+    (tap * dilation, at most `reach`) and weight w."""
+    masks = np.zeros((COLUMN_LINES - 1) * stride + int(reach) + 1, dtype=np.uint8)
     weights = np.zeros((masks.size, COLUMN_LINES), dtype=work)
-    positions = analysis.outer_taps[:, -1] * dilation
     for line in range(COLUMN_LINES):
         masks[positions + line * stride] |= 1 << line
-        weights[positions + line * stride, line] = analysis.row_weights[:, 0]
-    return dict(column_reach=reach, column_masks=masks, column_weights=weights)
+        weights[positions + line * stride, line] = tap_weights
+    return dict(column_reach=int(reach), column_masks=masks, column_weights=weights)
 
 
 def _scratch(cut, strips, analysis, stride, span, work, output_is_accumulator, omit):
@@ -526,11 +536,14 @@ def _scratch(cut, strips, analysis, stride, span, work, output_is_accumulator, o
     lines = needed = 0
     acc = 1 if output_is_accumulator and not omit else longest_chunk
     if strips is not None and strips.column:
-        # A line of cval; each position's mask; the lines of a strip's
-        # group before they are converted.
+        # A line of cval; each position's mask; a group's sums before they
+        # are converted.
         row_slots, lines, needed = strips.positions, longest_chunk, strips.positions
         acc = 1 if output_is_accumulator else COLUMN_LINES * longest_chunk
     elif strips is not None:
+        if strips.separable and separable_columns(strips, work, omit) \
+                and not output_is_accumulator:
+            acc = COLUMN_LINES * longest_chunk
         row_slots = max(row_slots, strips.n_other * strips.positions)
         longest = longest_chunk
         # Separable: b's result per buffered line; gathered: the lines, in phases.

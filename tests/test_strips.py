@@ -107,6 +107,35 @@ def test_separable_keeps_zero_taps_and_nan_local(rng, plans):
     assert_close(actual[~poisoned], expected[~poisoned], x[~np.isnan(x)], w)
 
 
+SEPARABLE_COLUMN_CASES = {
+    "2d": ((70, 37), np.float64, (5, 4), {"mode": "reflect"}),
+    "2d float32 cval stride": ((70, 37), np.float32, (4, 3),
+                               {"mode": "constant", "cval": 1.5, "stride": (3, 2)}),
+    "dilation and padding": ((50, 40), np.float64, (3, 5),
+                             {"dilation": (2, 1), "padding": "full", "mode": "wrap"}),
+    "few lines": ((3, 40), np.float32, (5, 3), {"mode": "mirror"}),
+    "converted output": ((70, 37), np.float32, (5, 3), {"output": np.int16}),
+    "3d batch": ((4, 30, 37), np.float64, (1, 5, 3), {"mode": "nearest"}),
+}
+
+
+@pytest.mark.parametrize("case", SEPARABLE_COLUMN_CASES)
+def test_separable_strips_sum_columns_as_a_line_at_a_time(rng, plans, monkeypatch, case):
+    # The pass across the buffered lines, several output lines at once: the
+    # same terms in the same order as one line at a time.
+    shape, dtype, taps, kwargs = SEPARABLE_COLUMN_CASES[case]
+    x = random_array(rng, shape, dtype) * 50
+    a = rng.standard_normal(taps[-2])
+    a[1] = 0  # a zero row: skipped either way
+    w = np.multiply.outer(a, rng.standard_normal(taps[-1])).reshape(taps)
+    columns = pyconv.correlate(x, w, method="direct", workers=2, **kwargs)
+    assert kind(plans[-1]) == "separable" and plans[-1].sep_columns
+    monkeypatch.setattr(_direct_plan, "separable_columns", lambda *args: False)
+    lines = pyconv.correlate(x, w, method="direct", workers=2, **kwargs)
+    assert kind(plans[-1]) == "separable" and not plans[-1].sep_columns
+    np.testing.assert_array_equal(columns, lines, strict=True)
+
+
 # --------------------------------------------------------------------------
 # Gathered strips: bitwise the line-by-line loop
 # --------------------------------------------------------------------------
