@@ -38,7 +38,14 @@ CODE = textwrap.dedent("""
                                    # lines shorter than a vector (two half vectors)
                                    ((10, 10, 10), (3, 3, 3), {}),
                                    ((30, 13), (3, 5), {"stride": (1, 2), "mode": "constant"}),
-                                   ((25, 7), (2, 3), {"mode": "wrap", "dilation": 2})]:
+                                   ((25, 7), (2, 3), {"mode": "wrap", "dilation": 2}),
+                                   # column strips, and separable strips summed as them
+                                   ((70, 300), (9, 1), {"mode": "reflect"}),
+                                   ((20, 9, 33), (5, 1, 1),
+                                    {"mode": "constant", "cval": 1.0, "stride": (2, 1, 1)}),
+                                   ((50, 13), (4, 1), {"dilation": (2, 1)}),
+                                   ((300, 257), np.outer(np.arange(1.0, 6.0), [1.0, -2.0, 0.5]),
+                                    {"mode": "mirror", "stride": (2, 1)})]:
         for dtype in (np.float32, np.float64, np.complex64, np.uint8, np.int16):
             x = (rng.standard_normal(shape) * 20).astype(dtype)
             w = rng.standard_normal(weights) if isinstance(weights, tuple) else weights
@@ -304,11 +311,57 @@ int main(void)
 """
 
 
-def compile_and_run(tmp_path, path, defines, ctype, suffix):
-    """Each build's output of SUMS (T = ctype, SUF = suffix, and `defines`):
-    the portable C loops and the vector blocks at 16, 32 and 64 bytes."""
+# Column strips' sums (pyconv_columns_<T>): up to PYCONV_COLUMN_LINES lines
+# at once, with positions some lines skip and lines no line reads.
+COLUMNS = r"""
+#include <Python.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "_blocks.h"
+#define CAT2(a, b) a##_##b
+#define CAT(a, b) CAT2(a, b)
+enum { L = PYCONV_COLUMN_LINES };
+int main(void)
+{
+    for (int n_positions = 1; n_positions <= 14; n_positions++)
+        for (Py_ssize_t count = 1; count < 300; count += count < 40 ? 1 : 13)
+            for (int n_lines = 1; n_lines <= L; n_lines++) {
+                T *x = malloc(sizeof(T) * count * n_positions);
+                T *out = malloc(sizeof(T) * count * L);
+                T *outs[L];
+                const T *lines[16];
+                unsigned char masks[16];
+                T weights[16 * L];
+                srand((unsigned)(n_positions * 1000 + count * 10 + n_lines));
+                for (Py_ssize_t i = 0; i < count * n_positions; i++)
+                    x[i] = (T)((rand() % 2001) - 1000) / (T)7;
+                for (int u = 0; u < n_positions; u++) {
+                    lines[u] = x + u * count;
+                    /* mostly every line (the fast path), sometimes some or none */
+                    masks[u] = (unsigned char)(rand() % 3 ? (1 << n_lines) - 1
+                                               : rand() % (1 << n_lines));
+                    for (int r = 0; r < L; r++)
+                        weights[u * L + r] = (T)((rand() % 200) - 100) / (T)3;
+                }
+                for (int r = 0; r < L; r++)
+                    outs[r] = out + r * count;
+                CAT(pyconv_columns, SUF)(outs, n_lines, count, lines, masks, weights,
+                                         n_positions);
+                fwrite(out, sizeof(T), (size_t)(count * n_lines), stdout);
+                free(x);
+                free(out);
+            }
+    return 0;
+}
+"""
+
+
+def compile_and_run(tmp_path, path, defines, ctype, suffix, program=SUMS):
+    """Each build's output of `program` (T = ctype, SUF = suffix, and
+    `defines`): the portable C loops and the vector blocks at 16, 32 and 64
+    bytes."""
     source = tmp_path / "sums.c"
-    source.write_text(SUMS)
+    source.write_text(program)
     outputs = {}
     builds = {"portable": ["-DPYCONV_PORTABLE"],
               "vector16": ["-DPYCONV_VECTOR_BYTES=16"],
@@ -330,7 +383,8 @@ def compile_and_run(tmp_path, path, defines, ctype, suffix):
 @pytest.mark.parametrize("name", ["gcc", "clang", "gcc<12"])
 @pytest.mark.parametrize(("program", "ctype", "suffix"), [
     ("sums", "double", "f64"), ("sums", "float", "f32"), ("sums", "short", "i16"),
-    ("omit", "double", "f64"), ("omit", "float", "f32")])
+    ("omit", "double", "f64"), ("omit", "float", "f32"),
+    ("columns", "double", "f64"), ("columns", "float", "f32")])
 def test_vector_code_of_every_width_sums_as_the_portable_code(tmp_path, name, program, ctype,
                                                              suffix):
     """The vector-extension blocks at 16, 32 and 64 bytes (the AVX-512
@@ -343,7 +397,7 @@ def test_vector_code_of_every_width_sums_as_the_portable_code(tmp_path, name, pr
     if _build_info.HOST_CPU != "x86_64" or not _kernels._cpu_features().get("AVX2"):
         pytest.skip("needs an x86-64 CPU with AVX2")
     outputs = compile_and_run(tmp_path, path, ["-DOMIT"] if program == "omit" else [],
-                              ctype, suffix)
+                              ctype, suffix, COLUMNS if program == "columns" else SUMS)
     assert len(outputs["portable"]) > 100_000
     for build in ("vector16", "vector32", "vector64"):
         assert outputs[build] == outputs["portable"], build
