@@ -434,7 +434,10 @@ cdef void process_strip(const Plan* p, Py_ssize_t item, const W* cval_cell,
     if p.sep_columns:
         for q in range(n_positions):
             sources[q] = filtered + q * count
-        sum_columns(p, sources, n_out, base + y0 * p.out_strides[strip_axis]
+            if p.omit:  # the lines of the sums of w, half a buffer on
+                sources[n_positions + q] = filtered + den_offset + q * count
+        sum_columns(p, sources, sources + n_positions, n_out,
+                    base + y0 * p.out_strides[strip_axis]
                     + seg_start(p, segment) * p.out_strides[line_axis], count, scratch)
         return
     # Each output line: the a-weighted rows of H.
@@ -608,23 +611,25 @@ cdef void process_column_strip(const Plan* p, Py_ssize_t item, const W* cval_cel
                     cval_line[i] = cval_cell[0]
                 cval_filled = True
             lines[q] = cval_line
-    sum_columns(p, lines, n_out, base + y0 * p.out_strides[strip_axis]
+    sum_columns(p, lines, NULL, n_out, base + y0 * p.out_strides[strip_axis]
                 + start * p.out_strides[line_axis], count, scratch)
 
 
-cdef inline void sum_columns(const Plan* p, const W** lines, Py_ssize_t n_out,
-                             Py_ssize_t out_offset, Py_ssize_t count,
+cdef inline void sum_columns(const Plan* p, const W** lines, const W** den_lines,
+                             Py_ssize_t n_out, Py_ssize_t out_offset, Py_ssize_t count,
                              const Scratch* scratch) noexcept nogil:
     """A strip's `n_out` output lines (the first at `out_offset`) from the
     lines it reads (`lines`, one per position along axis ndim - 2; NULL: a
     line that adds nothing), COLUMN_LINES at a time, with the plan's column
-    masks and weights (pyconv_columns_<T>)."""
+    masks and weights (pyconv_columns_<T>). With omit, `den_lines` are the
+    lines of the sums of w, summed the same way, and the ratio is stored."""
     cdef int line_axis = p.ndim - 1
     cdef int strip_axis = p.ndim - 2
     cdef Py_ssize_t step_y = p.stride[strip_axis]
     cdef Py_ssize_t y = 0, u, r, n_used
     cdef Py_ssize_t out_offsets[PYCONV_COLUMN_LINES]
     cdef W* outs[PYCONV_COLUMN_LINES]
+    cdef W* dens[PYCONV_COLUMN_LINES]
     cdef int n_lines
     cdef uint8_t* masks = scratch.needed
     while y < n_out:
@@ -635,19 +640,30 @@ cdef inline void sum_columns(const Plan* p, const W** lines, Py_ssize_t n_out,
                         if lines[y * step_y + u] != NULL else 0)
         for r in range(n_lines):
             out_offsets[r] = out_offset + (y + r) * p.out_strides[strip_axis]
-            outs[r] = ((<W*> p.output) + out_offsets[r] if p.output_is_accumulator
+            outs[r] = ((<W*> p.output) + out_offsets[r]
+                       if p.output_is_accumulator and not p.omit
                        else (<W*> scratch.acc) + r * count)
-        if W is double:
-            pyconv_columns_f64(outs, n_lines, count, lines + y * step_y, masks,
-                               <const double*> p.column_weights, n_used)
-        elif W is float:
-            pyconv_columns_f32(outs, n_lines, count, lines + y * step_y, masks,
-                               <const float*> p.column_weights, n_used)
-        if not p.output_is_accumulator:
+            dens[r] = (<W*> scratch.den) + r * count
+        columns(outs, n_lines, count, lines + y * step_y, masks, p, n_used)
+        if p.omit:
+            columns(dens, n_lines, count, den_lines + y * step_y, masks, p, n_used)
+            for r in range(n_lines):
+                store_ratio(p, out_offsets[r], count, outs[r], dens[r])
+        elif not p.output_is_accumulator:
             for r in range(n_lines):
                 store(p.output + out_offsets[r] * p.output_itemsize, p.out_strides[line_axis],
                       outs[r], count, p)
         y += n_lines
+
+
+cdef inline void columns(W** outs, int n_lines, Py_ssize_t count, const W** lines,
+                         const uint8_t* masks, const Plan* p, Py_ssize_t n_used) noexcept nogil:
+    if W is double:
+        pyconv_columns_f64(outs, n_lines, count, lines, masks,
+                           <const double*> p.column_weights, n_used)
+    elif W is float:
+        pyconv_columns_f32(outs, n_lines, count, lines, masks,
+                           <const float*> p.column_weights, n_used)
 
 
 # --------------------------------------------------------------------------

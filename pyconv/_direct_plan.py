@@ -257,7 +257,7 @@ def _plan(problem, writes_output):
         row_offsets=analysis.columns * dilation[-1],
         row_weights=analysis.row_weights.astype(work),
         skip_constant_rows=_skips_constant_rows(cval, weights, omit),
-        **_strip_fields(strips, analysis, weights.shape, work, dilation, stride, omit),
+        **_strip_fields(strips, analysis, weights.shape, work, dilation, stride),
         **cut,
         omit=omit,
         weights_sum=np.array([weights.astype(_wide(work)).sum()], dtype=work),
@@ -456,14 +456,15 @@ def _threads(n_workers, n_items, work):
     return max(1, min(n_workers, n_items, work // THREAD_WORK))
 
 
-def separable_columns(strips, work, omit):
+def separable_columns(strips, work):
     """Whether separable strips sum a across their buffered lines as column
-    strips do (several output lines at once): a on axis ndim - 2 alone,
-    float32 or float64, without omit. Bitwise the same as a line at a time."""
-    return strips.n_other == 1 and work in (np.float32, np.float64) and not omit
+    strips do (several output lines at once; with omit, the lines of both
+    sums): a on axis ndim - 2 alone, float32 or float64. Bitwise the same
+    as a line at a time."""
+    return strips.n_other == 1 and work in (np.float32, np.float64)
 
 
-def _strip_fields(strips, analysis, kernel_shape, work, dilation, stride, omit):
+def _strip_fields(strips, analysis, kernel_shape, work, dilation, stride):
     """The strip fields of the plan (empty tables for LINES)."""
     none = np.zeros(0, dtype=np.intp)
     fields = dict(strips=LINES, strip_group=0, strip_n_other=0,
@@ -490,7 +491,7 @@ def _strip_fields(strips, analysis, kernel_shape, work, dilation, stride, omit):
     if strips.separable:
         taps_b = np.flatnonzero(strips.b != 0)
         outer_taps = kernel_shape[-2]
-        if separable_columns(strips, work, omit):
+        if separable_columns(strips, work):
             taps_a = np.flatnonzero(strips.a != 0)
             fields.update(sep_columns=True, **_column_tables(
                 taps_a * dilation[-2], strips.a[taps_a], (outer_taps - 1) * dilation[-2],
@@ -535,15 +536,19 @@ def _scratch(cut, strips, analysis, stride, span, work, output_is_accumulator, o
     row_slots = n_rows
     lines = needed = 0
     acc = 1 if output_is_accumulator and not omit else longest_chunk
+    den = longest_chunk if omit else 0
     if strips is not None and strips.column:
         # A line of cval; each position's mask; a group's sums before they
         # are converted.
         row_slots, lines, needed = strips.positions, longest_chunk, strips.positions
         acc = 1 if output_is_accumulator else COLUMN_LINES * longest_chunk
     elif strips is not None:
-        if strips.separable and separable_columns(strips, work, omit) \
-                and not output_is_accumulator:
-            acc = COLUMN_LINES * longest_chunk
+        if strips.separable and separable_columns(strips, work):
+            # A group's sums before they are converted (omit: and its sums of w).
+            if omit or not output_is_accumulator:
+                acc = COLUMN_LINES * longest_chunk
+            den = COLUMN_LINES * longest_chunk if omit else 0
+            row_slots = 2 * strips.positions  # (pointers to the lines of both sums)
         row_slots = max(row_slots, strips.n_other * strips.positions)
         longest = longest_chunk
         # Separable: b's result per buffered line; gathered: the lines, in phases.
@@ -559,7 +564,7 @@ def _scratch(cut, strips, analysis, stride, span, work, output_is_accumulator, o
         weights=(total_taps, work), parts=(2 * total_taps, np.float64),
         row_sources=(row_slots, np.intp), row_constant=(row_slots, np.uint8),
         lines=(lines, work), needed=(needed, np.uint8),
-        den=(longest_chunk if omit else 0, work)))
+        den=(den, work)))
 
 
 # 8-bit inputs whose kernel is a scale times small integers (box, binomial,
