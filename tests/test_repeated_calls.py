@@ -287,6 +287,40 @@ def test_cached_gaussian_weights_are_read_only():
         weights[0] = 1.0
 
 
+def test_fused_passes_make_the_cheap_key_of_scalar_arguments(repeats, monkeypatch, rng):
+    # Two passes fused into one call pass one value for both axes where they
+    # agree (and no axes for a 2-D input): a repeat freezes no sequence.
+    frozen = []
+    real = _dispatch._frozen
+    monkeypatch.setattr(_dispatch, "_frozen", lambda value: frozen.append(value) or real(value))
+    x = rng.standard_normal((20, 30))
+    for _ in range(2):
+        frozen.clear()  # (the first call's preparation and check freeze theirs)
+        for function, arguments in [(pyconv.uniform_filter, (3,)),
+                                    (pyconv.gaussian_filter, (1.0,)), (pyconv.sobel, ())]:
+            np.testing.assert_allclose(function(x, *arguments),
+                                       getattr(ndi, function.__name__)(x, *arguments),
+                                       rtol=1e-12, atol=1e-12)
+    assert frozen == [] and len(repeats) == 3
+    # Per-axis values that differ: the same results through the sequences' key.
+    for mode in (["reflect", "wrap"], ["nearest", "mirror"]):
+        np.testing.assert_allclose(pyconv.uniform_filter(x, (3, 5), mode=mode),
+                                   ndi.uniform_filter(x, (3, 5), mode=mode), rtol=1e-12,
+                                   atol=1e-12)
+    assert frozen
+
+
+def test_fused_kernels_are_cached_read_only(rng):
+    from pyconv import _separable
+
+    a, b = rng.standard_normal(5), rng.standard_normal(3)
+    outer = _separable._outer(a, b)
+    np.testing.assert_array_equal(outer, np.multiply.outer(a, b))
+    assert outer is _separable._outer(a.copy(), b.copy())
+    with pytest.raises(ValueError, match="read-only"):
+        outer[0, 0] = 1.0
+
+
 # Above the checks, a filter keeps what it prepared (its parsed arguments,
 # passes and check) for recent sets of arguments.
 
