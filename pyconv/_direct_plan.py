@@ -129,9 +129,10 @@ class DirectPlan:
     sep_columns: bool  # a across the lines as column strips do (separable_columns)
     row_other: np.ndarray  # gathered: each row's combination of other taps
     row_strip_tap: np.ndarray  # ... and its tap on axis ndim - 2
-    # Column strips: for each position u from a group's first line on (up to
-    # (COLUMN_LINES - 1) * stride + column_reach), which of the group's lines
-    # read it (bit r: line r) and with what weight (u, r).
+    # Column sums (column strips, and separable strips with sep_columns): for
+    # each position u from a group's first line on (up to (COLUMN_LINES - 1)
+    # * stride + column_reach), which of the group's lines read it (bit r:
+    # line r) and with what weight (u, r).
     column_reach: int  # dilation * (taps - 1) on axis ndim - 2
     column_masks: np.ndarray  # uint8
     column_weights: np.ndarray  # (positions, COLUMN_LINES), working dtype
