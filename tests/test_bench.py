@@ -156,11 +156,28 @@ def test_every_case_checks_against_an_independent_result():
         assert reference.shape == pyconv.output_shape(x.shape, w.shape, **geometry)
 
 
+def test_the_warm_up_runs_for_its_time_or_its_rounds(monkeypatch):
+    calls = []
+    functions = [lambda: calls.append(0), lambda: calls.append(1)]
+    monkeypatch.setattr(_timing, "WARM_UP_CALLS", 5)
+    _timing.warm_up(functions)
+    assert calls == [0, 1] * 5  # quick functions: every round
+    calls.clear()
+    monkeypatch.setattr(_timing, "WARM_UP", 0.0)
+    _timing.warm_up(functions)
+    assert calls == [0, 1]  # one round at least
+    calls.clear()
+    monkeypatch.setattr(_timing, "WARM_UP", 0.05)
+    _timing.warm_up([lambda: calls.append(0) or time.sleep(0.02)])
+    assert 2 <= len(calls) <= 3  # slow ones: until WARM_UP seconds have passed
+
+
 @pytest.mark.parametrize("count", [1, 2, 3])
-def test_the_two_compared_functions_see_mirror_histories(count):
+def test_the_two_compared_functions_see_mirror_histories(monkeypatch, count):
     # A call runs in the caches the two calls before it left: the first two
     # functions (the pair compared) must see the same histories, each with
     # the other in its place; a third (the anchor) always runs last.
+    monkeypatch.setattr(_timing, "WARM_UP_CALLS", 1)  # (one warm-up round)
     sequence = []
     functions = [lambda index=index: sequence.append(index) for index in range(count)]
     timings = _timing.median_times(functions, budget=0, max_calls=12, min_calls=12)

@@ -147,8 +147,7 @@ class VsOpenCV:
     def setup(self, name):
         opencv().setNumThreads(2)
         self.x, self.w, self.kwargs, self.anchor, check = case(name)
-        # Checked equal before anything is timed (these calls are the
-        # timing's warm-up too).
+        # Checked equal before anything is timed.
         ours = self._pyconv()
         expected = self.anchor()
         if check is not None:
@@ -164,6 +163,6 @@ class VsOpenCV:
         return pyconv.correlate(self.x, self.w, workers=2, **self.kwargs)
 
     def track_ratio(self, name):
-        return ratio(self._pyconv, self.anchor, warm_up=False)  # (setup warmed both up)
+        return ratio(self._pyconv, self.anchor)
 
     track_ratio.unit = "pyconv / anchor"

@@ -24,6 +24,13 @@ import numpy as np
 
 # Best of this many alternating calls in the ratio helpers, after a warm-up.
 RUNS = 3
+# Calls before any is timed: one of each function, then more rounds for up
+# to WARM_UP seconds (at most WARM_UP_CALLS rounds). A fresh process's first
+# parallel calls meet fresh memory and a thread team still starting, which
+# pyconv's busy-machine check can take for a busy machine: it then runs on
+# one thread for its back-off (at least a quarter of a second).
+WARM_UP = 0.5
+WARM_UP_CALLS = 200
 
 
 def array(shape, dtype, seed=0):
@@ -89,13 +96,22 @@ def fastest(functions):
     return min(functions, key=once)
 
 
+def warm_up_calls(functions):
+    """Call the functions in turn, for the warm-up described above."""
+    start = time.perf_counter()
+    for _ in range(WARM_UP_CALLS):
+        for function in functions:
+            function()
+        if time.perf_counter() - start >= WARM_UP:
+            return
+
+
 def ratio(numerator, denominator, runs=RUNS, warm_up=True):
     """time(numerator) / time(denominator): best of `runs` calls of each,
-    alternately in one process, after one warm-up call of each (unless
-    `warm_up` is false: the caller has just called both)."""
+    alternately in one process, after the warm-up (unless `warm_up` is
+    false: the caller has just called both)."""
     if warm_up:
-        numerator()
-        denominator()
+        warm_up_calls((numerator, denominator))
     best = [float("inf"), float("inf")]
     for _ in range(runs):
         for i, function in enumerate((numerator, denominator)):
@@ -107,15 +123,14 @@ def ratio(numerator, denominator, runs=RUNS, warm_up=True):
 
 def median_ratio(numerator, denominator, calls, budget, min_calls=3):
     """The median over rounds of time(numerator) / time(denominator): the
-    two called in turn after one warm-up call each, until each ran `calls`
+    two called in turn after the warm-up, until each ran `calls`
     times, or `budget` seconds have passed and each ran `min_calls` times.
     The rounds alternate which goes first: the first call of a round runs
     after the other's, with colder caches. (The median of per-round ratios,
     not a ratio of medians or of bests: both calls of a round share the
     machine's state, which on a busy machine lasts seconds and moves a
     call's time by whole time slices.)"""
-    numerator()
-    denominator()
+    warm_up_calls((numerator, denominator))
     times = ([], [])
     pairs = ((numerator, times[0]), (denominator, times[1]))
     start = time.perf_counter()

@@ -8,6 +8,24 @@ import numpy as np
 
 import pyconv
 
+# Calls before any is timed: one of each function, then more rounds for up
+# to WARM_UP seconds (at most WARM_UP_CALLS rounds). A fresh process's first
+# parallel calls meet fresh memory and a thread team still starting, which
+# pyconv's busy-machine check can take for a busy machine: it then runs on
+# one thread for its back-off (at least a quarter of a second).
+WARM_UP = 0.5
+WARM_UP_CALLS = 200
+
+
+def warm_up(functions):
+    """Call the functions in turn, for the warm-up described above."""
+    start = time.perf_counter()
+    for _ in range(WARM_UP_CALLS):
+        for function in functions:
+            function()
+        if time.perf_counter() - start >= WARM_UP:
+            return
+
 
 def best_time(function, runs):
     """Best of `runs` timed calls (no warm-up call), in seconds."""
@@ -20,11 +38,10 @@ def best_time(function, runs):
 
 
 def best_times(first, second, budget, min_runs=3, max_runs=20):
-    """Best time of each function, called alternately after one warm-up call
-    each, until both ran `min_runs` times and `budget` seconds have passed
-    (or `max_runs` times)."""
-    first()
-    second()
+    """Best time of each function, called alternately after the warm-up
+    (`warm_up`), until both ran `min_runs` times and `budget` seconds have
+    passed (or `max_runs` times)."""
+    warm_up((first, second))
     times = ([], [])
     start = time.perf_counter()
     while len(times[0]) < max_runs and (
@@ -65,9 +82,9 @@ class Timings:
 
 
 def median_times(functions, budget, max_calls, min_calls=3):
-    """Timings of the functions called in turn after one warm-up call each,
-    until each ran `max_calls` times, or `budget` seconds have passed and
-    each ran `min_calls` times.
+    """Timings of the functions called in turn after the warm-up
+    (`warm_up`), until each ran `max_calls` times, or `budget` seconds have
+    passed and each ran `min_calls` times.
 
     A call runs with the caches (and the scheduler's view of the process)
     that the calls before it left: a large scipy call leaves them cold for
@@ -78,8 +95,7 @@ def median_times(functions, budget, max_calls, min_calls=3):
         raise ValueError("median_times balances the order of one to three functions")
     orders = (list(range(len(functions))), [*range(min(2, len(functions)))][::-1]
               + list(range(2, len(functions))))
-    for index in orders[1]:  # warm-up, as the round before an even one
-        functions[index]()
+    warm_up([functions[index] for index in orders[1]])  # (as the round before an even one)
     times = [[] for _ in functions]
     start = time.perf_counter()
     while len(times[0]) < max_calls and (
