@@ -106,12 +106,10 @@ def warm_up_calls(functions):
             return
 
 
-def ratio(numerator, denominator, runs=RUNS, warm_up=True):
+def ratio(numerator, denominator, runs=RUNS):
     """time(numerator) / time(denominator): best of `runs` calls of each,
-    alternately in one process, after the warm-up (unless `warm_up` is
-    false: the caller has just called both)."""
-    if warm_up:
-        warm_up_calls((numerator, denominator))
+    alternately in one process, after the warm-up."""
+    warm_up_calls((numerator, denominator))
     best = [float("inf"), float("inf")]
     for _ in range(runs):
         for i, function in enumerate((numerator, denominator)):
