@@ -39,6 +39,7 @@
 #define PYCONV_BLOCKS_H
 
 #include <Python.h>
+#include <math.h>
 
 /* Vector width in bytes of the vector-extension builds (the AVX-512 build
  * sets 64, see pyconv/meson.build); the portable blocks are as many values. */

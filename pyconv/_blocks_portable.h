@@ -33,17 +33,20 @@
 
 #define PYCONV_T double
 #define PYCONV_SUFFIX f64
+#define PYCONV_FLOATING 1
 #define PYCONV_BLOCK PYCONV_BLOCK_REALS_F64
 #include "_blocks_portable_type.h"
 
 #define PYCONV_T float
 #define PYCONV_SUFFIX f32
+#define PYCONV_FLOATING 1
 #define PYCONV_BLOCK PYCONV_BLOCK_REALS_F32
 #include "_blocks_portable_type.h"
 
 /* The sums stay within int16 (_layout.integer_kernel bounds them): exact. */
 #define PYCONV_T short
 #define PYCONV_SUFFIX i16
+#define PYCONV_FLOATING 0
 #define PYCONV_BLOCK (8 * PYCONV_VECTOR_I16)
 #include "_blocks_portable_type.h"
 

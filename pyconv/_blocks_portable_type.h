@@ -63,15 +63,17 @@ static inline void PYCONV_NAME(pyconv_accumulate)(PYCONV_T *out, Py_ssize_t coun
     }
 }
 
-/* Column strips (see _blocks.h): n <= PYCONV_COLUMN_BLOCK outputs of each
- * of n_lines lines from j on; the full blocks pass n as a constant. */
+/* Column strips (see _blocks.h): the sums of n <= PYCONV_COLUMN_BLOCK
+ * outputs of every line from j on, into acc; the full blocks pass n as a
+ * constant. */
 #define PYCONV_COLUMN_BLOCK (PYCONV_BLOCK / PYCONV_COLUMN_LINES)
-static inline void PYCONV_NAME(pyconv_column)(PYCONV_T *const *out, int n_lines, Py_ssize_t j,
-                                              Py_ssize_t n, const PYCONV_T *const *lines,
-                                              const unsigned char *masks,
-                                              const PYCONV_T *weights, Py_ssize_t n_positions)
+static inline void PYCONV_NAME(pyconv_column_sums)(PYCONV_T acc[][PYCONV_COLUMN_BLOCK],
+                                                   Py_ssize_t j, Py_ssize_t n,
+                                                   const PYCONV_T *const *lines,
+                                                   const unsigned char *masks,
+                                                   const PYCONV_T *weights,
+                                                   Py_ssize_t n_positions)
 {
-    PYCONV_T acc[PYCONV_COLUMN_LINES][PYCONV_COLUMN_BLOCK];
     for (int r = 0; r < PYCONV_COLUMN_LINES; r++)
         for (Py_ssize_t k = 0; k < n; k++)
             acc[r][k] = 0;
@@ -88,6 +90,15 @@ static inline void PYCONV_NAME(pyconv_column)(PYCONV_T *const *out, int n_lines,
             }
         }
     }
+}
+
+static inline void PYCONV_NAME(pyconv_column)(PYCONV_T *const *out, int n_lines, Py_ssize_t j,
+                                              Py_ssize_t n, const PYCONV_T *const *lines,
+                                              const unsigned char *masks,
+                                              const PYCONV_T *weights, Py_ssize_t n_positions)
+{
+    PYCONV_T acc[PYCONV_COLUMN_LINES][PYCONV_COLUMN_BLOCK];
+    PYCONV_NAME(pyconv_column_sums)(acc, j, n, lines, masks, weights, n_positions);
     for (int r = 0; r < n_lines; r++)
         for (Py_ssize_t k = 0; k < n; k++)
             out[r][j + k] = acc[r][k];
@@ -106,9 +117,35 @@ static inline void PYCONV_NAME(pyconv_columns)(PYCONV_T *const *out, int n_lines
         PYCONV_NAME(pyconv_column)(out, n_lines, j, count - j, lines, masks, weights,
                                    n_positions);
 }
+
+#if PYCONV_FLOATING
+/* nan_policy="omit" (see _blocks.h): the column sums are the present
+ * weights' (den); out[r][i] = nums[r][i] / den * scale, NaN where den is
+ * 0 (out may be nums). */
+static inline void PYCONV_NAME(pyconv_columns_ratio)(PYCONV_T *const *out, int n_lines,
+                                                     Py_ssize_t count,
+                                                     const PYCONV_T *const *lines,
+                                                     const unsigned char *masks,
+                                                     const PYCONV_T *weights,
+                                                     Py_ssize_t n_positions,
+                                                     const PYCONV_T *const *nums,
+                                                     PYCONV_T scale)
+{
+    PYCONV_T acc[PYCONV_COLUMN_LINES][PYCONV_COLUMN_BLOCK];
+    for (Py_ssize_t j = 0; j < count; j += PYCONV_COLUMN_BLOCK) {
+        const Py_ssize_t n = count - j < PYCONV_COLUMN_BLOCK ? count - j : PYCONV_COLUMN_BLOCK;
+        PYCONV_NAME(pyconv_column_sums)(acc, j, n, lines, masks, weights, n_positions);
+        for (int r = 0; r < n_lines; r++)
+            for (Py_ssize_t k = 0; k < n; k++)
+                out[r][j + k] = acc[r][k] != 0
+                    ? (PYCONV_T)(nums[r][j + k] / acc[r][k] * scale) : (PYCONV_T)NAN;
+    }
+}
+#endif
 #undef PYCONV_COLUMN_BLOCK
 
 #undef PYCONV_NAME
 #undef PYCONV_T
 #undef PYCONV_SUFFIX
 #undef PYCONV_BLOCK
+#undef PYCONV_FLOATING

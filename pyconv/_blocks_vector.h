@@ -172,6 +172,7 @@ typedef double pyconv_hf64 __attribute__((vector_size(PYCONV_HALF_BYTES)));
 #define PYCONV_V PYCONV_VECTOR_F64
 #define PYCONV_LANES(s) PYCONV_SEQ8(s)
 #define PYCONV_SUFFIX f64
+#define PYCONV_FLOATING 1
 #if PYCONV_VECTOR_F64 >= 4
 #define PYCONV_HT pyconv_hf64
 #endif
@@ -183,6 +184,7 @@ typedef double pyconv_hf64 __attribute__((vector_size(PYCONV_HALF_BYTES)));
 #define PYCONV_V PYCONV_VECTOR_F32
 #define PYCONV_LANES(s) PYCONV_SEQ16(s)
 #define PYCONV_SUFFIX f32
+#define PYCONV_FLOATING 1
 #define PYCONV_HT pyconv_hf32
 #include "_blocks_vector_type.h"
 
@@ -193,6 +195,7 @@ typedef double pyconv_hf64 __attribute__((vector_size(PYCONV_HALF_BYTES)));
 #define PYCONV_V PYCONV_VECTOR_I16
 #define PYCONV_LANES(s) PYCONV_SEQ32(s)
 #define PYCONV_SUFFIX i16
+#define PYCONV_FLOATING 0
 #include "_blocks_vector_type.h"
 
 #endif

@@ -101,19 +101,15 @@ static inline void PYCONV_BLOCK_NAME(pyconv_unit)(PYCONV_T *out, Py_ssize_t j,
 }
 
 #if PYCONV_NV <= 2
-/* Column strips (see _blocks.h): NV vectors of up to PYCONV_COLUMN_LINES
- * output lines from j on. The accumulators of every line stay in registers
- * (4 lines of 2 vectors: 8 of the AVX2 build's 16 registers), and each
- * input vector is loaded once for all of them. */
-static inline void PYCONV_BLOCK_NAME(pyconv_column)(PYCONV_T *const *out, int n_lines,
-                                                    Py_ssize_t j,
-                                                    const PYCONV_T *const *lines,
-                                                    const unsigned char *masks,
-                                                    const PYCONV_T *weights,
-                                                    Py_ssize_t n_positions)
+/* Column strips (see _blocks.h): the sums of NV vectors of up to
+ * PYCONV_COLUMN_LINES output lines from j on, into acc. The accumulators of
+ * every line stay in registers (4 lines of 2 vectors: 8 of the AVX2 build's
+ * 16 registers), and each input vector is loaded once for all of them. */
+static inline __attribute__((always_inline)) void PYCONV_BLOCK_NAME(pyconv_column_sums)(
+    PYCONV_VT acc[PYCONV_COLUMN_LINES][PYCONV_NV], Py_ssize_t j, const PYCONV_T *const *lines,
+    const unsigned char *masks, const PYCONV_T *weights, Py_ssize_t n_positions)
 {
     enum { L = PYCONV_COLUMN_LINES, ALL = (1 << PYCONV_COLUMN_LINES) - 1 };
-    PYCONV_VT acc[L][PYCONV_NV];
 #pragma GCC unroll 8
     for (int r = 0; r < L; r++)
 #pragma GCC unroll 8
@@ -150,13 +146,54 @@ static inline void PYCONV_BLOCK_NAME(pyconv_column)(PYCONV_T *const *out, int n_
             }
         }
     }
+}
+
+/* The column sums of n_lines lines from j on, into out[r][j ..). */
+static inline void PYCONV_BLOCK_NAME(pyconv_column)(PYCONV_T *const *out, int n_lines,
+                                                    Py_ssize_t j,
+                                                    const PYCONV_T *const *lines,
+                                                    const unsigned char *masks,
+                                                    const PYCONV_T *weights,
+                                                    Py_ssize_t n_positions)
+{
+    PYCONV_VT acc[PYCONV_COLUMN_LINES][PYCONV_NV];
+    PYCONV_BLOCK_NAME(pyconv_column_sums)(acc, j, lines, masks, weights, n_positions);
 #pragma GCC unroll 8
-    for (int r = 0; r < L; r++)
+    for (int r = 0; r < PYCONV_COLUMN_LINES; r++)
         if (r < n_lines)
 #pragma GCC unroll 8
             for (int k = 0; k < PYCONV_NV; k++)
                 memcpy(out[r] + j + k * PYCONV_V, &acc[r][k], sizeof(PYCONV_VT));
 }
+
+#if PYCONV_FLOATING
+/* nan_policy="omit" (see _blocks.h): the column sums are the present
+ * weights' (den); out[r][i] = nums[r][i] / den * scale, NaN where den is 0,
+ * from j on. The divisions overlap the next block's sums. */
+static inline void PYCONV_BLOCK_NAME(pyconv_column_ratio)(
+    PYCONV_T *const *out, int n_lines, Py_ssize_t j, const PYCONV_T *const *lines,
+    const unsigned char *masks, const PYCONV_T *weights, Py_ssize_t n_positions,
+    const PYCONV_T *const *nums, PYCONV_T scale)
+{
+    PYCONV_VT acc[PYCONV_COLUMN_LINES][PYCONV_NV];
+    PYCONV_BLOCK_NAME(pyconv_column_sums)(acc, j, lines, masks, weights, n_positions);
+    const PYCONV_VT s = PYCONV_NAME(pyconv_splat)(scale);
+    const PYCONV_IT nan = (PYCONV_IT)PYCONV_NAME(pyconv_splat)((PYCONV_T)NAN);
+#pragma GCC unroll 8
+    for (int r = 0; r < PYCONV_COLUMN_LINES; r++)
+        if (r < n_lines)
+#pragma GCC unroll 8
+            for (int k = 0; k < PYCONV_NV; k++) {
+                PYCONV_VT num;
+                memcpy(&num, nums[r] + j + k * PYCONV_V, sizeof num);
+                const PYCONV_VT den = acc[r][k];
+                const PYCONV_IT present = den != (PYCONV_VT){0};
+                const PYCONV_VT q = (PYCONV_VT)(((PYCONV_IT)(num / den * s) & present)
+                                                | (nan & ~present));
+                memcpy(out[r] + j + k * PYCONV_V, &q, sizeof q);
+            }
+}
+#endif
 #endif
 
 #undef PYCONV_BLOCK_NAME

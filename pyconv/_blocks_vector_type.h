@@ -169,6 +169,39 @@ static inline void PYCONV_NAME(pyconv_columns)(PYCONV_T *const *out, int n_lines
         }
 }
 
+#if PYCONV_FLOATING
+/* nan_policy="omit" (see _blocks.h): blocks of 2 vectors, then 1, then the
+ * last outputs one by one (out may be nums: a vector placed to end at
+ * `count` would read ratios already stored). */
+static inline void PYCONV_NAME(pyconv_columns_ratio)(PYCONV_T *const *out, int n_lines,
+                                                     Py_ssize_t count,
+                                                     const PYCONV_T *const *lines,
+                                                     const unsigned char *masks,
+                                                     const PYCONV_T *weights,
+                                                     Py_ssize_t n_positions,
+                                                     const PYCONV_T *const *nums,
+                                                     PYCONV_T scale)
+{
+    Py_ssize_t j = 0;
+    for (; j + 2 * PYCONV_V <= count; j += 2 * PYCONV_V)
+        PYCONV_NAME(pyconv_column_ratio2)(out, n_lines, j, lines, masks, weights, n_positions,
+                                          nums, scale);
+    if (j + PYCONV_V <= count) {
+        PYCONV_NAME(pyconv_column_ratio1)(out, n_lines, j, lines, masks, weights, n_positions,
+                                          nums, scale);
+        j += PYCONV_V;
+    }
+    for (; j < count; j++)
+        for (int r = 0; r < n_lines; r++) {
+            PYCONV_T den = 0;
+            for (Py_ssize_t u = 0; u < n_positions; u++)
+                if (masks[u] >> r & 1)
+                    den = den + weights[u * PYCONV_COLUMN_LINES + r] * lines[u][j];
+            out[r][j] = den != 0 ? (PYCONV_T)(nums[r][j] / den * scale) : (PYCONV_T)NAN;
+        }
+}
+#endif
+
 #undef PYCONV_NAME
 #undef PYCONV_T
 #undef PYCONV_VT
@@ -177,3 +210,4 @@ static inline void PYCONV_NAME(pyconv_columns)(PYCONV_T *const *out, int n_lines
 #undef PYCONV_LANES
 #undef PYCONV_SUFFIX
 #undef PYCONV_HT
+#undef PYCONV_FLOATING

@@ -222,6 +222,7 @@ ctypedef struct Plan:
     const Py_ssize_t* sep_line_offsets
     const void* sep_line_weights
     bint sep_columns
+    bint sep_split
     const Py_ssize_t* row_other
     const Py_ssize_t* row_strip_tap
     Py_ssize_t column_reach
@@ -246,6 +247,7 @@ ctypedef struct Scratch:
     void* lines
     uint8_t* needed
     void* den                         # omit: the item's sum of present weights
+    void* present                     # omit, separable strips: values and presence
 
 
 cdef extern from "_blocks.h":
@@ -269,6 +271,14 @@ cdef extern from "_blocks.h":
     void pyconv_columns_f32(float* const* out, int n_lines, Py_ssize_t count,
                             const float* const* lines, const uint8_t* masks,
                             const float* weights, Py_ssize_t n_positions) noexcept nogil
+    void pyconv_columns_ratio_f64(double* const* out, int n_lines, Py_ssize_t count,
+                                  const double* const* lines, const uint8_t* masks,
+                                  const double* weights, Py_ssize_t n_positions,
+                                  const double* const* nums, double scale) noexcept nogil
+    void pyconv_columns_ratio_f32(float* const* out, int n_lines, Py_ssize_t count,
+                                  const float* const* lines, const uint8_t* masks,
+                                  const float* weights, Py_ssize_t n_positions,
+                                  const float* const* nums, float scale) noexcept nogil
     void pyconv_unit8_f64(double* out, Py_ssize_t j, const double** sources,
                           const double* weights, Py_ssize_t n_taps) noexcept nogil
     void pyconv_unit8_f32(float* out, Py_ssize_t j, const float** sources,
@@ -397,6 +407,7 @@ cdef void bind_plan(Plan* c, plan):
     c.sep_line_offsets = intp_data(plan.sep_line_offsets)
     c.sep_line_weights = data(plan.sep_line_weights)
     c.sep_columns = plan.sep_columns
+    c.sep_split = plan.sep_split
     c.row_other = intp_data(plan.row_other)
     c.row_strip_tap = intp_data(plan.row_strip_tap)
     c.column_reach = plan.column_reach
@@ -434,7 +445,7 @@ cdef void point_scratch(Scratch* scratch, char* row, s, int n_threads):
             row_sources=<Py_ssize_t*> (row + <Py_ssize_t> s.row_sources),
             row_constant=<uint8_t*> (row + <Py_ssize_t> s.row_constant),
             lines=row + <Py_ssize_t> s.lines, needed=<uint8_t*> (row + <Py_ssize_t> s.needed),
-            den=row + <Py_ssize_t> s.den)
+            den=row + <Py_ssize_t> s.den, present=row + <Py_ssize_t> s.present)
         row += <Py_ssize_t> s.row_bytes
 
 

@@ -237,6 +237,36 @@ cdef inline void accumulate_present(W* num, W* den, Py_ssize_t count, const W** 
                     den[j] = den[j] + weights[t]
 
 
+cdef inline void split_present(W* num, W* den, Py_ssize_t count, const W** sources,
+                               Py_ssize_t n_taps, const Scratch* scratch) noexcept nogil:
+    """Omit, unit steps, taps reading one range: the values there with 0 for
+    NaN, and 1 or 0 for present or not, once each (scratch.present); then
+    num and den are the plain sums over those, in the fast blocked loops.
+    w * 0 may be -0, where accumulate_present adds +0: a sum that starts at
+    +0 never becomes -0 this way, so both give the same bits."""
+    cdef const W* low = sources[0]
+    cdef const W* high = sources[0]
+    cdef Py_ssize_t i, t, region
+    cdef W x
+    for t in range(1, n_taps):
+        low = min(low, sources[t])
+        high = max(high, sources[t])
+    region = high - low + count
+    cdef W* values = <W*> scratch.present
+    cdef W* present = values + region
+    for i in range(region):
+        x = low[i]
+        values[i] = x if x == x else 0
+        present[i] = 1 if x == x else 0
+    for t in range(n_taps):
+        sources[n_taps + t] = present + (sources[t] - low)
+        sources[t] = values + (sources[t] - low)
+    accumulate_taps(num, count, sources, scratch.steps, <W*> scratch.weights, n_taps, True,
+                    scratch.parts)
+    accumulate_taps(den, count, sources + n_taps, scratch.steps, <W*> scratch.weights, n_taps,
+                    True, scratch.parts)
+
+
 cdef inline Py_ssize_t output_line(const Plan* p, Py_ssize_t line, Py_ssize_t* out_index,
                                    int n_axes) noexcept nogil:
     """Output line number `line` over the first `n_axes` axes: its index on
@@ -392,8 +422,12 @@ cdef void filter_strip_lines(const Plan* p, Py_ssize_t segment, const Py_ssize_t
                 line = (filtered + (o * p.strip_positions + q) * seg_len(p, segment)
                         + piece_start[k] - seg_start(p, segment))
                 if p.omit:  # H of w*x, and H of w where x is present, half a buffer on
-                    accumulate_present(line, line + den_offset, count, sources, scratch.steps,
-                                       <W*> scratch.weights, n, all_unit(scratch.steps, n))
+                    if p.sep_split and not per_tap and all_unit(scratch.steps, n):
+                        split_present(line, line + den_offset, count, sources, n, scratch)
+                    else:
+                        accumulate_present(line, line + den_offset, count, sources,
+                                           scratch.steps, <W*> scratch.weights, n,
+                                           all_unit(scratch.steps, n))
                 else:
                     accumulate_taps(line, count, sources, scratch.steps, <W*> scratch.weights,
                                     n, all_unit(scratch.steps, n), scratch.parts)
@@ -629,7 +663,7 @@ cdef inline void sum_columns(const Plan* p, const W** lines, const W** den_lines
     cdef Py_ssize_t y = 0, u, r, n_used
     cdef Py_ssize_t out_offsets[PYCONV_COLUMN_LINES]
     cdef W* outs[PYCONV_COLUMN_LINES]
-    cdef W* dens[PYCONV_COLUMN_LINES]
+    cdef W* ratios[PYCONV_COLUMN_LINES]
     cdef int n_lines
     cdef uint8_t* masks = scratch.needed
     while y < n_out:
@@ -643,12 +677,16 @@ cdef inline void sum_columns(const Plan* p, const W** lines, const W** den_lines
             outs[r] = ((<W*> p.output) + out_offsets[r]
                        if p.output_is_accumulator and not p.omit
                        else (<W*> scratch.acc) + r * count)
-            dens[r] = (<W*> scratch.den) + r * count
         columns(outs, n_lines, count, lines + y * step_y, masks, p, n_used)
         if p.omit:
-            columns(dens, n_lines, count, den_lines + y * step_y, masks, p, n_used)
             for r in range(n_lines):
-                store_ratio(p, out_offsets[r], count, outs[r], dens[r])
+                ratios[r] = ((<W*> p.output) + out_offsets[r] if p.output_is_accumulator
+                             else outs[r])
+            columns_ratio(ratios, n_lines, count, den_lines + y * step_y, masks, p, n_used, outs)
+            if not p.output_is_accumulator:
+                for r in range(n_lines):
+                    store(p.output + out_offsets[r] * p.output_itemsize,
+                          p.out_strides[line_axis], outs[r], count, p)
         elif not p.output_is_accumulator:
             for r in range(n_lines):
                 store(p.output + out_offsets[r] * p.output_itemsize, p.out_strides[line_axis],
@@ -664,6 +702,21 @@ cdef inline void columns(W** outs, int n_lines, Py_ssize_t count, const W** line
     elif W is float:
         pyconv_columns_f32(outs, n_lines, count, lines, masks,
                            <const float*> p.column_weights, n_used)
+
+
+cdef inline void columns_ratio(W** outs, int n_lines, Py_ssize_t count, const W** den_lines,
+                               const uint8_t* masks, const Plan* p, Py_ssize_t n_used,
+                               W** nums) noexcept nogil:
+    """Omit: the column sums of `den_lines`, and outs[r] = nums[r] / those
+    sums * (the sum of every weight), NaN where a sum is 0 (outs may be nums)."""
+    if W is double:
+        pyconv_columns_ratio_f64(outs, n_lines, count, den_lines, masks,
+                                 <const double*> p.column_weights, n_used,
+                                 <const double* const*> nums, (<const double*> p.weights_sum)[0])
+    elif W is float:
+        pyconv_columns_ratio_f32(outs, n_lines, count, den_lines, masks,
+                                 <const float*> p.column_weights, n_used,
+                                 <const float* const*> nums, (<const float*> p.weights_sum)[0])
 
 
 # --------------------------------------------------------------------------

@@ -127,6 +127,7 @@ class DirectPlan:
     sep_line_offsets: np.ndarray  # their tap * dilation along the line
     sep_line_weights: np.ndarray  # b at those taps
     sep_columns: bool  # a across the lines as column strips do (separable_columns)
+    sep_split: bool  # omit: b's two sums as plain sums over split values (split_present)
     row_other: np.ndarray  # gathered: each row's combination of other taps
     row_strip_tap: np.ndarray  # ... and its tap on axis ndim - 2
     # Column sums (column strips, and separable strips with sep_columns): for
@@ -172,6 +173,7 @@ class Scratch:
     lines: int  # strips: buffered lines (omit, separable: twice, the sums of w)
     needed: int  # strips: which positions a strip reads (uint8)
     den: int  # omit: the item's sums of present weights (working dtype)
+    present: int  # omit, separable strips: a line's values (NaN as 0), then 1 or 0 each
 
 
 def scratch_layout(sizes):
@@ -465,6 +467,14 @@ def separable_columns(strips, work):
     return strips.n_other == 1 and work in (np.float32, np.float64)
 
 
+def split_present(work):
+    """Whether separable strips with omit form b's two sums along the line
+    as plain sums (the fast blocked loops) over the values with NaN as 0
+    and over 1 or 0 for present or not, split once per line: float32 or
+    float64. Bitwise the same as summing with a mask per tap."""
+    return work in (np.float32, np.float64)
+
+
 def _strip_fields(strips, analysis, kernel_shape, work, dilation, stride):
     """The strip fields of the plan (empty tables for LINES)."""
     none = np.zeros(0, dtype=np.intp)
@@ -473,7 +483,8 @@ def _strip_fields(strips, analysis, kernel_shape, work, dilation, stride):
                   strip_phase_read=np.zeros(0, dtype=np.uint8), sep_outer_taps=0,
                   sep_outer_weights=np.zeros((0, 0), dtype=work), sep_line_taps=0,
                   sep_line_offsets=none, sep_line_weights=np.zeros(0, dtype=work),
-                  row_other=none, row_strip_tap=none, sep_columns=False, column_reach=0,
+                  row_other=none, row_strip_tap=none, sep_columns=False,
+                  sep_split=False, column_reach=0,
                   column_masks=np.zeros(0, dtype=np.uint8),
                   column_weights=np.zeros((0, COLUMN_LINES), dtype=work))
     if strips is None:
@@ -498,6 +509,7 @@ def _strip_fields(strips, analysis, kernel_shape, work, dilation, stride):
                 taps_a * dilation[-2], strips.a[taps_a], (outer_taps - 1) * dilation[-2],
                 int(stride[-2]), work))
         fields.update(strips=SEPARABLE_STRIPS, sep_outer_taps=outer_taps,
+                      sep_split=split_present(work),
                       sep_outer_weights=np.ascontiguousarray(
                           strips.a.reshape(strips.n_other, outer_taps), dtype=work),
                       sep_line_taps=taps_b.size, sep_line_offsets=intp_array(taps_b * dilation[-1]),
@@ -535,7 +547,7 @@ def _scratch(cut, strips, analysis, stride, span, work, output_is_accumulator, o
     longest_chunk = int((bounds[:, 3] - bounds[:, 0]).max())
     n_rows = max(1, analysis.n_taps.size)
     row_slots = n_rows
-    lines = needed = 0
+    lines = needed = present = 0
     acc = 1 if output_is_accumulator and not omit else longest_chunk
     den = longest_chunk if omit else 0
     if strips is not None and strips.column:
@@ -558,6 +570,10 @@ def _scratch(cut, strips, analysis, stride, span, work, output_is_accumulator, o
         lines, needed = strips.n_other * strips.positions * line_len, strips.positions
         if omit and strips.separable:
             lines *= 2
+        if omit and strips.separable and split_present(work):
+            # The range b's taps read, as values and as presence; pointers to both.
+            present = 2 * (longest + int(span))
+            row_slots = max(row_slots, 2 * np.count_nonzero(strips.b))
     return scratch_layout(dict(
         acc=(acc, work),
         row_bufs=(n_rows * cut["buf_len"], work),
@@ -565,7 +581,7 @@ def _scratch(cut, strips, analysis, stride, span, work, output_is_accumulator, o
         weights=(total_taps, work), parts=(2 * total_taps, np.float64),
         row_sources=(row_slots, np.intp), row_constant=(row_slots, np.uint8),
         lines=(lines, work), needed=(needed, np.uint8),
-        den=(den, work)))
+        den=(den, work), present=(present, work)))
 
 
 # 8-bit inputs whose kernel is a scale times small integers (box, binomial,

@@ -13,6 +13,7 @@ import sysconfig
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import pyconv
@@ -312,7 +313,9 @@ int main(void)
 
 
 # Column strips' sums (pyconv_columns_<T>): up to PYCONV_COLUMN_LINES lines
-# at once, with positions some lines skip and lines no line reads.
+# at once, with positions some lines skip and lines no line reads. With
+# -DRATIO, nan_policy="omit"'s ratios (pyconv_columns_ratio_<T>) over lines a
+# third of whose values are 0 (sums of nothing present: NaN), in place.
 COLUMNS = r"""
 #include <Python.h>
 #include <stdio.h>
@@ -334,7 +337,11 @@ int main(void)
                 T weights[16 * L];
                 srand((unsigned)(n_positions * 1000 + count * 10 + n_lines));
                 for (Py_ssize_t i = 0; i < count * n_positions; i++)
+#ifdef RATIO
+                    x[i] = rand() % 3 ? (T)(rand() % 1000) / (T)7 : (T)0;
+#else
                     x[i] = (T)((rand() % 2001) - 1000) / (T)7;
+#endif
                 for (int u = 0; u < n_positions; u++) {
                     lines[u] = x + u * count;
                     /* mostly every line (the fast path), sometimes some or none */
@@ -345,8 +352,15 @@ int main(void)
                 }
                 for (int r = 0; r < L; r++)
                     outs[r] = out + r * count;
+#ifdef RATIO
+                for (Py_ssize_t i = 0; i < count * L; i++)
+                    out[i] = (T)((rand() % 2001) - 1000) / (T)3;
+                CAT(pyconv_columns_ratio, SUF)(outs, n_lines, count, lines, masks, weights,
+                                               n_positions, (const T *const *)outs, (T)1.5);
+#else
                 CAT(pyconv_columns, SUF)(outs, n_lines, count, lines, masks, weights,
                                          n_positions);
+#endif
                 fwrite(out, sizeof(T), (size_t)(count * n_lines), stdout);
                 free(x);
                 free(out);
@@ -384,7 +398,8 @@ def compile_and_run(tmp_path, path, defines, ctype, suffix, program=SUMS):
 @pytest.mark.parametrize(("program", "ctype", "suffix"), [
     ("sums", "double", "f64"), ("sums", "float", "f32"), ("sums", "short", "i16"),
     ("omit", "double", "f64"), ("omit", "float", "f32"),
-    ("columns", "double", "f64"), ("columns", "float", "f32")])
+    ("columns", "double", "f64"), ("columns", "float", "f32"),
+    ("ratios", "double", "f64"), ("ratios", "float", "f32")])
 def test_vector_code_of_every_width_sums_as_the_portable_code(tmp_path, name, program, ctype,
                                                              suffix):
     """The vector-extension blocks at 16, 32 and 64 bytes (the AVX-512
@@ -396,8 +411,14 @@ def test_vector_code_of_every_width_sums_as_the_portable_code(tmp_path, name, pr
     path = compiler(name)
     if _build_info.HOST_CPU != "x86_64" or not _kernels._cpu_features().get("AVX2"):
         pytest.skip("needs an x86-64 CPU with AVX2")
-    outputs = compile_and_run(tmp_path, path, ["-DOMIT"] if program == "omit" else [],
-                              ctype, suffix, COLUMNS if program == "columns" else SUMS)
+    defines = {"omit": ["-DOMIT"], "ratios": ["-DRATIO"]}.get(program, [])
+    outputs = compile_and_run(tmp_path, path, defines, ctype, suffix,
+                              COLUMNS if program in ("columns", "ratios") else SUMS)
     assert len(outputs["portable"]) > 100_000
+    if program == "ratios":  # some sums of nothing present, most not
+        values = np.frombuffer(outputs["portable"], dtype={"f64": np.float64,
+                                                           "f32": np.float32}[suffix])
+        missing = np.isnan(values)
+        assert 0 < missing.mean() < 0.5
     for build in ("vector16", "vector32", "vector64"):
         assert outputs[build] == outputs["portable"], build

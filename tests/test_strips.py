@@ -143,6 +143,44 @@ def test_separable_strips_sum_columns_as_a_line_at_a_time(rng, plans, monkeypatc
     np.testing.assert_array_equal(columns, lines, strict=True)
 
 
+SPLIT_CASES = {
+    "2d": ((70, 37), np.float64, (5, 4), {"mode": "reflect"}),
+    "float32 NaN outside": ((70, 37), np.float32, (4, 5),
+                            {"mode": "constant", "cval": np.nan}),
+    "cval rows and stride": ((70, 37), np.float64, (4, 3),
+                             {"mode": "constant", "cval": 1.5, "stride": (2, 1)}),
+    "dilation and padding": ((50, 40), np.float64, (3, 5),
+                             {"dilation": (2, 3), "padding": "full", "mode": "wrap"}),
+    "long lines": ((30, 9000), np.float32, (3, 7), {"mode": "mirror"}),
+    "line stride (masked sums)": ((40, 50), np.float64, (3, 5), {"stride": (1, 2)}),
+    "a on two axes": ((5, 30, 37), np.float64, (2, 3, 4), {"mode": "nearest"}),
+    "converted output": ((70, 37), np.float32, (5, 3),
+                         {"output": np.float64, "mode": "nearest"}),
+}
+
+
+@pytest.mark.parametrize("case", SPLIT_CASES)
+def test_omit_line_sums_over_split_values_as_with_a_mask_per_tap(rng, plans, monkeypatch,
+                                                                 case):
+    # b's two sums along the line with omit: plain sums over the values with
+    # NaN as 0 and over 1 or 0, against masking every tap's value.
+    shape, dtype, taps, kwargs = SPLIT_CASES[case]
+    x = random_array(rng, shape, dtype) * 50
+    x[rng.random(shape) < 0.2] = np.nan
+    x[..., 3, :] = np.nan  # a whole line missing
+    x[..., 10:22, 10:25] = np.nan  # windows with nothing present
+    a = rng.random(taps[:-1]) - 0.3  # (negative weights: w * 0 is -0)
+    w = np.multiply.outer(a, rng.random(taps[-1]) - 0.3)
+    w[..., 1] = 0  # a zero tap along the line
+    split = pyconv.correlate(x, w, method="direct", workers=2, nan_policy="omit", **kwargs)
+    assert kind(plans[-1]) == "separable" and plans[-1].sep_split
+    monkeypatch.setattr(_direct_plan, "split_present", lambda *args: False)
+    masked = pyconv.correlate(x, w, method="direct", workers=2, nan_policy="omit", **kwargs)
+    assert kind(plans[-1]) == "separable" and not plans[-1].sep_split
+    np.testing.assert_array_equal(split, masked, strict=True)
+    assert np.isnan(split).any() and not np.isnan(split).all()
+
+
 # --------------------------------------------------------------------------
 # Gathered strips: bitwise the line-by-line loop
 # --------------------------------------------------------------------------
