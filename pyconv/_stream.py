@@ -50,6 +50,11 @@ __all__ = ["Stream", "convolve_stream", "correlate_stream"]
 # and the chunk), so that moving the kept samples to its front is rare.
 BUFFER_SLACK = 4
 
+# Bound calls a stream keeps, one per layout of the buffer's views (a stream
+# of chunks of one length uses two or three; one of ever new lengths would
+# otherwise keep one per length).
+KEPT_CALLS = 16
+
 
 def _as_given(value, name):
     return value
@@ -433,6 +438,8 @@ class Stream:
         bound = None
         if method == "direct" and plan.writes_output:
             bound = direct.Bound(plan, view, problem.output)
+        if len(self._calls) >= KEPT_CALLS:
+            del self._calls[next(iter(self._calls))]
         # The template keeps no data, only the output's shape where the output goes.
         self._calls[key] = (
             problem._replace(input=None, output=problem.output.shape), decision, bound)

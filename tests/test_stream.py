@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import pyconv
+from pyconv import _stream
 
 
 def cuts_of(n, cuts):
@@ -273,6 +274,36 @@ def test_memory_stays_bounded():
     # of a call: well under ten chunks of float64.
     assert peak < 10 * chunk.nbytes, peak
     assert stream._buffer.nbytes <= 5 * (chunk_len + 31) * 8
+
+
+def test_chunks_of_ever_new_lengths_keep_memory_bounded():
+    # Each new length is a new layout of the buffer's views, bound anew; the
+    # stream keeps a few of those calls, not one per length.
+    rng = np.random.default_rng(15)
+    w = rng.standard_normal(31)
+    x = rng.standard_normal(400 * 1001)
+    lengths = np.arange(1000, 600, -1)
+    stream = pyconv.correlate_stream(w, method="direct")
+    bounds = np.concatenate([[0], np.cumsum(lengths)])
+    pieces = [stream.push(x[start:stop]) for start, stop in zip(bounds[:20], bounds[1:21],
+                                                                 strict=True)]
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        for start, stop in zip(bounds[20:-1], bounds[21:], strict=True):
+            pieces.append(stream.push(x[start:stop]))
+        after, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    pieces.append(stream.push(x[bounds[-1]:]))
+    pieces.append(stream.finish())
+    assert len(stream._calls) == 0  # (finish lets them go)
+    # The outputs returned, and some chunks' worth per kept call (380 lengths
+    # kept 5.3 MB besides the outputs; 16 calls kept 0.75 MB).
+    returned = sum(piece.nbytes for piece in pieces[20:-2])
+    kept = _stream.KEPT_CALLS * 10 * 1000 * 8
+    assert after - before < returned + kept, (after - before, returned)
+    np.testing.assert_array_equal(np.concatenate(pieces), pyconv.correlate(x, w))
 
 
 def test_refused_chunks_lose_nothing():
