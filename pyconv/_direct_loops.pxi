@@ -422,7 +422,7 @@ cdef void filter_strip_lines(const Plan* p, Py_ssize_t segment, const Py_ssize_t
                 line = (filtered + (o * p.strip_positions + q) * seg_len(p, segment)
                         + piece_start[k] - seg_start(p, segment))
                 if p.omit:  # H of w*x, and H of w where x is present, half a buffer on
-                    if p.sep_split and not per_tap and all_unit(scratch.steps, n):
+                    if p.sep_split and n > 0 and not per_tap and all_unit(scratch.steps, n):
                         split_present(line, line + den_offset, count, sources, n, scratch)
                     else:
                         accumulate_present(line, line + den_offset, count, sources,
