@@ -557,10 +557,11 @@ def _scratch(cut, strips, analysis, stride, span, work, output_is_accumulator, o
         acc = 1 if output_is_accumulator else COLUMN_LINES * longest_chunk
     elif strips is not None:
         if strips.separable and separable_columns(strips, work):
-            # A group's sums before they are converted (omit: and its sums of w).
+            # A group's sums before they are converted (omit: the sums of w*x,
+            # divided by those of w as these are summed, in registers).
             if omit or not output_is_accumulator:
                 acc = COLUMN_LINES * longest_chunk
-            den = COLUMN_LINES * longest_chunk if omit else 0
+            den = 0
             row_slots = 2 * strips.positions  # (pointers to the lines of both sums)
         row_slots = max(row_slots, strips.n_other * strips.positions)
         longest = longest_chunk
