@@ -124,17 +124,20 @@ def team_size(int n_threads):
 # than BUSY_WAIT of its working time (with work handed out a few items at a
 # time, a thread that keeps running waits for one handful at most), or when
 # the call took more than BUSY_SHARE of what one thread would have (the
-# working time over the share). Parallel calls then run on one thread for a
-# back-off period that doubles while the machine stays busy (MIN_BACKOFF up
-# to MAX_BACKOFF seconds); a parallel call after it that did pay halves it
-# (one lucky call on a machine still busy does not bring every call back to
-# a team), and below MIN_BACKOFF the machine is calm again.
+# working time over the share). On a calm machine one such call is a
+# hiccup (a virtual CPU the host ran late once); two in a row mean a busy
+# machine. Parallel calls then run on one thread for a back-off period
+# that doubles while the machine stays busy (MIN_BACKOFF up to MAX_BACKOFF
+# seconds); a parallel call after it that did pay halves it (one lucky
+# call on a machine still busy does not bring every call back to a team),
+# and below MIN_BACKOFF the machine is calm again.
 BUSY_WAIT = 0.5
 BUSY_SHARE = 0.9
 MIN_BACKOFF = 0.25
 MAX_BACKOFF = 8.0
 _backoff = 0.0
 _busy_until = 0.0
+_strike = False  # the last parallel call of a calm machine did not pay
 
 
 def parallel_threads(n_threads):
@@ -147,10 +150,15 @@ def parallel_threads(n_threads):
 def record_wait(work, wait, share):
     """After a parallel call: its first thread's seconds of work, then of
     waiting, and the share of the items that thread did (0 to 1)."""
-    global _backoff, _busy_until
+    global _backoff, _busy_until, _strike
     if share <= 0 or wait > BUSY_WAIT * work or work + wait > BUSY_SHARE * work / share:
+        if not _backoff and not _strike:
+            _strike = True
+            return
+        _strike = False
         _backoff = min(MAX_BACKOFF, max(MIN_BACKOFF, 2 * _backoff))
         _busy_until = time.monotonic() + _backoff
     else:
+        _strike = False
         _backoff = _backoff / 2 if _backoff > MIN_BACKOFF else 0.0
         _busy_until = time.monotonic() + _backoff if _backoff else 0.0

@@ -214,6 +214,7 @@ def calm(monkeypatch):
     """A machine not found busy yet (the back-off state restored afterwards)."""
     monkeypatch.setattr(_openmp, "_backoff", 0.0)
     monkeypatch.setattr(_openmp, "_busy_until", 0.0)
+    monkeypatch.setattr(_openmp, "_strike", False)
 
 
 def test_a_busy_machine_backs_off_to_one_thread(calm, monkeypatch):
@@ -224,17 +225,24 @@ def test_a_busy_machine_backs_off_to_one_thread(calm, monkeypatch):
     assert _openmp.parallel_threads(2) == 2
     _openmp.record_wait(4e-3, 1e-3, 0.5)  # a wait stretched by time slices, but
     assert _openmp.parallel_threads(2) == 2  # two threads still beat one (5 < 0.9 * 8 ms)
-    _openmp.record_wait(4e-3, 3e-3, 0.6)  # waited most of its own working time
+    _openmp.record_wait(4e-3, 3e-3, 0.6)  # waited most of its own working time:
+    assert _openmp.parallel_threads(2) == 2  # once on a calm machine, a hiccup
+    _openmp.record_wait(1e-3, 1e-4, 0.5)  # (forgotten when the next call pays)
+    _openmp.record_wait(4e-3, 3e-3, 0.6)
+    assert _openmp.parallel_threads(2) == 2
+    _openmp.record_wait(4e-3, 3e-3, 0.6)  # twice in a row: busy
     assert _openmp.parallel_threads(2) == 1
-    _openmp.record_wait(1e-3, 1e-5, 0.5)
+    _openmp.record_wait(1e-3, 1e-5, 0.5)  # a probe that pays: calm again
+    assert _openmp._backoff == 0 and _openmp.parallel_threads(2) == 2
     backoffs = []
-    for _ in range(8):  # did all the work, then waited: one thread would have been faster
+    for _ in range(9):  # did all the work, then waited: one thread would have been faster
         _openmp.record_wait(1e-3, 5e-3, 1.0)
-        assert _openmp.parallel_threads(2) == 1 and _openmp.parallel_threads(1) == 1
         backoffs.append(_openmp._backoff)
-    assert backoffs[0] == _openmp.MIN_BACKOFF
-    assert backoffs[1] == 2 * _openmp.MIN_BACKOFF
+    assert backoffs[0] == 0  # (the first, a hiccup)
+    assert backoffs[1] == _openmp.MIN_BACKOFF
+    assert backoffs[2] == 2 * _openmp.MIN_BACKOFF
     assert backoffs[-1] == _openmp.MAX_BACKOFF
+    assert _openmp.parallel_threads(2) == 1 and _openmp.parallel_threads(1) == 1
     now[0] += _openmp.MAX_BACKOFF + 0.01  # the back-off ends: the next call probes
     assert _openmp.parallel_threads(4) == 4
     _openmp.record_wait(1e-3, 1e-5, 0.5)  # threads paid once: the back-off halves
@@ -247,8 +255,12 @@ def test_a_busy_machine_backs_off_to_one_thread(calm, monkeypatch):
         probes += 1
     # After waits of 4, 2, 1, 0.5 and 0.25 s (MIN_BACKOFF): calm.
     assert probes == 5 and _openmp.parallel_threads(4) == 4
-    _openmp.record_wait(0.0, 2e-2, 0.0)  # the first thread ran late and did nothing
+    for _ in range(2):  # the first thread ran late and did nothing, twice
+        _openmp.record_wait(0.0, 2e-2, 0.0)
     assert _openmp._backoff == _openmp.MIN_BACKOFF and _openmp.parallel_threads(4) == 1
+    now[0] += _openmp._backoff + 0.01  # during a back-off, one late probe doubles it
+    _openmp.record_wait(0.0, 2e-2, 0.0)
+    assert _openmp._backoff == 2 * _openmp.MIN_BACKOFF
 
 
 def test_parallel_calls_report_their_wait(calm, monkeypatch):
