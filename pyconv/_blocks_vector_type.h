@@ -138,9 +138,24 @@ static inline void PYCONV_NAME(pyconv_accumulate)(PYCONV_T *out, Py_ssize_t coun
     }
 }
 
+/* Column strips, one output: line r's sum at j, the same terms in the same
+ * order as the vector blocks. */
+static inline PYCONV_T PYCONV_NAME(pyconv_column_total)(const PYCONV_T *const *lines,
+                                                        const unsigned char *masks,
+                                                        const PYCONV_T *weights,
+                                                        Py_ssize_t n_positions, int r,
+                                                        Py_ssize_t j)
+{
+    PYCONV_T total = 0;
+    for (Py_ssize_t u = 0; u < n_positions; u++)
+        if (masks[u] >> r & 1)
+            total = total + weights[u * PYCONV_COLUMN_LINES + r] * lines[u][j];
+    return total;
+}
+
 /* Column strips (see _blocks.h): blocks of 2 vectors, then 1, and a last
  * vector placed to end at `count` as above; fewer outputs than a vector go
- * one by one, with the same terms in the same order. */
+ * one by one. */
 static inline void PYCONV_NAME(pyconv_columns)(PYCONV_T *const *out, int n_lines,
                                                Py_ssize_t count, const PYCONV_T *const *lines,
                                                const unsigned char *masks,
@@ -160,13 +175,9 @@ static inline void PYCONV_NAME(pyconv_columns)(PYCONV_T *const *out, int n_lines
         return;
     }
     for (; j < count; j++)
-        for (int r = 0; r < n_lines; r++) {
-            PYCONV_T total = 0;
-            for (Py_ssize_t u = 0; u < n_positions; u++)
-                if (masks[u] >> r & 1)
-                    total = total + weights[u * PYCONV_COLUMN_LINES + r] * lines[u][j];
-            out[r][j] = total;
-        }
+        for (int r = 0; r < n_lines; r++)
+            out[r][j] = PYCONV_NAME(pyconv_column_total)(lines, masks, weights, n_positions, r,
+                                                         j);
 }
 
 #if PYCONV_FLOATING
@@ -193,10 +204,8 @@ static inline void PYCONV_NAME(pyconv_columns_ratio)(PYCONV_T *const *out, int n
     }
     for (; j < count; j++)
         for (int r = 0; r < n_lines; r++) {
-            PYCONV_T den = 0;
-            for (Py_ssize_t u = 0; u < n_positions; u++)
-                if (masks[u] >> r & 1)
-                    den = den + weights[u * PYCONV_COLUMN_LINES + r] * lines[u][j];
+            const PYCONV_T den = PYCONV_NAME(pyconv_column_total)(lines, masks, weights,
+                                                                  n_positions, r, j);
             out[r][j] = den != 0 ? (PYCONV_T)(nums[r][j] / den * scale) : (PYCONV_T)NAN;
         }
 }
