@@ -100,9 +100,10 @@ def correlate(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *
     >>> smoothed.shape
     (3, 4, 4)
     """
-    return _filter(input, weights, output, mode, cval, origin, axes=axes,
-                   stride=stride, dilation=dilation, padding=padding, nan_policy=nan_policy,
-                   method=method, workers=workers, convolution=False)
+    return _filter(input, weights, output, mode, cval, origin,
+                   dict(axes=axes, stride=stride, dilation=dilation, padding=padding,
+                        nan_policy=nan_policy, method=method, workers=workers,
+                        convolution=False))
 
 
 @fill
@@ -170,9 +171,10 @@ def convolve(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *,
     ...                 mode="constant")
     array([0., 1., 2., 3., 0., 0.])
     """
-    return _filter(input, weights, output, mode, cval, origin, axes=axes,
-                   stride=stride, dilation=dilation, padding=padding, nan_policy=nan_policy,
-                   method=method, workers=workers, convolution=True)
+    return _filter(input, weights, output, mode, cval, origin,
+                   dict(axes=axes, stride=stride, dilation=dilation, padding=padding,
+                        nan_policy=nan_policy, method=method, workers=workers,
+                        convolution=True))
 
 
 @fill
@@ -236,9 +238,10 @@ def correlate1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, 
     array([[0., 3., 3., 3., 0.],
            [2., 3., 3., 3., 2.]])
     """
-    return _filter(input, weights, output, mode, cval, origin, axes=single_axis(axis),
-                   stride=stride, dilation=dilation, padding=padding, nan_policy=nan_policy,
-                   method=method, workers=workers, convolution=False, one_axis=True)
+    return _filter(input, weights, output, mode, cval, origin,
+                   dict(axes=single_axis(axis), stride=stride, dilation=dilation,
+                        padding=padding, nan_policy=nan_policy, method=method,
+                        workers=workers, convolution=False, one_axis=True))
 
 
 @fill
@@ -298,9 +301,10 @@ def convolve1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, o
     >>> pyconv.convolve1d(impulse, [1.0, 0.5], padding="full", mode="constant")
     array([1. , 0.5, 0. , 0. , 0. ])
     """
-    return _filter(input, weights, output, mode, cval, origin, axes=single_axis(axis),
-                   stride=stride, dilation=dilation, padding=padding, nan_policy=nan_policy,
-                   method=method, workers=workers, convolution=True, one_axis=True)
+    return _filter(input, weights, output, mode, cval, origin,
+                   dict(axes=single_axis(axis), stride=stride, dilation=dilation,
+                        padding=padding, nan_policy=nan_policy, method=method,
+                        workers=workers, convolution=True, one_axis=True))
 
 
 @fill

@@ -501,14 +501,16 @@ cdef class Bound:
     cdef Py_ssize_t in_strides[MAX_DIMS]
     cdef Py_ssize_t out_strides[MAX_DIMS]
     cdef Layout input_layout, output_layout
-    cdef object plan, block, structs
+    cdef object plan, block, structs, cval
     cdef Scratch* scratch
+    cdef int n_threads, work  # the plan's (read once: a small call's time is its overhead)
 
     def __cinit__(self, plan, cnp.ndarray x, cnp.ndarray target):
         cdef int a
         if x.ndim > MAX_DIMS:  # (normalize refuses them first)
             raise ValueError(f"at most {MAX_DIMS} dimensions")
         self.plan = plan
+        self.cval, self.n_threads, self.work = plan.cval, plan.n_threads, plan.work_dtype.num
         remember_layout(&self.input_layout, x)
         remember_layout(&self.output_layout, target)
         if x.ndim == 0:
@@ -536,21 +538,22 @@ cdef class Bound:
         # pointers are the arrays' own.
         self.c.input = <const char*> cnp.PyArray_DATA(x)
         self.c.output = <char*> cnp.PyArray_DATA(target)
-        plan = self.plan
-        cdef int n_threads = _openmp.parallel_threads(plan.n_threads)
+        cdef int n_threads = self.n_threads
+        if n_threads > 1:
+            n_threads = _openmp.parallel_threads(n_threads)
         cdef double timing[4]  # see run_items
         timing[0] = timing[1] = timing[2] = timing[3] = 0
-        cdef int work = plan.work_dtype.num
+        cdef int work = self.work
         if work == cnp.NPY_FLOAT32:
-            run_typed[float](&self.c, plan.cval, self.scratch, n_threads, timing)
+            run_typed[float](&self.c, self.cval, self.scratch, n_threads, timing)
         elif work == cnp.NPY_FLOAT64:
-            run_typed[double](&self.c, plan.cval, self.scratch, n_threads, timing)
+            run_typed[double](&self.c, self.cval, self.scratch, n_threads, timing)
         elif work == cnp.NPY_INT16:
-            run_typed[int16_t](&self.c, plan.cval, self.scratch, n_threads, timing)
+            run_typed[int16_t](&self.c, self.cval, self.scratch, n_threads, timing)
         elif work == cnp.NPY_COMPLEX64:
-            run_typed["float complex"](&self.c, plan.cval, self.scratch, n_threads, timing)
+            run_typed["float complex"](&self.c, self.cval, self.scratch, n_threads, timing)
         else:
-            run_typed["double complex"](&self.c, plan.cval, self.scratch, n_threads, timing)
+            run_typed["double complex"](&self.c, self.cval, self.scratch, n_threads, timing)
         if n_threads > 1:
             _openmp.record_wait(timing[0], timing[1], timing[2] / max(1.0, timing[3]))
 

@@ -12,6 +12,12 @@ and the next call only allocates its output and runs. Only arguments made
 of plain Python values and NumPy arrays make a key, typed so that a value
 the checks would refuse (``1.0`` for an int, ``True``) never finds the
 entry of one they accept.
+
+A caller that makes several calls per call of its own (the filter family's
+chains of passes) may pass a list as `steps`: each call appends the kept
+entry's ``run`` (what redoes it on new data of the same layout), or None
+when it keeps none; the caller may then replay the list without making the
+calls' keys again.
 """
 
 import threading
@@ -36,13 +42,23 @@ REPEAT_KERNEL = 4096
 BOUND_SCRATCH = 1 << 18
 
 
-def filter_any(input, weights, output, mode, cval, origin, **keywords):
-    """correlate/convolve with the keywords of ``normalize``; dask in, dask out."""
+def filter_any(input, weights, output, mode, cval, origin, keywords, steps=None):
+    """correlate/convolve with the keywords of ``normalize`` (a dict: binding
+    a call's keyword arguments to ``**keywords`` cost 1 us of a small call's 4);
+    dask in, dask out.
+
+    `steps`: None, or a list to which the call appends its kept entry's
+    ``run`` (None when no entry is kept; see the module note).
+    """
     key = _repeat_key(input, weights, output, mode, cval, origin, keywords)
     if key is not None:
         repeat = _REPEATS.get(key)
         if repeat is not None:
+            if steps is not None:
+                steps.append(repeat.run)
             return repeat.run(input)
+    if steps is not None:
+        steps.append(None)  # replaced below when this call's entry is kept
     if is_dask_array(input):
         return filter_dask(input, weights, output, mode, cval, origin, **keywords)
     # A value past a float type's range (cval, weights or a result cast to
@@ -63,6 +79,8 @@ def filter_any(input, weights, output, mode, cval, origin, **keywords):
         # the first to choose one, is chosen now.
         key = key[:-1] + (_fft_backends.current_if_chosen(),)
         remember(_REPEATS, _REPEATS_LOCK, key, repeat, CACHED_REPEATS)
+        if steps is not None and CACHED_REPEATS > 0:
+            steps[-1] = repeat.run
     return problem.finish(result)  # (a bool result: nonzero sums are True)
 
 
@@ -83,8 +101,8 @@ class _Repeat:
         self.lock = threading.Lock()  # a bound call's scratch serves one thread
 
     def run(self, input):
-        output = np.empty(self.shape, dtype=self.dtype)
-        if self.bound is not None and self.lock.acquire(blocking=False):
+        output = np.empty(self.shape, self.dtype)
+        if self.bound is not None and self.lock.acquire(False):
             try:
                 self.bound.run(input, output)
             finally:

@@ -6,8 +6,16 @@ argument once (``_separable.check_call``, the same checks as correlate's),
 then build and run the chain of one-axis passes (``_separable``). Sums of
 chains (laplace, gaussian_laplace) and the gradient magnitude combine their
 chains in the working dtype and round to the output once.
+
+A call repeated with the same arguments on data of the same layout (the
+loop over small images or windows) finds its preparation kept, and with it
+the calls its chains made, recorded the first time (``filter_any``'s
+`steps`): it replays them on the new data, with none of the keys and
+lookups of the calls themselves. Each replay is kept for the thread count
+and FFT backend it was recorded with.
 """
 
+import functools
 import math
 import numbers
 import threading
@@ -15,10 +23,12 @@ from typing import NamedTuple
 
 import numpy as np
 
+from pyconv import _dispatch
 from pyconv._dask import checked_for_nan, is_dask_array
 from pyconv._direct_plan import remember
 from pyconv._dispatch import NotPlain, frozen_arguments
 from pyconv._docstrings import fill
+from pyconv._fft_backends import current_if_chosen
 from pyconv._normalize import (
     as_input_array,
     as_int,
@@ -28,6 +38,7 @@ from pyconv._normalize import (
     per_axis,
     single_axis,
 )
+from pyconv._openmp import effective_workers
 from pyconv._separable import (
     Pass,
     box_weights,
@@ -117,9 +128,11 @@ def _box_pass(axis, size, origin, mode, stride):
 
 class Prepared(NamedTuple):
     """A call's checked arguments (``_separable.Checked``) and its chains of
-    passes (copying passes for strided axes included)."""
+    passes (copying passes for strided axes included); a kept preparation
+    also holds its calls' replays, by (threads, FFT backend)."""
     checked: object
     chains: list
+    replays: dict = None
 
 
 # Recent calls' Prepared (oldest first), added and evicted one thread at a time.
@@ -128,31 +141,67 @@ _PREPARED_LOCK = threading.Lock()
 CACHED_PREPARED = 64
 
 
-def _prepared(name, input, output, nan_policy, arguments, prepare):
-    """``prepare()`` (parse the filter's arguments, build its chains, check
-    the call), or its outcome kept from a recent call of filter `name` with
-    the same arguments: a loop of small filter calls parses and checks once.
+def _key(name, input, output, nan_policy, arguments):
+    """The key of a call of filter `name` (made before the input is
+    converted), or None: only for an in-memory ndarray, an output dtype (not
+    an array), plain Python values (typed, so that 1, 1.0 and True differ)
+    and a policy other than "raise", which scans each call's data. It holds
+    the input's layout (strides, alignment), to which the replays kept under
+    it are bound."""
+    if (type(input) is not np.ndarray or nan_policy == "raise"
+            or not (output is None or isinstance(output, (type, np.dtype, str)))):
+        return None
+    try:
+        return (name, input.shape, input.strides, input.dtype, input.flags.aligned, output,
+                frozen_arguments((nan_policy, *arguments)))
+    except (NotPlain, TypeError):
+        return None
 
-    Kept only for an in-memory ndarray, an output dtype (not an array) that
-    is the result's own (a promoted one warns on every call), plain Python
-    values (typed, so that 1, 1.0 and True differ), and a policy other than
-    "raise", which scans each call's data.
+
+def _replay_of(key, workers):
+    """The replay kept under `key` for this thread count and FFT backend, or
+    None (always, while repeated calls are not kept: CACHED_REPEATS 0)."""
+    found = _PREPARED.get(key) if key is not None else None
+    if found is None or _dispatch.CACHED_REPEATS == 0:
+        return None
+    return found.replays.get((effective_workers(workers), current_if_chosen()))
+
+
+def _prepared(key, output, prepare):
+    """``prepare()`` (parse the filter's arguments, build its chains, check
+    the call), or its outcome kept under `key` (see `_key`) by a recent call:
+    a loop of small filter calls parses and checks once. Not kept for an
+    output dtype other than the result's own (a promoted one warns on every
+    call).
     """
-    key = None
-    if (type(input) is np.ndarray and nan_policy != "raise"
-            and (output is None or isinstance(output, (type, np.dtype, str)))):
-        try:
-            key = (name, input.shape, input.dtype, output,
-                   frozen_arguments((nan_policy, *arguments)))
-        except (NotPlain, TypeError):
-            pass
     found = _PREPARED.get(key) if key is not None else None
     if found is None:
         found = prepare()
         if key is not None and (output is None
                                 or np.dtype(output) == found.checked.output_dtype):
+            found = found._replace(replays={})
             remember(_PREPARED, _PREPARED_LOCK, key, found, CACHED_PREPARED)
     return found
+
+
+def _replay(input, steps):
+    """The recorded calls of a chain, each on the previous one's result."""
+    for step in steps:
+        input = step(input)
+    return input
+
+
+def _record(prepared):
+    """A list to record a call's steps into, or None when its preparation is
+    not kept (nor, then, a replay) or repeated calls are not."""
+    return None if prepared.replays is None or _dispatch.CACHED_REPEATS == 0 else []
+
+
+def _keep_replay(prepared, workers, record, replay):
+    """Keep `replay` (a function of the input) when every step recorded in
+    `record` (lists of steps) can be replayed."""
+    if all(step is not None for steps in record for step in steps):
+        prepared.replays[(effective_workers(workers), current_if_chosen())] = replay
 
 
 def _prepare(input, passes, output, modes, cval, axes, strides, method, workers,
@@ -166,23 +215,38 @@ def _prepare(input, passes, output, modes, cval, axes, strides, method, workers,
 
 
 def _run(input, prepared, output, cval, method, workers, nan_policy="propagate"):
-    """Run a prepared chain; nan_policy="omit" runs it as one normalised
-    correlation (`run_omit`)."""
-    checked, (passes,) = prepared
+    """Run a prepared chain, and keep its replay; nan_policy="omit" runs it
+    as one normalised correlation (`run_omit`)."""
+    steps = _record(prepared)
+    result = _run_chain(input, prepared, output, cval, method, workers, nan_policy, steps)
+    if steps:
+        _keep_replay(prepared, workers, [steps], steps[0] if len(steps) == 1
+                     else functools.partial(_replay, steps=steps))
+    return result
+
+
+def _run_chain(input, prepared, output, cval, method, workers, nan_policy, steps):
+    checked, (passes,), _ = prepared
     if not isinstance(output, np.ndarray):  # the result's dtype, checked (and promoted) once
         output = checked.output_dtype
     if nan_policy == "raise" and is_dask_array(input):
         input = checked_for_nan(input)
     if checked.omit:
-        return run_omit(input, passes, output, cval, method=method, workers=workers)
+        return run_omit(input, passes, output, cval, method=method, workers=workers,
+                        steps=steps)
     if not passes:
-        return store(input, output, workers)
+        return store(input, output, workers, steps)
     return run_chain(input, passes, output, cval, work_dtype=checked.work_dtype,
-                     method=method, workers=workers)
+                     method=method, workers=workers, steps=steps)
 
 
 def _gaussian(input, sigma, order, output, mode, cval, truncate, radius, axes, stride,
               method, workers, nan_policy="propagate"):
+    key = _key("gaussian", input, output, nan_policy,
+               (sigma, order, mode, cval, truncate, radius, axes, stride, method, workers))
+    replay = _replay_of(key, workers)
+    if replay is not None:
+        return replay(input)
     input = _as_input(input)
 
     def prepare():
@@ -201,14 +265,17 @@ def _gaussian(input, sigma, order, output, mode, cval, truncate, radius, axes, s
         return _prepare(input, passes, output, modes, cval, filtered, strides, method,
                         workers, nan_policy)
 
-    prepared = _prepared("gaussian", input, output, nan_policy,
-                         (sigma, order, mode, cval, truncate, radius, axes, stride, method,
-                          workers), prepare)
-    return _run(input, prepared, output, cval, method, workers, nan_policy)
+    return _run(input, _prepared(key, output, prepare), output, cval, method, workers,
+                nan_policy)
 
 
 def _uniform(input, size, output, mode, cval, origin, axes, stride, workers,
              nan_policy="propagate"):
+    key = _key("uniform", input, output, nan_policy,
+               (size, mode, cval, origin, axes, stride, workers))
+    replay = _replay_of(key, workers)
+    if replay is not None:
+        return replay(input)
     input = _as_input(input)
 
     def prepare():
@@ -224,14 +291,17 @@ def _uniform(input, size, output, mode, cval, origin, axes, stride, workers,
         return _prepare(input, passes, output, modes, cval, filtered, strides, "direct",
                         workers, nan_policy)
 
-    prepared = _prepared("uniform", input, output, nan_policy,
-                         (size, mode, cval, origin, axes, stride, workers), prepare)
-    return _run(input, prepared, output, cval, "direct", workers, nan_policy)
+    return _run(input, _prepared(key, output, prepare), output, cval, "direct", workers,
+                nan_policy)
 
 
 def _edge(name, input, axis, output, mode, cval, stride, workers, smoothing):
     """sobel/prewitt (`name`): the difference along `axis`, then `smoothing`
     along every other axis, in order (scipy's passes)."""
+    key = _key(name, input, output, "propagate", (axis, mode, cval, stride, workers))
+    replay = _replay_of(key, workers)
+    if replay is not None:
+        return replay(input)
     input = _as_input(input)
 
     def prepare():
@@ -245,31 +315,52 @@ def _edge(name, input, axis, output, mode, cval, stride, workers, smoothing):
                    for other in axes if other != difference_axis]
         return _prepare(input, passes, output, modes, cval, axes, strides, "direct", workers)
 
-    prepared = _prepared(name, input, output, "propagate", (axis, mode, cval, stride, workers),
-                         prepare)
-    return _run(input, prepared, output, cval, "direct", workers)
+    return _run(input, _prepared(key, output, prepare), output, cval, "direct", workers)
 
 
 def _combine(input, prepared, output, cval, method, workers, square):
     """sum over the prepared chains of each chain's result (squared first,
     and the square root of the sum taken, with `square`), rounded to
-    `output` once."""
-    checked, chains = prepared
+    `output` once; its replay kept."""
+    checked, chains, _ = prepared
     if not chains:  # no filtered axis: a copy, as scipy
-        return _run(input, Prepared(checked, [[]]), output, cval, method, workers)
-    total = None
-    for passes in chains:
-        term = run_chain(input, passes, checked.work_dtype, cval,
-                         work_dtype=checked.work_dtype, method=method, workers=workers)
-        term = term * term if square else term
-        total = term if total is None else total + term
-    if square:
-        total = np.sqrt(total)
+        return _run(input, prepared._replace(chains=[[]]), output, cval, method, workers)
+    record = _record(prepared)
+
+    def terms():
+        for passes in chains:
+            steps = None if record is None else []
+            if record is not None:
+                record.append(steps)
+            yield run_chain(input, passes, checked.work_dtype, cval,
+                            work_dtype=checked.work_dtype, method=method, workers=workers,
+                            steps=steps)
+
+    total = _sum_terms(terms(), square)
     if not isinstance(output, np.ndarray):
         output = checked.output_dtype
+    rounding = []  # the store into `output`, when that is not the working dtype
     if isinstance(output, np.ndarray) or output != total.dtype:
-        return store(total, output, workers)
+        total = store(total, output, workers, None if record is None else rounding)
+    if record is not None and all(record):
+        _keep_replay(prepared, workers, [*record, rounding],
+                     functools.partial(_replay_sum, chains=record, rounding=rounding,
+                                       square=square))
     return total
+
+
+def _sum_terms(terms, square):
+    """The sum of `terms` (of their squares, then its square root, with `square`)."""
+    total = None
+    for term in terms:
+        term = term * term if square else term
+        total = term if total is None else total + term
+    return np.sqrt(total) if square else total
+
+
+def _replay_sum(input, chains, rounding, square):
+    """_combine's replay: its chains' recorded steps, summed, then rounded."""
+    return _replay(_sum_terms((_replay(input, steps) for steps in chains), square), rounding)
 
 
 def _derivative_chains(sigma, order, mode, truncate, radius, axes, stride):
@@ -297,12 +388,17 @@ def _derivative_chains(sigma, order, mode, truncate, radius, axes, stride):
 
 def _gaussian_derivatives(name, input, sigma, order, output, mode, cval, axes, keywords,
                           square):
-    input = _as_input(input)
     unknown = set(keywords) - {"truncate", "radius", "stride", "method", "workers"}
     if unknown:
         raise TypeError(f"unexpected keyword argument {sorted(unknown)[0]!r}")
     method = keywords.get("method", "auto")
     workers = keywords.get("workers")
+    key = _key(name, input, output, "propagate",
+               (sigma, mode, cval, axes, *sorted(keywords.items())))
+    replay = _replay_of(key, workers)
+    if replay is not None:
+        return replay(input)
+    input = _as_input(input)
 
     def prepare():
         filtered = parse_axes(axes, input.ndim)
@@ -312,9 +408,8 @@ def _gaussian_derivatives(name, input, sigma, order, output, mode, cval, axes, k
         checked = check_call(input, output, modes, cval, filtered, strides, method, workers)
         return Prepared(checked, chains)
 
-    prepared = _prepared(name, input, output, "propagate",
-                         (sigma, mode, cval, axes, *sorted(keywords.items())), prepare)
-    return _combine(input, prepared, output, cval, method, workers, square)
+    return _combine(input, _prepared(key, output, prepare), output, cval, method, workers,
+                    square)
 
 
 # --------------------------------------------------------------------------
@@ -561,6 +656,8 @@ def uniform_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0
 
 def _one_axis(axis):
     """`axis` as the `axes` of the N-D form (checked there)."""
+    if type(axis) is int:
+        return axis
     if isinstance(axis, (list, tuple)) or (isinstance(axis, np.ndarray) and axis.ndim > 0):
         raise TypeError(f"axis must be an integer, got {type(axis).__name__}")
     return single_axis(axis)
@@ -687,6 +784,10 @@ def laplace(input, output=None, mode="reflect", cval=0.0, *, axes=None, workers=
            [ 1., -4.,  1.],
            [ 0.,  1.,  0.]])
     """
+    key = _key("laplace", input, output, "propagate", (mode, cval, axes, workers))
+    replay = _replay_of(key, workers)
+    if replay is not None:
+        return replay(input)
     input = _as_input(input)
 
     def prepare():
@@ -698,9 +799,8 @@ def laplace(input, output=None, mode="reflect", cval=0.0, *, axes=None, workers=
                              "direct", workers)
         return Prepared(checked, chains)
 
-    prepared = _prepared("laplace", input, output, "propagate", (mode, cval, axes, workers),
-                         prepare)
-    return _combine(input, prepared, output, cval, "direct", workers, square=False)
+    return _combine(input, _prepared(key, output, prepare), output, cval, "direct", workers,
+                    square=False)
 
 
 @fill

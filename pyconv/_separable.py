@@ -187,7 +187,7 @@ def _fuses(passes, cval, in_memory):
     return _strip_cost(first, second) <= STRIPS_OVER_PASSES * passes_cost
 
 
-def _run_fused(input, first, second, output, cval, method, workers):
+def _run_fused(input, first, second, output, cval, method, workers, steps=None):
     # One value for both axes where they agree, and no axes for the two axes
     # of a 2-D input (the kernel in their order): the same call, with the
     # cheap repeat key of scalar arguments (a small call's key of lists took
@@ -198,9 +198,10 @@ def _run_fused(input, first, second, output, cval, method, workers):
         axes = None
     return filter_any(input, _outer(first.weights, second.weights), output,
                       _one_or_both(first.mode, second.mode), cval,
-                      _one_or_both(first.origin, second.origin), axes=axes,
-                      stride=_one_or_both(first.stride, second.stride), dilation=1,
-                      padding="same", method=method, workers=workers, convolution=False)
+                      _one_or_both(first.origin, second.origin),
+                      dict(axes=axes, stride=_one_or_both(first.stride, second.stride),
+                           dilation=1, padding="same", method=method, workers=workers,
+                           convolution=False), steps)
 
 
 def _one_or_both(a, b):
@@ -226,10 +227,15 @@ def _box_threads(n_values, workers):
     return parallel_threads(wanted)
 
 
-def _run_box(input, step, output, cval, work_dtype, workers):
+def _run_box(input, step, output, cval, work_dtype, workers, steps=None):
     """A box pass in memory: running sums (``_box.box_mean``) along the
     pass' axis of the input in the working dtype, into a new array (then
-    rounded into `output` when that is not the working dtype)."""
+    rounded into `output` when that is not the working dtype).
+
+    `steps` (see ``filter_any``): the running sums are appended, to be redone
+    as they are (then the rounding into `output`, its own step); a pass
+    that fell back to a correlation appends None.
+    """
     source = np.asarray(input, dtype=work_dtype)
     shape = source.shape
     axis = step.axis
@@ -250,40 +256,48 @@ def _run_box(input, step, output, cval, work_dtype, workers):
                         step.stride, n_threads):
             # A NaN or inf stays in a running sum: the equal weights' correlation
             # instead, whose NaN reaches only the windows that hold it.
+            if steps is not None:
+                steps.append(None)
             return _run_pass(input, step._replace(box=False), output, cval, work_dtype,
                              "direct", workers)
+    if steps is not None:
+        steps.append(functools.partial(_run_box, step=step, output=work_dtype, cval=cval,
+                                       work_dtype=work_dtype, workers=workers))
     if isinstance(output, np.ndarray) or np.dtype(output) != work_dtype:
-        return store(result, output, workers)
+        return store(result, output, workers, steps)
     return result
 
 
-def _run_pass(input, step, output, cval, work_dtype, method, workers):
+def _run_pass(input, step, output, cval, work_dtype, method, workers, steps=None):
     if (step.box and isinstance(input, np.ndarray) and input.size > 0
             and step.weights.size >= BOX_PASS_TAPS):
-        return _run_box(input, step, output, complex(cval), np.dtype(work_dtype), workers)
+        return _run_box(input, step, output, complex(cval), np.dtype(work_dtype), workers,
+                        steps)
     return filter_any(input, step.weights, output, step.mode, cval, step.origin,
-                      axes=step.axis, stride=step.stride, dilation=1, padding="same",
-                      method=method, workers=workers, convolution=False, one_axis=True)
+                      dict(axes=step.axis, stride=step.stride, dilation=1, padding="same",
+                           method=method, workers=workers, convolution=False,
+                           one_axis=True), steps)
 
 
-def run_chain(input, passes, output, cval, *, work_dtype, method, workers):
+def run_chain(input, passes, output, cval, *, work_dtype, method, workers, steps=None):
     """The chain's result: each pass in turn, the last one into `output`.
 
     `input` and the arguments are checked (:func:`check_call`); `passes`
     holds at least one pass. Intermediate results are new arrays of
-    `work_dtype`.
+    `work_dtype`. `steps` (see ``filter_any``): each call made is appended,
+    to be replayed in order (each step's result is the next one's input).
     """
     in_memory = isinstance(input, np.ndarray)
     if _fuses(passes, cval, in_memory):
-        return _run_fused(input, *passes, output, cval, method, workers)
+        return _run_fused(input, *passes, output, cval, method, workers, steps)
     current = input
     for i, step in enumerate(passes):
         target = output if i == len(passes) - 1 else work_dtype
-        current = _run_pass(current, step, target, cval, work_dtype, method, workers)
+        current = _run_pass(current, step, target, cval, work_dtype, method, workers, steps)
     return current
 
 
-def run_omit(input, passes, output, cval, *, method, workers):
+def run_omit(input, passes, output, cval, *, method, workers, steps=None):
     """nan_policy="omit" for a chain: the normalised correlation with the
     outer product of the passes' weights (on distinct axes), in one call.
 
@@ -298,9 +312,11 @@ def run_omit(input, passes, output, cval, *, method, workers):
     for step in passes:
         weights = np.multiply.outer(weights, step.weights)
     return filter_any(input, weights, output, [p.mode for p in passes], cval,
-                      [p.origin for p in passes], axes=tuple(p.axis for p in passes),
-                      stride=tuple(p.stride for p in passes), dilation=1, padding="same",
-                      method=method, workers=workers, convolution=False, nan_policy="omit")
+                      [p.origin for p in passes],
+                      dict(axes=tuple(p.axis for p in passes),
+                           stride=tuple(p.stride for p in passes), dilation=1,
+                           padding="same", method=method, workers=workers,
+                           convolution=False, nan_policy="omit"), steps)
 
 
 def identity_pass(axis, mode, stride):
@@ -316,10 +332,10 @@ def with_strided_copies(passes, axes, modes, strides):
                            if stride != 1 and axis not in covered]
 
 
-def store(values, output, workers):
+def store(values, output, workers, steps=None):
     """`values` copied into `output` (an array, or the dtype of a new one),
     converted as every pass converts: integers rounded and saturated."""
-    return filter_any(values, np.ones(()), output, "reflect", 0.0, 0, axes=(), stride=1,
-                      dilation=1, padding="same", method="direct", workers=workers,
-                      convolution=False)
+    return filter_any(values, np.ones(()), output, "reflect", 0.0, 0,
+                      dict(axes=(), stride=1, dilation=1, padding="same", method="direct",
+                           workers=workers, convolution=False), steps)
 

@@ -493,9 +493,10 @@ class Stream:
         if self._start == 0:  # the buffer holds the whole stream: the whole-array call
             a = self._arguments
             whole = filter_any(view, self._weights, None, a["mode"], a["cval"], a["origin"],
-                               axes=a["axes"], stride=a["stride"], dilation=a["dilation"],
-                               padding=a["padding"], workers=a["workers"],
-                               method=a["method"], convolution=a["convolution"])
+                               dict(axes=a["axes"], stride=a["stride"],
+                                    dilation=a["dilation"], padding=a["padding"],
+                                    workers=a["workers"], method=a["method"],
+                                    convolution=a["convolution"]))
             pieces = [_along(whole, self._axis, self._emitted),
                       _along(whole, self._axis, 0, min(self._wrapped, total))]
         else:

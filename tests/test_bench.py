@@ -266,7 +266,7 @@ def test_small_table(capsys, tmp_path):
     assert "small" in report and "size_sweep" not in report and "results" not in report
     rows = report["small"]
     assert [r["name"] for r in rows] == [c.name for c in small.cases()]
-    assert [r["target"] for r in rows] == [1.5, 1.0, 1.0, None, 1.0]
+    assert [r["target"] for r in rows] == [1.5, 1.0, 1.0, None, 1.0, 1.0, 1.0, 1.0]
     for r in rows:
         assert set(r) == SMALL_KEYS
         assert r["passed"] and r["calls"] >= 2

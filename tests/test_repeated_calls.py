@@ -82,13 +82,19 @@ def test_a_repeat_keeps_no_data_alive(repeats, rng):
 
 def test_repeats_from_threads_at_once(repeats, rng):
     w = rng.standard_normal((5, 5))
-    inputs = [rng.standard_normal((64, 64)) for _ in range(8)]
-    expected = [_fresh(pyconv.correlate, x, w) for x in inputs]
+    _check_from_threads(lambda x: pyconv.correlate(x, w, workers=1),
+                        [rng.standard_normal((64, 64)) for _ in range(8)])
+
+
+def _check_from_threads(call, inputs):
+    """`call` on each input from a thread of its own, 20 times over, all at
+    once: every result is a fresh call's."""
+    expected = [_fresh(call, x) for x in inputs]
     results = [None] * len(inputs)
 
     def work(i):
         for _ in range(20):
-            results[i] = pyconv.correlate(inputs[i], w, workers=1)
+            results[i] = call(inputs[i])
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(len(inputs))]
     for thread in threads:
@@ -429,3 +435,137 @@ def test_a_1d_functions_axis_is_checked_whatever_its_type(rng, function, argumen
             function(x, *arguments, axis=0.0)
         with pytest.raises(ValueError, match="out of range"):
             function(x, *arguments, axis=2)
+
+
+# A filter call repeated on data of the same layout replays the calls its
+# chains made the first time (recorded through filter_any's `steps`).
+
+
+@pytest.fixture
+def replays(monkeypatch):
+    """Empty filter caches and repeated calls (the FFT backend chosen, as in
+    `repeats`), and the count of repeat keys made from now on."""
+    from pyconv import _fft_backends, _filters, _separable
+
+    _fft_backends.current()
+    monkeypatch.setattr(_filters, "_PREPARED", {})
+    monkeypatch.setattr(_separable, "_CHECKED", {})
+    monkeypatch.setattr(_dispatch, "_REPEATS", {})
+    keys = []
+    real = _dispatch._repeat_key
+    monkeypatch.setattr(_dispatch, "_repeat_key",
+                        lambda *args: keys.append(args[0].shape) or real(*args))
+    return keys
+
+
+REPLAYED_CALLS = FAMILY_CALLS + [
+    ("uniform_filter", (15,), {}),  # running sums
+    ("uniform_filter", (15,), {"output": np.float32}),  # then a rounding
+    ("uniform_filter1d", (20,), {"axis": 0, "stride": 3}),
+    ("gaussian_filter", (1.0,), {"nan_policy": "omit", "mode": "constant", "cval": np.nan}),
+    ("gaussian_filter", (2.0,), {"stride": 2, "mode": "mirror"}),
+    ("gaussian_filter", ((1.0, 0.0),), {"axes": (0, 1), "stride": 2}),  # a copying pass
+    ("sobel", (), {"axis": 1, "output": np.float32}),
+    ("gaussian_gradient_magnitude", (1.0,), {"output": np.float32}),  # sum, then rounding
+    ("laplace", (), {"axes": ()}),  # a copy
+]
+
+
+@pytest.mark.parametrize("name, arguments, keywords", REPLAYED_CALLS)
+@pytest.mark.parametrize("shape, dtype", [((23, 17), np.float64), ((6, 5, 9), np.float32),
+                                          ((30,), np.int16)])
+def test_a_replay_gives_a_fresh_calls_result_on_new_data(replays, rng, name, arguments,
+                                                        keywords, shape, dtype):
+    function = getattr(pyconv, name)
+    if name.endswith("1d") and "axis" in keywords and len(shape) == 1:
+        keywords = {**keywords, "axis": 0}
+    if any(a >= len(shape) for a in keywords.get("axes", ())) or \
+            keywords.get("axis", 0) >= len(shape):
+        pytest.skip("an axis the input lacks")
+    if "nan_policy" in keywords and np.dtype(dtype).kind != "f":
+        pytest.skip("omit needs a floating output")
+    inputs = [(rng.standard_normal(shape) * 50).astype(dtype) for _ in range(4)]
+    if keywords.get("nan_policy") == "omit":
+        for x in inputs:
+            x[rng.random(shape) < 0.1] = np.nan
+    first = function(inputs[0], *arguments, **keywords)
+    made = len(replays)
+    results = [function(x, *arguments, **keywords) for x in inputs[1:]]
+    assert len(replays) == made  # replayed: no repeat key made
+    for x, got in zip(inputs, [first, *results], strict=True):
+        expected = _fresh(function, x, *arguments, **keywords)
+        assert got.dtype == expected.dtype
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_a_replay_is_bound_to_the_inputs_layout(replays, rng):
+    from pyconv import _filters
+
+    x = rng.standard_normal((20, 30))
+    wide = rng.standard_normal((20, 40))
+    layouts = [x, np.asfortranarray(x), wide[:, :30], x.astype(">f8")]
+    for _ in range(2):
+        for data in layouts:
+            np.testing.assert_array_equal(pyconv.gaussian_filter(data, 1.5),
+                                          _fresh(pyconv.gaussian_filter, data, 1.5))
+    assert len(_filters._PREPARED) == len(layouts)
+
+
+def test_a_running_sum_that_meets_a_nan_is_not_replayed_and_a_replay_meets_one(replays,
+                                                                             rng):
+    from pyconv import _filters
+
+    clean = rng.standard_normal((40, 30))
+    gappy = clean.copy()
+    gappy[7, 9] = np.nan  # the running sums fall back to a correlation
+    np.testing.assert_array_equal(pyconv.uniform_filter(gappy, 31),
+                                  _fresh(pyconv.uniform_filter, gappy, 31))
+    (entry,) = _filters._PREPARED.values()
+    assert entry.replays == {}  # (the fallback is not what the next call should do)
+    for data in (clean, gappy, clean):
+        result = pyconv.uniform_filter(data, 31)
+        np.testing.assert_array_equal(result, _fresh(pyconv.uniform_filter, data, 31))
+        assert np.isnan(result).any() == (data is gappy)
+    assert len(entry.replays) == 1
+
+
+def test_replays_follow_the_thread_count(replays, rng):
+    from threadpoolctl import threadpool_limits
+
+    from pyconv import _filters
+
+    x = rng.standard_normal((64, 64))
+    expected = _fresh(pyconv.gaussian_filter, x, 2.0)
+    np.testing.assert_array_equal(pyconv.gaussian_filter(x, 2.0), expected)
+    with threadpool_limits(1, user_api="openmp"):
+        np.testing.assert_array_equal(pyconv.gaussian_filter(x, 2.0), expected)
+    (entry,) = _filters._PREPARED.values()
+    assert len(entry.replays) == (
+        2 if pyconv.show_config(mode="dicts")["openmp"]["default_workers"] > 1 else 1)
+
+
+def test_no_replay_while_repeated_calls_are_not_kept(replays, monkeypatch, rng):
+    from pyconv import _filters
+
+    monkeypatch.setattr(_dispatch, "CACHED_REPEATS", 0)
+    x = rng.standard_normal((30, 20))
+    for _ in range(2):
+        pyconv.uniform_filter(x, 15)  # (running sums, which need no repeat)
+        pyconv.gaussian_laplace(x, 1.0)
+    assert all(entry.replays == {} for entry in _filters._PREPARED.values())
+
+
+def test_replays_from_threads_at_once(replays, rng):
+    _check_from_threads(lambda x: pyconv.gaussian_gradient_magnitude(x, 1.5, workers=1),
+                        [rng.standard_normal((48, 40)) for _ in range(8)])
+
+
+def test_a_replay_keeps_no_data_alive(replays, rng):
+    x = rng.standard_normal((32, 32))
+    for _ in range(2):
+        pyconv.uniform_filter(x, 15, output=np.float32)
+        pyconv.gaussian_gradient_magnitude(x, 1.0)
+    watch = weakref.ref(x)
+    del x
+    gc.collect()
+    assert watch() is None

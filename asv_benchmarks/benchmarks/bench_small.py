@@ -1,5 +1,6 @@
 """The fixed cost of a call: pyconv against scipy.ndimage.correlate on
-small arrays, and across sizes from 10 to 10^7 elements.
+small arrays, and across sizes from 10 to 10^7 elements; correlate1d and the
+filter family on small arrays (``FamilyFixedCost``, target <= 1.0).
 
 Each ``track_`` figure is the median over rounds of pyconv's time over
 scipy's, both called in turn in one process (lower is better; above 1.0 pyconv is slower). The
@@ -59,6 +60,34 @@ class FixedCost:
         return _ratio(self.x, self.w, 1, CALLS, BUDGET)
 
     track_ratio_one_worker.unit = "ratio"
+
+
+# name: (function, shape, dtype, arguments after the input)
+FAMILY_CASES = {
+    "correlate1d-16-k3-float64": ("correlate1d", (16,), "float64", ([1.0, 2.0, 1.0],)),
+    "uniform_filter1d-16-size5-float64": ("uniform_filter1d", (16,), "float64", (5,)),
+    "laplace-16x16-float64": ("laplace", (16, 16), "float64", ()),
+}
+
+
+class FamilyFixedCost:
+    """pyconv / scipy for correlate1d and the filter family on small arrays
+    (the same function in both), at the default workers."""
+
+    params = [list(FAMILY_CASES)]
+    param_names = ["case"]
+    timeout = 60
+
+    def setup(self, case):
+        name, shape, dtype, self.arguments = FAMILY_CASES[case]
+        self.x = array(shape, dtype)
+        self.ours, self.theirs = getattr(pyconv, name), getattr(ndi, name)
+
+    def track_ratio(self, case):
+        return median_ratio(lambda: self.ours(self.x, *self.arguments),
+                            lambda: self.theirs(self.x, *self.arguments), CALLS, BUDGET)
+
+    track_ratio.unit = "ratio"
 
 
 class SizeSweep:

@@ -114,8 +114,9 @@ def _small_and_busy(args, workers, rng, sweep):
     report = {}
     if args.small or sweep:
         report["small"] = rows = small.run_table(args.workers, size, rng, show)
-        print(f"fixed cost: pyconv time / scipy.ndimage.correlate time (above 1.0 pyconv is "
-              f"slower), median over rounds of up to {small.CALLS[size]} calls each; {default}:")
+        print(f"fixed cost: pyconv time / scipy.ndimage time, the same function (correlate "
+              f"unless named; above 1.0 pyconv is slower), median over rounds of up to "
+              f"{small.CALLS[size]} calls each; {default}:")
         print(small.format_table(rows))
         print()
     if sweep:

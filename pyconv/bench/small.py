@@ -1,7 +1,8 @@
 """``python -m pyconv --small``: the fixed cost of a call. pyconv (at its
-default workers and at workers=1) against scipy.ndimage.correlate on small
-arrays, median of many calls; with ``--full``, a sweep of sizes from 10 to
-10^7 elements that names the sizes at which pyconv is slower than scipy.
+default workers and at workers=1) against scipy.ndimage on small arrays --
+correlate, correlate1d and the filter family -- median of many calls; with
+``--full``, a sweep of sizes from 10 to 10^7 elements (correlate) that names
+the sizes at which pyconv is slower than scipy.
 
 Every case is checked against scipy before it is timed. Ratios are pyconv's
 time over scipy's: lower is better, above 1.0 pyconv is slower.
@@ -14,7 +15,7 @@ import scipy.ndimage as ndi
 
 import pyconv
 from pyconv.bench._display import progress, seconds_text, text_table
-from pyconv.bench._timing import three_timings
+from pyconv.bench._timing import median_times, three_timings
 from pyconv.bench.scipy_table import tolerance
 
 # At most this many calls of each side per case, within BUDGET seconds per
@@ -39,6 +40,10 @@ class Case:
     taps: int  # per axis
     target: float | None  # the ratio pyconv / scipy aimed for
     size: int = 0  # the sweep's nominal elements (0: the shape's)
+    # Another function than correlate (with `taps` random weights per axis):
+    # its name in both libraries, and its arguments after the input.
+    function: str = ""
+    arguments: tuple = ()
 
 
 @dataclass
@@ -67,6 +72,11 @@ def cases():
         Case("3-D 16^3 float64, 3x3x3", (16, 16, 16), "float64", 3, 1.0),
         Case("2-D 256x256 float64, 5x5", (256, 256), "float64", 5, None),
         Case("1-D 200,000 float32, 7 taps", (200_000,), "float32", 7, 1.0),
+        Case("1-D 16 float64, correlate1d 3 taps", (16,), "float64", 3, 1.0,
+             function="correlate1d", arguments=([1.0, 2.0, 1.0],)),
+        Case("1-D 16 float64, uniform_filter1d 5", (16,), "float64", 5, 1.0,
+             function="uniform_filter1d", arguments=(5,)),
+        Case("2-D 16x16 float64, laplace", (16, 16), "float64", 3, 1.0, function="laplace"),
     ]
 
 
@@ -89,16 +99,26 @@ def measure(case, workers, timing, rng):
     `workers`, pyconv at workers=1 and scipy, in turn: a Row. `timing` is
     (budget in seconds, most calls, fewest calls)."""
     x = rng.standard_normal(case.shape).astype(case.dtype)
-    w = rng.standard_normal((case.taps,) * len(case.shape))
-    ours = pyconv.correlate(x, w, workers=workers)
-    theirs = ndi.correlate(x, w)
+    if case.function:
+        function = getattr(pyconv, case.function)
+        anchor = getattr(ndi, case.function)
+        w = np.ones((case.taps,) * len(case.shape))  # (the tolerance's scale)
+        ours, theirs = function(x, *case.arguments, workers=workers), anchor(x, *case.arguments)
+    else:
+        w = rng.standard_normal((case.taps,) * len(case.shape))
+        ours, theirs = pyconv.correlate(x, w, workers=workers), ndi.correlate(x, w)
     error = float(np.max(np.abs(ours.astype(np.float64) - theirs)))
     passed = ours.shape == theirs.shape and error <= tolerance(x, w, case.dtype)
     row = Row(case.name, case.size or x.size, case.shape, case.dtype, case.taps,
               float("nan"), float("nan"), float("nan"), None, None, 0, case.target, error,
               passed)
     if passed:
-        timings = three_timings(x, w, workers, timing)
+        if case.function:
+            timings = median_times([lambda: function(x, *case.arguments, workers=workers),
+                                    lambda: function(x, *case.arguments, workers=1),
+                                    lambda: anchor(x, *case.arguments)], *timing)
+        else:
+            timings = three_timings(x, w, workers, timing)
         row.default_seconds, row.one_worker_seconds, row.scipy_seconds = timings.medians
         row.calls = timings.calls
         row.default_ratio = timings.ratio(0, 2)
