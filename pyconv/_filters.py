@@ -350,12 +350,18 @@ def _combine(input, prepared, output, cval, method, workers, square):
 
 
 def _sum_terms(terms, square):
-    """The sum of `terms` (of their squares, then its square root, with `square`)."""
+    """The sum of `terms` (of their squares, then its square root, with
+    `square`), in place: each term is a new array of the chains' own, and a
+    new array each time costs its page faults (about 0.5 ms per 2 MB)."""
     total = None
     for term in terms:
-        term = term * term if square else term
-        total = term if total is None else total + term
-    return np.sqrt(total) if square else total
+        if square:
+            np.multiply(term, term, out=term)
+        if total is None:
+            total = term
+        else:
+            total += term
+    return np.sqrt(total, out=total) if square else total
 
 
 def _replay_sum(input, chains, rounding, square):

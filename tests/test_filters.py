@@ -213,14 +213,17 @@ def test_float32_and_float16(rng, name, args):
 
 @pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
 @pytest.mark.parametrize("mode", ["reflect", "constant", "wrap"])
-def test_complex_gaussian_and_uniform(rng, dtype, mode):
+def test_complex_gaussian_uniform_and_sums(rng, dtype, mode):
     x = (rng.standard_normal((9, 11)) + 1j * rng.standard_normal((9, 11))).astype(dtype)
     rtol = 1e-12 if dtype == np.complex128 else 1e-5
     for name, args, kwargs in [("gaussian_filter", (1.2,), {}),
                                ("gaussian_filter", ((0.7, 2.0),), {"order": (1, 2)}),
                                ("gaussian_filter1d", (1.5, 0), {"order": 1}),
                                ("uniform_filter", ((3, 4),), {"origin": (1, 0)}),
-                               ("uniform_filter1d", (6, -1), {})]:
+                               ("uniform_filter1d", (6, -1), {}),
+                               # sums of chains, formed in place
+                               ("laplace", (), {}), ("gaussian_laplace", (1.0,), {}),
+                               ("gaussian_gradient_magnitude", (0.8,), {})]:
         actual = getattr(pyconv, name)(x, *args, mode=mode, cval=0.5, **kwargs)
         expected = getattr(ndi, name)(x.astype(np.complex128), *args, mode=mode, cval=0.5,
                                       **kwargs)
