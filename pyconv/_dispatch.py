@@ -24,7 +24,7 @@ import threading
 
 import numpy as np
 
-from pyconv import _fft_backends, _plan
+from pyconv import _fft, _fft_backends, _plan
 from pyconv._dask import filter_dask, is_dask_array
 from pyconv._direct_plan import remember
 from pyconv._kernels import direct
@@ -69,12 +69,14 @@ def filter_any(input, weights, output, mode, cval, origin, keywords, steps=None)
         if problem.output.size == 0:
             return problem.finish(problem.output)
         decision = _plan.decide(problem)
-        result = _plan.run(problem, decision)
+        # The kernel's spectrum goes where a repeat of this call will find it.
+        slot = _fft.SpectrumSlot() if key is not None and decision[0] == "fft" else None
+        result = _plan.run(problem, decision, slot)
     if (key is not None and problem.input is input and problem.bool_output is None
             and (output is None or np.dtype(output) == problem.output.dtype)):
         # (Not a bool input or output, which go through a view or a scratch
         # array, nor a promoted output dtype, which warns on every call.)
-        repeat = _Repeat(problem, decision)
+        repeat = _Repeat(problem, decision, slot)
         # The key the next call will make: the FFT backend, if this call was
         # the first to choose one, is chosen now.
         key = key[:-1] + (_fft_backends.current_if_chosen(),)
@@ -87,12 +89,13 @@ def filter_any(input, weights, output, mode, cval, origin, keywords, steps=None)
 class _Repeat:
     """What a call decided, to run again on new data of the same layout."""
 
-    __slots__ = ("problem", "decision", "bound", "lock", "shape", "dtype")
+    __slots__ = ("problem", "decision", "bound", "lock", "shape", "dtype", "slot")
 
-    def __init__(self, problem, decision):
+    def __init__(self, problem, decision, slot):
         self.problem = problem._replace(input=None, output=None)  # no data kept
         self.decision = decision
         self.shape, self.dtype = problem.output.shape, problem.output.dtype
+        self.slot = slot  # the FFT's: the kernel's spectrum
         method, plan = decision
         self.bound = None
         if (method == "direct" and plan.writes_output
@@ -108,8 +111,9 @@ class _Repeat:
             finally:
                 self.lock.release()
             return output
-        with np.errstate(over="ignore"):  # (another thread has the bound call)
-            return _plan.run(self.problem.with_arrays(input, output), self.decision)
+        with np.errstate(over="ignore"):  # (the FFT, or another thread has the bound call)
+            return _plan.run(self.problem.with_arrays(input, output), self.decision,
+                             self.slot)
 
 
 class NotPlain(Exception):

@@ -211,11 +211,13 @@ def decide(problem):
     return _decide(problem, scan_input=False)
 
 
-def run(problem, decision=None):
+def run(problem, decision=None, slot=None):
     """Compute a checked problem with the method it asks for (or auto's pick).
 
     `decision`: what `decide` returned for a problem that differs from this
-    one only in its data, or None to decide here. When auto picks the FFT,
+    one only in its data, or None to decide here; `slot`: that decision's
+    `_fft.SpectrumSlot`, kept with it (None: the spectrum is computed here
+    for this call). When auto picks the FFT,
     the input is not scanned for NaN and infinities beforehand (a pass over
     it): each box checks its own result, in cache, and the first non-finite
     one hands the whole problem to the direct method, which keeps them where
@@ -226,12 +228,12 @@ def run(problem, decision=None):
     method, plan = decision or decide(problem)
     if method == "fft":
         if problem.method == "fft":
-            return (_fft.correlate_omit(problem) if problem.omit
-                    else _fft.correlate(problem, plan))
+            return (_fft.correlate_omit(problem, slot=slot) if problem.omit
+                    else _fft.correlate(problem, plan, slot=slot))
         try:
             if problem.omit:
-                return _fft.correlate_omit(problem, check_finite=True)
-            return _fft.correlate(problem, plan, check_finite=True)
+                return _fft.correlate_omit(problem, check_finite=True, slot=slot)
+            return _fft.correlate(problem, plan, check_finite=True, slot=slot)
         except _fft.NotFinite:
             plan = _direct_plan.plan(problem)
     return _direct.correlate(problem, plan)

@@ -30,7 +30,7 @@ import copy
 
 import numpy as np
 
-from pyconv import _plan
+from pyconv import _fft, _plan
 from pyconv._boundary import Mode
 from pyconv._dispatch import filter_any
 from pyconv._docstrings import fill
@@ -417,12 +417,12 @@ class Stream:
         """
         found = self._calls.get(key)
         if found is not None:
-            fields, decision, bound = found
+            fields, decision, bound, slot = found
             output = np.empty(fields.output, dtype=self._out_dtype)
             if bound is not None:
                 bound.run(view, output)
                 return output
-            return _plan.run(fields.with_arrays(view, output), decision)
+            return _plan.run(fields.with_arrays(view, output), decision, slot)
         paddings = list(self._paddings)
         paddings[self._weights_axis] = (before, after)
         a = self._arguments
@@ -441,9 +441,10 @@ class Stream:
         if len(self._calls) >= KEPT_CALLS:
             del self._calls[next(iter(self._calls))]
         # The template keeps no data, only the output's shape where the output goes.
+        slot = _fft.SpectrumSlot() if method == "fft" else None
         self._calls[key] = (
-            problem._replace(input=None, output=problem.output.shape), decision, bound)
-        return _plan.run(problem, decision)
+            problem._replace(input=None, output=problem.output.shape), decision, bound, slot)
+        return _plan.run(problem, decision, slot)
 
     # ----------------------------------------------------------------------
     # Finishing

@@ -519,3 +519,83 @@ def test_fft_reads_a_misaligned_input(rng, dtype, shape, taps):
     w = rng.standard_normal(taps)
     fft, direct = both("correlate", x, w, mode="reflect")
     assert_close(fft, direct, x, w)
+
+
+# The kernel's spectrum is computed once where the weights and plan stay.
+
+
+@pytest.fixture
+def spectra(monkeypatch):
+    """The kernel spectra computed from now on (no slots kept before), with
+    an empty cache of repeated calls."""
+    from pyconv import _dispatch
+
+    monkeypatch.setattr(_dispatch, "_REPEATS", {})
+    monkeypatch.setattr(_fft, "_kept_slots", __import__("collections").deque())
+    computed = []
+    real = _fft._kernel_spectrum
+
+    def counting(*args):
+        computed.append(real(*args))
+        return computed[-1]
+
+    monkeypatch.setattr(_fft, "_kernel_spectrum", counting)
+    return computed
+
+
+def test_a_repeated_call_keeps_its_kernels_spectrum(spectra, rng):
+    w = rng.standard_normal((9, 7))
+    inputs = [rng.standard_normal((40, 50)) for _ in range(4)]
+    results = [pyconv.correlate(x, w, mode="wrap", method="fft") for x in inputs]
+    assert len(spectra) == 1
+    spectra.clear()
+    for x, got in zip(inputs, results, strict=True):
+        fresh = pyconv.correlate(x, w, mode="wrap", method="fft", output=np.empty_like(x))
+        np.testing.assert_array_equal(got, fresh)  # (no repeat: computed anew)
+    assert len(spectra) == len(inputs)
+    spectra.clear()
+    pyconv.correlate(inputs[0], w + 1, mode="wrap", method="fft")  # other weights
+    assert len(spectra) == 1
+
+
+def test_at_most_a_few_spectra_are_kept(spectra, rng, monkeypatch):
+    from pyconv import _dispatch
+
+    x = rng.standard_normal(300)
+    kernels = [rng.standard_normal(40) for _ in range(_fft.KEPT_SPECTRA + 2)]
+    for w in kernels:
+        pyconv.correlate1d(x, w, method="fft")
+    slots = [repeat.slot for repeat in _dispatch._REPEATS.values()]
+    assert len(slots) == len(kernels)
+    assert sum(slot.spectrum is not None for slot in slots) == _fft.KEPT_SPECTRA
+    assert slots[0].spectrum is None and slots[-1].spectrum is not None
+    spectra.clear()
+    pyconv.correlate1d(x, kernels[0], method="fft")  # emptied: computed again
+    pyconv.correlate1d(x, kernels[-1], method="fft")
+    assert len(spectra) == 1
+    monkeypatch.setattr(_fft, "KEPT_SPECTRUM_BYTES", 64)  # too large to keep
+    w = rng.standard_normal(33)
+    for _ in range(2):
+        pyconv.correlate1d(x, w, method="fft")
+    assert len(spectra) == 3
+
+
+def test_both_sums_of_omit_share_the_spectrum(spectra, rng):
+    x = rng.standard_normal((30, 40))
+    x[rng.random(x.shape) < 0.1] = np.nan
+    w = rng.standard_normal((5, 5)) + 1
+    got = pyconv.correlate(x, w, method="fft", nan_policy="omit", output=np.empty_like(x))
+    assert len(spectra) == 1
+    np.testing.assert_allclose(got, pyconv.correlate(x, w, method="direct", nan_policy="omit"),
+                               rtol=1e-10, atol=1e-10)
+
+
+def test_a_streams_pushes_share_the_spectrum(spectra, rng):
+    w = rng.standard_normal(65)
+    x = rng.standard_normal(4000)
+    stream = pyconv.correlate_stream(w, mode="constant", method="fft")
+    pieces = [stream.push(chunk) for chunk in np.split(x, 10)] + [stream.finish()]
+    assert len(spectra) <= 3  # the first push's length, the steady one, the finish
+    np.testing.assert_allclose(np.concatenate(pieces),
+                               pyconv.correlate1d(x, w, mode="constant", method="direct"),
+                               rtol=1e-10, atol=1e-10)
