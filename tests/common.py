@@ -94,3 +94,17 @@ def assert_omit_close(actual, expected, x, w, out_dtype=None, terms=None):
         atol += 2 * float(np.finfo(np.float16).eps) * x_max
     np.testing.assert_allclose(actual[~missing].astype(np.complex128),
                                expected[~missing].astype(np.complex128), rtol=0, atol=atol)
+
+
+def results_of(monkeypatch, module, name):
+    """The results of every call of module.name from now on, newest last
+    (the function itself runs as before)."""
+    seen = []
+    real = getattr(module, name)
+
+    def spy(*args, **kwargs):
+        seen.append(real(*args, **kwargs))
+        return seen[-1]
+
+    monkeypatch.setattr(module, name, spy)
+    return seen

@@ -17,6 +17,8 @@ except ImportError as error:  # pragma: no cover - a broken environment
         "editable install"
     ) from error
 
+from common import results_of  # noqa: E402
+
 import pyconv  # noqa: E402  (after the check above)
 from pyconv import _direct_plan, _dispatch, _fft_backends  # noqa: E402
 
@@ -37,17 +39,9 @@ settings.load_profile(os.environ.get("PYCONV_HYPOTHESIS_PROFILE", "default"))
 def plans(monkeypatch):
     """The plans the direct method makes, newest last (none from the caches:
     neither the plans' nor the repeated calls')."""
-    seen = []
     monkeypatch.setattr(_direct_plan, "CACHED_PLANS", 0)
     monkeypatch.setattr(_dispatch, "CACHED_REPEATS", 0)
-    real = _direct_plan.plan
-
-    def spy(*args):
-        seen.append(real(*args))
-        return seen[-1]
-
-    monkeypatch.setattr(_direct_plan, "plan", spy)
-    return seen
+    return results_of(monkeypatch, _direct_plan, "plan")
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ over every mode, padding, stride, dilation, origin, dtype and dimension;
 tiles and boxes; NaN never smeared by auto; choose_method is what ran.
 Every test runs with each FFT backend (the fft_backend fixture)."""
 
+import collections
 import itertools
 import tracemalloc
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 import scipy.fft
 import scipy.signal
-from common import ALL_DTYPES, MODES, assert_close, random_array
+from common import ALL_DTYPES, MODES, assert_close, random_array, results_of
 from reference import correlate as reference
 from reference import to_dtype
 
@@ -531,16 +532,8 @@ def spectra(monkeypatch):
     from pyconv import _dispatch
 
     monkeypatch.setattr(_dispatch, "_REPEATS", {})
-    monkeypatch.setattr(_fft, "_kept_slots", __import__("collections").deque())
-    computed = []
-    real = _fft._kernel_spectrum
-
-    def counting(*args):
-        computed.append(real(*args))
-        return computed[-1]
-
-    monkeypatch.setattr(_fft, "_kernel_spectrum", counting)
-    return computed
+    monkeypatch.setattr(_fft, "_kept_slots", collections.deque())
+    return results_of(monkeypatch, _fft, "_kernel_spectrum")
 
 
 def test_a_repeated_call_keeps_its_kernels_spectrum(spectra, rng):
